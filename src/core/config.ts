@@ -1,0 +1,87 @@
+// Runtime configuration: one JSON document (env GATEWAY_CONFIG in Lambda), parsed and checked once
+// at cold start. Nothing deeper reads process.env.
+import { z } from 'zod';
+import { PART_NAMES, PROVIDER_IDS } from './check';
+import { ConfigurationError } from './errors';
+
+const partLimitsOverride = z
+  .object({
+    maxBytes: z.number().int().positive(),
+    minLongSide: z.number().int().positive(),
+    minShortSide: z.number().int().positive(),
+    maxLongSide: z.number().int().positive(),
+    minDurationSeconds: z.number().nonnegative(),
+    maxDurationSeconds: z.number().positive(),
+  })
+  .partial()
+  .strict();
+
+export const providerConfigSchema = z
+  .object({
+    /** Secrets Manager secret id (name or ARN) holding the provider's credentials. */
+    secretId: z.string().min(1),
+    /** Provider-specific settings, checked by the adapter's own schema. */
+    settings: z.record(z.string(), z.unknown()).default({}),
+    limits: z.partialRecord(z.enum(PART_NAMES), partLimitsOverride).optional(),
+    /** One HTTP attempt, headers and body. */
+    timeoutMs: z.number().int().positive().default(20_000),
+    maxAttempts: z.number().int().min(1).max(10).default(3),
+    /** All attempts and back-off together. */
+    totalBudgetMs: z.number().int().positive().default(60_000),
+    /** A PASS whose liveness score falls inside [low, high] becomes REVIEW. */
+    reviewBand: z
+      .object({ low: z.number().min(0).max(1), high: z.number().min(0).max(1) })
+      .refine((band) => band.low <= band.high, 'reviewBand.low must not exceed reviewBand.high')
+      .optional(),
+  })
+  .strict();
+
+export const gatewayConfigSchema = z
+  .object({
+    checksTable: z.string().min(1),
+    auditTable: z.string().min(1),
+    mediaBucket: z.string().min(1),
+    defaultProvider: z.enum(PROVIDER_IDS),
+    providers: z.partialRecord(z.enum(PROVIDER_IDS), providerConfigSchema),
+    /** Presigned upload forms expire after this (at most 15 minutes). */
+    uploadExpirySeconds: z.number().int().min(60).max(900).default(900),
+    /** Check records are removed (DynamoDB TTL) this long after creation. */
+    checkRetentionDays: z.number().int().min(1).max(3650).default(30),
+    /** Provider secrets are re-read after this many seconds, so a rotated value needs no redeploy. */
+    secretCacheSeconds: z.number().int().min(0).max(3600).default(300),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    if (!config.providers[config.defaultProvider]) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultProvider'],
+        message: `default provider "${config.defaultProvider}" is not among the enabled providers`,
+      });
+    }
+  });
+
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
+export type ProviderConfig = z.infer<typeof providerConfigSchema>;
+
+export function parseGatewayConfig(input: unknown): GatewayConfig {
+  const parsed = gatewayConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigurationError(`Invalid gateway configuration: ${z.prettifyError(parsed.error)}`);
+  }
+  return parsed.data;
+}
+
+/** Reads GATEWAY_CONFIG from an environment. Only function entry points call this. */
+export function configFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
+  const raw = env.GATEWAY_CONFIG;
+  if (!raw) throw new ConfigurationError('GATEWAY_CONFIG is not set');
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (error) {
+    throw new ConfigurationError('GATEWAY_CONFIG is not valid JSON', { cause: error });
+  }
+  return parseGatewayConfig(json);
+}

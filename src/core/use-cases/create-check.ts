@@ -1,0 +1,101 @@
+// POST /v1/checks: create the check, its presigned upload forms and its poll token.
+import { randomUUID } from 'node:crypto';
+import type { PartName, ProviderId } from '../check';
+import type { CreateCheckRequest } from '../api-schemas';
+import { ValidationError } from '../errors';
+import { newPollToken } from '../poll-token';
+import { mediaKey, type AuditLog, type CheckRepository, type Clock, type UploadSigner } from '../ports';
+import { CONTENT_TYPE_PREFIX, MIME_TYPES, samePartSet } from '../../media/profiles';
+import type { ProviderRegistry } from '../../providers/registry';
+
+export interface CreateCheckDeps {
+  readonly checks: CheckRepository;
+  readonly audit: AuditLog;
+  readonly signer: UploadSigner;
+  readonly providers: ProviderRegistry;
+  readonly clock: Clock;
+  readonly uploadExpirySeconds: number;
+  readonly checkRetentionDays: number;
+}
+
+export interface UploadInstructions {
+  readonly url: string;
+  readonly fields: Readonly<Record<string, string>>;
+  readonly maxBytes: number;
+  readonly contentTypes: readonly string[];
+}
+
+export interface CreatedCheck {
+  readonly checkId: string;
+  readonly status: 'AWAITING_UPLOAD';
+  readonly provider: ProviderId;
+  readonly parts: readonly PartName[];
+  readonly uploads: Readonly<Partial<Record<PartName, UploadInstructions>>>;
+  readonly pollToken: string;
+  readonly expiresAt: string;
+}
+
+export async function createCheck(deps: CreateCheckDeps, request: CreateCheckRequest): Promise<CreatedCheck> {
+  const providerId = request.provider ?? deps.providers.defaultProvider;
+  const provider = deps.providers.get(providerId);
+  if (!provider) {
+    throw new ValidationError(
+      `provider "${providerId}" is not enabled here; enabled: ${deps.providers.enabled.join(', ')}`,
+    );
+  }
+  const parts = request.parts ?? provider.profile.defaultParts;
+  if (!provider.profile.partSets.some((set) => samePartSet(set, parts))) {
+    const allowed = provider.profile.partSets.map((set) => `[${set.join(', ')}]`).join(' or ');
+    throw new ValidationError(`provider "${providerId}" cannot take parts [${parts.join(', ')}]; it takes ${allowed}`);
+  }
+
+  const now = deps.clock.now();
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  const checkId = randomUUID();
+  const { token, hash } = newPollToken();
+  const uploadExpiresAt = nowSeconds + deps.uploadExpirySeconds;
+
+  const uploads: Partial<Record<PartName, UploadInstructions>> = {};
+  for (const part of parts) {
+    const limits = provider.profile.limits[part];
+    if (!limits) throw new ValidationError(`provider "${providerId}" has no limits for part "${part}"`);
+    const form = await deps.signer.presignPost({
+      key: mediaKey(checkId, part),
+      maxBytes: limits.maxBytes,
+      contentTypePrefix: CONTENT_TYPE_PREFIX[limits.kind],
+      expiresInSeconds: deps.uploadExpirySeconds,
+    });
+    uploads[part] = {
+      url: form.url,
+      fields: form.fields,
+      maxBytes: limits.maxBytes,
+      contentTypes: limits.formats.map((format) => MIME_TYPES[format]),
+    };
+  }
+
+  await deps.checks.create({
+    checkId,
+    provider: provider.id,
+    parts,
+    ...(request.externalRef !== undefined ? { externalRef: request.externalRef } : {}),
+    pollTokenHash: hash,
+    createdAt: now.toISOString(),
+    uploadExpiresAt,
+    expiresAt: nowSeconds + deps.checkRetentionDays * 86_400,
+  });
+  await deps.audit.append({
+    checkId,
+    type: 'CHECK_CREATED',
+    detail: { provider: provider.id, parts, uploadExpiresAt, hasExternalRef: request.externalRef !== undefined },
+  });
+
+  return {
+    checkId,
+    status: 'AWAITING_UPLOAD',
+    provider: provider.id,
+    parts,
+    uploads,
+    pollToken: token,
+    expiresAt: new Date(uploadExpiresAt * 1000).toISOString(),
+  };
+}

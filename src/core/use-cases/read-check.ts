@@ -1,0 +1,101 @@
+// GET /v1/checks/{id} (poll token) and GET /v1/checks/{id}/result (IAM).
+import type { Check, CheckResult, CheckStatus, Decision, MediaFacts, ProviderId } from '../check';
+import { CheckNotFoundError, UnauthorizedError } from '../errors';
+import { pollTokenMatches } from '../poll-token';
+import type { CheckRepository } from '../ports';
+import type { Reason } from '../reasons';
+
+/** What a frontend may see: no scores, no provider payload. */
+export interface CheckStatusView {
+  readonly checkId: string;
+  readonly status: CheckStatus;
+  readonly decision?: Decision;
+  readonly reasons?: readonly Reason[];
+  readonly updatedAt: string;
+}
+
+export interface CheckResultView {
+  readonly checkId: string;
+  readonly status: CheckStatus;
+  readonly provider: ProviderId;
+  readonly parts: Check['parts'];
+  readonly externalRef?: string;
+  readonly decision?: Decision;
+  readonly reasons?: readonly Reason[];
+  readonly liveness?: CheckResult['liveness'];
+  readonly deepfake?: CheckResult['deepfake'];
+  readonly faceMatch?: CheckResult['faceMatch'];
+  readonly quality?: CheckResult['quality'];
+  readonly attributes?: CheckResult['attributes'];
+  readonly media: readonly MediaFacts[];
+  readonly providerRequestId?: string;
+  readonly timings: {
+    readonly createdAt: string;
+    readonly processingStartedAt?: string;
+    readonly completedAt?: string;
+    readonly providerMs?: number;
+  };
+  readonly updatedAt: string;
+}
+
+function reasonsOf(check: Check): readonly Reason[] | undefined {
+  if (check.result) return check.result.reasons;
+  if (check.failure) return [check.failure];
+  return undefined;
+}
+
+/**
+ * The token is checked before existence is revealed: a missing or wrong token gets 401 whether or
+ * not the check exists, and only a holder of the right token can learn anything about it.
+ */
+export async function getCheckStatus(
+  checks: CheckRepository,
+  checkId: string | undefined,
+  presentedToken: string | undefined,
+): Promise<CheckStatusView> {
+  if (!presentedToken || !checkId) throw new UnauthorizedError();
+  const check = await checks.get(checkId);
+  if (!check || !pollTokenMatches(presentedToken, check.pollTokenHash)) throw new UnauthorizedError();
+  const reasons = reasonsOf(check);
+  return {
+    checkId: check.checkId,
+    status: check.status,
+    ...(check.result ? { decision: check.result.decision } : {}),
+    ...(reasons ? { reasons } : {}),
+    updatedAt: check.updatedAt,
+  };
+}
+
+export async function getCheckResult(checks: CheckRepository, checkId: string): Promise<CheckResultView> {
+  const check = await checks.get(checkId);
+  if (!check) throw new CheckNotFoundError();
+  const result = check.result;
+  const reasons = reasonsOf(check);
+  return {
+    checkId: check.checkId,
+    status: check.status,
+    provider: check.provider,
+    parts: check.parts,
+    ...(check.externalRef !== undefined ? { externalRef: check.externalRef } : {}),
+    ...(result
+      ? {
+          decision: result.decision,
+          liveness: result.liveness,
+          deepfake: result.deepfake,
+          faceMatch: result.faceMatch,
+          quality: result.quality,
+          attributes: result.attributes,
+          providerRequestId: result.providerRequestId,
+        }
+      : {}),
+    ...(reasons ? { reasons } : {}),
+    media: check.media ?? [],
+    timings: {
+      createdAt: check.createdAt,
+      processingStartedAt: check.processingStartedAt,
+      completedAt: check.completedAt,
+      providerMs: check.providerMs,
+    },
+    updatedAt: check.updatedAt,
+  };
+}

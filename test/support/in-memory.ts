@@ -1,0 +1,111 @@
+// In-memory implementations of the domain ports, with the same conditional semantics as the
+// DynamoDB adapters, for fast domain tests.
+import type { Check, CheckResult, MediaFacts, PartName, ReceivedPart } from '../../src/core/check';
+import { TransitionConflictError } from '../../src/core/errors';
+import type {
+  AuditEntry,
+  AuditLog,
+  CheckRepository,
+  MediaStore,
+  NewCheck,
+  ObjectHead,
+  SecretSource,
+  StoredAuditEntry,
+  UploadForm,
+  UploadFormRequest,
+  UploadSigner,
+} from '../../src/core/ports';
+import type { Reason } from '../../src/core/reasons';
+
+export class InMemoryCheckRepository implements CheckRepository {
+  readonly items = new Map<string, Check>();
+
+  async create(check: NewCheck): Promise<void> {
+    if (this.items.has(check.checkId)) throw new Error('duplicate checkId');
+    this.items.set(check.checkId, { ...check, status: 'AWAITING_UPLOAD', updatedAt: check.createdAt, received: {} });
+  }
+  async get(checkId: string): Promise<Check | undefined> {
+    return this.items.get(checkId);
+  }
+  async recordPart(checkId: string, part: PartName, received: ReceivedPart): Promise<Check | undefined> {
+    const check = this.items.get(checkId);
+    if (!check || check.status !== 'AWAITING_UPLOAD' || !check.parts.includes(part)) return undefined;
+    const next = { ...check, received: { ...check.received, [part]: received }, updatedAt: received.receivedAt };
+    this.items.set(checkId, next);
+    return next;
+  }
+  async startProcessing(checkId: string, at: string): Promise<boolean> {
+    const check = this.items.get(checkId);
+    if (!check || check.status !== 'AWAITING_UPLOAD') return false;
+    this.items.set(checkId, { ...check, status: 'PROCESSING', processingStartedAt: at, updatedAt: at });
+    return true;
+  }
+  async complete(checkId: string, result: CheckResult, media: readonly MediaFacts[], at: string, providerMs?: number) {
+    this.finish(checkId, 'complete', { status: 'COMPLETED', result, media, completedAt: at, updatedAt: at, providerMs });
+  }
+  async fail(checkId: string, failure: Reason, media: readonly MediaFacts[], at: string, providerMs?: number) {
+    this.finish(checkId, 'fail', { status: 'FAILED', failure, media, completedAt: at, updatedAt: at, providerMs });
+  }
+  private finish(checkId: string, transition: string, patch: Partial<Check>): void {
+    const check = this.items.get(checkId);
+    if (!check || check.status !== 'PROCESSING') throw new TransitionConflictError(checkId, transition);
+    this.items.set(checkId, { ...check, ...patch });
+  }
+}
+
+export class InMemoryAuditLog implements AuditLog {
+  readonly entries: StoredAuditEntry[] = [];
+  async append(entry: AuditEntry): Promise<void> {
+    this.entries.push({ ...entry, at: new Date().toISOString(), seq: String(this.entries.length).padStart(8, '0') });
+  }
+  async list(checkId: string): Promise<readonly StoredAuditEntry[]> {
+    return this.entries.filter((entry) => entry.checkId === checkId);
+  }
+}
+
+export class InMemoryMediaStore implements MediaStore {
+  readonly objects = new Map<string, { bytes: Uint8Array; contentType?: string }>();
+  rangeReads = 0;
+  bytesRead = 0;
+
+  put(key: string, bytes: Uint8Array, contentType?: string): void {
+    this.objects.set(key, { bytes, ...(contentType ? { contentType } : {}) });
+  }
+  async head(key: string): Promise<ObjectHead | undefined> {
+    const object = this.objects.get(key);
+    if (!object) return undefined;
+    return { bytes: object.bytes.length, etag: `"${object.bytes.length}"`, ...(object.contentType ? { contentType: object.contentType } : {}) };
+  }
+  async readRange(key: string, start: number, endInclusive: number): Promise<Uint8Array> {
+    const object = this.objects.get(key);
+    if (!object) throw new Error(`no object ${key}`);
+    const slice = object.bytes.subarray(start, Math.min(endInclusive + 1, object.bytes.length));
+    this.rangeReads += 1;
+    this.bytesRead += slice.length;
+    return slice;
+  }
+  async readAll(key: string): Promise<Uint8Array> {
+    const object = this.objects.get(key);
+    if (!object) throw new Error(`no object ${key}`);
+    return object.bytes;
+  }
+  async delete(key: string): Promise<void> {
+    this.objects.delete(key);
+  }
+}
+
+export class FakeUploadSigner implements UploadSigner {
+  readonly requests: UploadFormRequest[] = [];
+  async presignPost(request: UploadFormRequest): Promise<UploadForm> {
+    this.requests.push(request);
+    return { url: 'https://bucket.example/', fields: { key: request.key } };
+  }
+}
+
+export class StaticSecretSource implements SecretSource {
+  constructor(private readonly values: Record<string, unknown>) {}
+  async getJson(secretId: string): Promise<unknown> {
+    if (!(secretId in this.values)) throw new Error('secret not found');
+    return this.values[secretId];
+  }
+}
