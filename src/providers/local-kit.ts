@@ -1,0 +1,33 @@
+// What the local stack needs from each provider: its built-in simulator and how the design's
+// environment variables become its secret. Kept apart from the adapter so simulators are never
+// bundled into a Lambda.
+import type { ProviderId } from '../core/check';
+import { ConfigurationError } from '../core/errors';
+
+export interface LocalSimulator {
+  /** The full endpoint URL the adapter should call. */
+  readonly url: string;
+  stats(): { calls: number };
+  /** Scenario for requests whose media carry no marker (see the provider's README). */
+  setDefaultScenario(scenario: string): void;
+  close(): Promise<void>;
+}
+
+export interface LocalProviderKit {
+  readonly id: ProviderId;
+  /** Environment variable that, when set, points the provider at a real (or other) endpoint. */
+  readonly endpointVariable: string;
+  startSimulator(options: { defaultScenario?: string }): Promise<LocalSimulator>;
+  /**
+   * The secret value for this provider, from the environment; `endpoint` is the URL to call.
+   * Against a configured (non-simulated) endpoint, missing credentials are a ConfigurationError.
+   */
+  secretFromEnv(env: NodeJS.ProcessEnv, endpoint: string, simulated: boolean): Record<string, unknown>;
+}
+
+/** Reads a variable that must be set when the provider is not simulated. */
+export function requiredVariable(env: NodeJS.ProcessEnv, name: string, because: string): string {
+  const value = env[name];
+  if (!value) throw new ConfigurationError(`${name} must be set ${because}`);
+  return value;
+}
