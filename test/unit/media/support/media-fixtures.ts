@@ -1,0 +1,79 @@
+// Real fixture bytes behind an in-memory RangeReader that counts what the inspector reads,
+// independently of the inspector's own budget, so tests can hold it to the budget.
+import { readFileSync } from 'node:fs';
+import { expect } from 'vitest';
+import type { PartName } from '../../../../src/core/check';
+import { inspectPart, type InspectOptions, type Inspection, type RangeReader } from '../../../../src/media/inspect';
+import { MB, type PartLimits } from '../../../../src/media/profiles';
+
+const FIXTURE_DIR = new URL('../../../fixtures/media/', import.meta.url);
+
+export const MAX_BYTES_READ = 256 * 1024;
+export const MAX_REQUESTS = 3;
+
+/** FPT defaults from design.md, restated so these tests do not move when an adapter changes. */
+export const FPT_VIDEO: PartLimits = {
+  kind: 'video',
+  formats: ['mp4', 'mov', 'mkv', 'webm'],
+  maxBytes: 10 * MB,
+  minLongSide: 800,
+  minShortSide: 600,
+  minDurationSeconds: 5,
+  maxDurationSeconds: 10,
+};
+
+export const FPT_IMAGE: PartLimits = {
+  kind: 'image',
+  formats: ['jpeg', 'png'],
+  maxBytes: 5 * MB,
+  minLongSide: 800,
+  minShortSide: 600,
+};
+
+export function loadFixture(name: string): Uint8Array {
+  return new Uint8Array(readFileSync(new URL(name, FIXTURE_DIR)));
+}
+
+export interface CountingReader extends RangeReader {
+  readonly bytesRead: number;
+  readonly requests: number;
+}
+
+export function memoryReader(bytes: Uint8Array): CountingReader {
+  let bytesRead = 0;
+  let requests = 0;
+  return {
+    size: bytes.length,
+    get bytesRead() {
+      return bytesRead;
+    },
+    get requests() {
+      return requests;
+    },
+    async read(start, endInclusive) {
+      const slice = bytes.subarray(start, Math.min(endInclusive + 1, bytes.length));
+      requests += 1;
+      bytesRead += slice.length;
+      return slice;
+    },
+  };
+}
+
+export interface Inspected {
+  readonly inspection: Inspection;
+  readonly reader: CountingReader;
+}
+
+/** Inspects bytes and asserts the read budget held, whatever the outcome. */
+export async function inspectBytes(
+  bytes: Uint8Array,
+  limits: PartLimits,
+  options: InspectOptions = {},
+  part: PartName = limits.kind === 'video' ? 'video' : 'selfie',
+): Promise<Inspected> {
+  const reader = memoryReader(bytes);
+  const inspection = await inspectPart(part, reader, limits, options);
+  expect(reader.bytesRead).toBeLessThanOrEqual(MAX_BYTES_READ);
+  expect(reader.requests).toBeLessThanOrEqual(MAX_REQUESTS);
+  return { inspection, reader };
+}
