@@ -1,0 +1,16 @@
+import middy from '@middy/core';
+import { checkIdSchema } from '../../src/core/api-schemas';
+import { CheckNotFoundError } from '../../src/core/errors';
+import { getCheckResult } from '../../src/core/use-cases/read-check';
+import { httpErrors, json, type HttpEvent, type HttpResult } from '../shared/http';
+import type { GatewayDeps } from '../shared/wiring';
+
+export function makeGetCheckResultHandler(deps: Pick<GatewayDeps, 'checks' | 'log'>) {
+  return middy<HttpEvent, HttpResult>()
+    .handler(async (event) => {
+    const checkId = checkIdSchema.safeParse(event.pathParameters?.checkId);
+    if (!checkId.success) throw new CheckNotFoundError();
+    return json(200, await getCheckResult(deps.checks, checkId.data));
+  })
+    .use(httpErrors(deps.log));
+}

@@ -1,0 +1,5 @@
+// Providers the local stack knows. Adding a provider adds one line here and one in src/providers/registry.ts.
+import type { LocalProviderKit } from '../src/providers/local-kit';
+import { fptLocalKit } from '../src/providers/fpt/local';
+
+export const LOCAL_PROVIDER_KITS: readonly LocalProviderKit[] = [fptLocalKit];

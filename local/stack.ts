@@ -1,0 +1,186 @@
+// The whole pipeline on one machine: the same handler code as in Lambda, the real AWS SDK clients
+// against local stand-ins (dynalite, s3rver behind a POST-policy gate, a Secrets Manager server),
+// the S3 event wired to the processor through an SQS-shaped envelope, and provider simulators for
+// every provider whose *_ENDPOINT is unset. Used by `npm start` and by the integration tests.
+import { randomUUID } from 'node:crypto';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { ProviderId } from '../src/core/check';
+import { parseGatewayConfig, type GatewayConfigInput } from '../src/core/config';
+import { silentLog, type Log } from '../src/core/log';
+import type { Clock } from '../src/core/ports';
+import { createAwsClients } from '../src/adapters/aws/clients';
+import type { CallDeps } from '../src/providers/call-provider';
+import type { LocalSimulator } from '../src/providers/local-kit';
+import { wireGateway, type GatewayDeps } from '../functions/shared/wiring';
+import { makeCreateCheckHandler } from '../functions/create-check/handler';
+import { makeGetCheckHandler } from '../functions/get-check/handler';
+import { makeGetCheckResultHandler } from '../functions/get-check-result/handler';
+import { makeProcessUploadHandler } from '../functions/process-upload/handler';
+import { createLambdaContext, startApiServer, type StaticRoute } from './api-server';
+import { startLocalDynamoDb } from './dynamodb';
+import { LOCAL_PROVIDER_KITS } from './providers';
+import { LOCAL_S3_CREDENTIALS, startLocalS3, type S3EventRecord } from './s3-gateway';
+import { startLocalSecretsManager } from './secrets-manager-server';
+
+export interface LocalStackOptions {
+  /** API port; 0 picks a free one. Default 3000. */
+  readonly port?: number;
+  readonly host?: string;
+  /** Provider settings as in design.md: LIVENESS_PROVIDER, FPT_ENDPOINT, FPT_API_KEY, ... */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Per-provider overrides of the gateway configuration (timeouts, limits, review band). */
+  readonly providerConfig?: Partial<Record<ProviderId, Partial<NonNullable<GatewayConfigInput['providers'][ProviderId]>>>>;
+  readonly uploadExpirySeconds?: number;
+  readonly log?: Log;
+  readonly clock?: Clock;
+  readonly http?: CallDeps;
+  /** Extra routes served by the API server (a web page, the OpenAPI document). */
+  readonly staticRoutes?: readonly StaticRoute[];
+}
+
+export interface LocalStack {
+  readonly apiUrl: string;
+  readonly s3Endpoint: string;
+  readonly bucket: string;
+  readonly deps: GatewayDeps;
+  /** Built-in simulators that were started (providers whose endpoint was not configured). */
+  readonly simulators: Partial<Record<ProviderId, LocalSimulator>>;
+  /** Hands an S3 record to the processor again, as S3's at-least-once delivery may. */
+  redeliver(record: S3EventRecord): Promise<void>;
+  /** Every S3 record delivered so far, in order. */
+  readonly deliveredRecords: readonly S3EventRecord[];
+  /** Resolves when no S3 event is being processed. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const REGION = 'us-east-1';
+/** Like an SQS redrive policy: a message that keeps failing is dropped after this many receives. */
+const MAX_RECEIVES = 3;
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? silentLog;
+  const stoppers: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const close of stoppers.reverse()) await close().catch(() => {});
+  };
+
+  try {
+    const dynamo = await startLocalDynamoDb();
+    stoppers.push(() => dynamo.close());
+    const secretsManager = await startLocalSecretsManager();
+    stoppers.push(() => secretsManager.close());
+    const s3 = await startLocalS3({ region: REGION, credentials: LOCAL_S3_CREDENTIALS });
+    stoppers.push(() => s3.close());
+
+    const simulators: Partial<Record<ProviderId, LocalSimulator>> = {};
+    const providers: GatewayConfigInput['providers'] = {};
+    for (const kit of LOCAL_PROVIDER_KITS) {
+      let endpoint = env[kit.endpointVariable];
+      const simulated = !endpoint;
+      if (!endpoint) {
+        const simulator = await kit.startSimulator({});
+        stoppers.push(() => simulator.close());
+        simulators[kit.id] = simulator;
+        endpoint = simulator.url;
+      }
+      const secretId = `local/liveness-gateway/${kit.id}`;
+      secretsManager.setSecret(secretId, kit.secretFromEnv(env, endpoint, simulated));
+      providers[kit.id] = { secretId, ...options.providerConfig?.[kit.id] };
+    }
+
+    const config = parseGatewayConfig({
+      checksTable: dynamo.checksTable,
+      auditTable: dynamo.auditTable,
+      mediaBucket: s3.bucket,
+      defaultProvider: env.LIVENESS_PROVIDER ?? 'fpt',
+      providers,
+      ...(options.uploadExpirySeconds !== undefined ? { uploadExpirySeconds: options.uploadExpirySeconds } : {}),
+      // Locally a changed secret should apply at once.
+      secretCacheSeconds: 0,
+    });
+    const clients = createAwsClients({
+      region: REGION,
+      credentials: LOCAL_S3_CREDENTIALS,
+      endpoints: { s3: s3.endpoint, dynamodb: dynamo.endpoint, secretsManager: secretsManager.endpoint },
+    });
+    const deps = wireGateway(config, clients, {
+      log,
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.http ? { http: options.http } : {}),
+    });
+
+    const processor = makeProcessUploadHandler(deps);
+    const inFlight = new Set<Promise<void>>();
+    const deliveredRecords: S3EventRecord[] = [];
+
+    const deliver = async (record: S3EventRecord): Promise<void> => {
+      deliveredRecords.push(record);
+      const message: SQSRecord = sqsEnvelope(record);
+      for (let receive = 1; receive <= MAX_RECEIVES; receive++) {
+        const event: SQSEvent = { Records: [{ ...message, attributes: { ...message.attributes, ApproximateReceiveCount: String(receive) } }] };
+        const response = await processor(event, createLambdaContext({ functionName: 'process-upload', timeoutMs: 120_000, region: REGION }));
+        if (!response.batchItemFailures.length) return;
+      }
+      log.error('S3 event dropped after repeated failures (a dead-letter queue would keep it)', { key: record.s3.object.key });
+    };
+    const track = (record: S3EventRecord): Promise<void> => {
+      const run = deliver(record).catch((error: unknown) => {
+        log.error('Local processor crashed', { error: error instanceof Error ? error.message : 'unknown' });
+      });
+      inFlight.add(run);
+      void run.finally(() => inFlight.delete(run));
+      return run;
+    };
+    s3.onObjectCreated((record) => void track(record));
+
+    const api = await startApiServer({
+      host: options.host ?? '127.0.0.1',
+      port: options.port ?? 3000,
+      routes: [
+        { method: 'POST', path: '/v1/checks', handler: makeCreateCheckHandler(deps) },
+        { method: 'GET', path: '/v1/checks/{checkId}', handler: makeGetCheckHandler(deps) },
+        { method: 'GET', path: '/v1/checks/{checkId}/result', handler: makeGetCheckResultHandler(deps) },
+      ],
+      staticRoutes: options.staticRoutes ?? [],
+    });
+    stoppers.push(() => api.close());
+
+    return {
+      apiUrl: api.url,
+      s3Endpoint: s3.endpoint,
+      bucket: s3.bucket,
+      deps,
+      simulators,
+      deliveredRecords,
+      redeliver: (record) => track(record),
+      idle: async () => {
+        while (inFlight.size > 0) await Promise.all([...inFlight]);
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function sqsEnvelope(record: S3EventRecord): SQSRecord {
+  return {
+    messageId: randomUUID(),
+    receiptHandle: randomUUID(),
+    body: JSON.stringify({ Records: [record] }),
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: String(Date.now()),
+      SenderId: 'local-s3',
+      ApproximateFirstReceiveTimestamp: String(Date.now()),
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: `arn:aws:sqs:${REGION}:000000000000:local-uploads`,
+    awsRegion: REGION,
+  };
+}

@@ -1,0 +1,46 @@
+// `npm start`: the whole pipeline on this machine. See README.md, "Run it locally".
+import { Logger } from '@aws-lambda-powertools/logger';
+import { powertoolsLog } from '../functions/shared/wiring';
+import { startLocalStack } from './stack';
+
+const port = Number(process.env.PORT ?? 3000);
+if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+  console.error(`PORT must be a port number, got "${process.env.PORT}"`);
+  process.exit(2);
+}
+
+const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+const logLevel = LOG_LEVELS.find((level) => level === (process.env.LOG_LEVEL ?? 'INFO').toUpperCase()) ?? 'INFO';
+const log = powertoolsLog(new Logger({ serviceName: 'liveness-gateway-local', logLevel }));
+
+const stack = await startLocalStack({ port, log }).catch((error: unknown) => {
+  console.error(`Could not start the local stack: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
+
+const simulated = Object.entries(stack.simulators).map(([id, sim]) => `  ${id.padEnd(9)} simulator ${sim.url}`);
+const real = stack.deps.providers.enabled
+  .filter((id) => !(id in stack.simulators))
+  .map((id) => `  ${id.padEnd(9)} configured endpoint (from ${id.toUpperCase()}_ENDPOINT)`);
+console.log(
+  [
+    '',
+    `Liveness Gateway (local) — API ${stack.apiUrl}`,
+    `  default provider: ${stack.deps.providers.defaultProvider}`,
+    ...simulated,
+    ...real,
+    `  S3 (policy-enforcing) ${stack.s3Endpoint}/${stack.bucket}`,
+    '',
+    'WARNING: locally the backend routes (POST /v1/checks, GET /v1/checks/{id}/result) are NOT',
+    'IAM-authorised: anyone who can reach this port can create checks and read full results.',
+    'The poll route checks its token exactly as in AWS. Keep this bound to 127.0.0.1.',
+    '',
+  ].join('\n'),
+);
+
+const shutdown = async () => {
+  await stack.stop();
+  process.exit(0);
+};
+process.on('SIGINT', () => void shutdown());
+process.on('SIGTERM', () => void shutdown());
