@@ -1,5 +1,6 @@
 // The processor: record each arriving part; when every declared part is there, exactly one
 // invocation moves the check to PROCESSING, checks the media, calls the provider and stores the result.
+import { createHash } from 'node:crypto';
 import { allPartsReceived, PART_NAMES, type CheckResult, type MediaFacts, type PartName } from '../check';
 import type { Log } from '../log';
 import { mediaKey, type AuditLog, type CheckRepository, type Clock, type MediaStore, type SecretSource } from '../ports';
@@ -139,7 +140,7 @@ async function callAndRecord(
   checkId: string,
   provider: EnabledProvider,
   parts: readonly PartName[],
-  media: MediaFacts[],
+  media: readonly MediaFacts[],
 ): Promise<ProcessOutcome> {
   let secret: unknown;
   try {
@@ -155,10 +156,13 @@ async function callAndRecord(
 
   const providerMedia: ProviderMedia[] = await Promise.all(
     parts.map(async (part) => {
-      const facts = media.find((fact) => fact.part === part) ?? { part, bytes: 0 };
-      return { part, facts, bytes: await deps.media.readAll(mediaKey(checkId, part)) };
+      const bytes = await deps.media.readAll(mediaKey(checkId, part));
+      const measured = media.find((fact) => fact.part === part) ?? { part, bytes: bytes.length };
+      return { part, bytes, facts: { ...measured, sha256: createHash('sha256').update(bytes).digest('hex') } };
     }),
   );
+  // The digest of exactly what the provider judged goes into the result.
+  const judgedMedia = providerMedia.map((item) => item.facts);
   const request = provider.adapter.buildRequest(providerMedia, secret, provider.settings);
   const outcome = await callProvider(
     provider.adapter,
@@ -169,15 +173,15 @@ async function callAndRecord(
     deps.http,
   );
   if (outcome.verdict.kind === 'failure') {
-    return finishFailed(deps, checkId, outcome.verdict.reason, media, outcome.providerMs);
+    return finishFailed(deps, checkId, outcome.verdict.reason, judgedMedia, outcome.providerMs);
   }
   const result = outcome.verdict.result;
   if (parts.includes('reference') && result.decision === 'PASS' && !result.faceMatch) {
     // PASS means "live and matched" when a reference was given; an answer without a comparison cannot pass.
     const failure = reason('PROVIDER_RESPONSE_INVALID', `The ${provider.id} answer has no face comparison although a reference was sent.`);
-    return finishFailed(deps, checkId, failure, media, outcome.providerMs);
+    return finishFailed(deps, checkId, failure, judgedMedia, outcome.providerMs);
   }
-  return finishCompleted(deps, checkId, applyReviewBand(result, provider), media, outcome.providerMs);
+  return finishCompleted(deps, checkId, applyReviewBand(result, provider), judgedMedia, outcome.providerMs);
 }
 
 /** A PASS whose liveness score sits in the configured grey band goes to a person. */
