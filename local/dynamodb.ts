@@ -14,7 +14,7 @@
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { AUDIT_TABLE_KEYS, CHECKS_TABLE_KEYS } from '../src/adapters/aws/table-schema';
+import { AUDIT_TABLE_KEYS, CHECKS_SWEEP_INDEX, CHECKS_TABLE_KEYS } from '../src/adapters/aws/table-schema';
 import { closeServer, listen } from './http-util';
 
 export interface LocalDynamoDbOptions {
@@ -53,8 +53,22 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
     await createTable(client, {
       TableName: checksTable,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: CHECKS_TABLE_KEYS.partitionKey, AttributeType: 'S' }],
+      AttributeDefinitions: [
+        { AttributeName: CHECKS_TABLE_KEYS.partitionKey, AttributeType: 'S' },
+        { AttributeName: CHECKS_SWEEP_INDEX.partitionKey, AttributeType: 'S' },
+        { AttributeName: CHECKS_SWEEP_INDEX.sortKey, AttributeType: 'N' },
+      ],
       KeySchema: [{ AttributeName: CHECKS_TABLE_KEYS.partitionKey, KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: CHECKS_SWEEP_INDEX.indexName,
+          KeySchema: [
+            { AttributeName: CHECKS_SWEEP_INDEX.partitionKey, KeyType: 'HASH' },
+            { AttributeName: CHECKS_SWEEP_INDEX.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
     });
     await createTable(client, {
       TableName: auditTable,

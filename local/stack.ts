@@ -7,7 +7,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { ProviderId } from '../src/core/check';
 import { parseGatewayConfig, type GatewayConfigInput } from '../src/core/config';
 import { silentLog, type Log } from '../src/core/log';
-import type { Clock } from '../src/core/ports';
+import type { Clock, ResumeQueue } from '../src/core/ports';
 import { createAwsClients } from '../src/adapters/aws/clients';
 import type { CallDeps } from '../src/providers/call-provider';
 import type { LocalSimulator } from '../src/providers/local-kit';
@@ -16,6 +16,9 @@ import { makeCreateCheckHandler } from '../functions/create-check/handler';
 import { makeGetCheckHandler } from '../functions/get-check/handler';
 import { makeGetCheckResultHandler } from '../functions/get-check-result/handler';
 import { makeProcessUploadHandler } from '../functions/process-upload/handler';
+import { makeEraseCheckHandler } from '../functions/erase-check/handler';
+import { makeSweepHandler } from '../functions/sweep/handler';
+import type { SweepReport } from '../src/core/use-cases/sweep';
 import { createLambdaContext, startApiServer, type StaticRoute } from './api-server';
 import { startLocalDynamoDb } from './dynamodb';
 import { LOCAL_PROVIDER_KITS } from './providers';
@@ -31,6 +34,12 @@ export interface LocalStackOptions {
   /** Per-provider overrides of the gateway configuration (timeouts, limits, review band). */
   readonly providerConfig?: Partial<Record<ProviderId, Partial<NonNullable<GatewayConfigInput['providers'][ProviderId]>>>>;
   readonly uploadExpirySeconds?: number;
+  /** Other gateway settings (retention, lease, attempts, grace), as in GATEWAY_CONFIG. */
+  readonly config?: Partial<Pick<GatewayConfigInput, 'mediaRetentionSeconds' | 'processingLeaseSeconds' | 'maxProcessingAttempts' | 'uploadGraceSeconds' | 'checkRetentionDays'>>;
+  /** How often the sweep runs; 0 turns the timer off (tests call sweep() themselves). Default 30 s. */
+  readonly sweepIntervalMs?: number;
+  /** Test seam: wraps the wired ports, e.g. to inject a crash the real stand-ins cannot produce. */
+  readonly decorate?: (deps: GatewayDeps) => GatewayDeps;
   readonly log?: Log;
   readonly clock?: Clock;
   readonly http?: CallDeps;
@@ -49,8 +58,10 @@ export interface LocalStack {
   redeliver(record: S3EventRecord): Promise<void>;
   /** Every S3 record delivered so far, in order. */
   readonly deliveredRecords: readonly S3EventRecord[];
-  /** Resolves when no S3 event is being processed. */
+  /** Resolves when no S3 event or resume request is being processed. */
   idle(): Promise<void>;
+  /** Runs the sweep once (as the schedule does) and waits for the resumes it asked for. */
+  sweep(): Promise<SweepReport>;
   stop(): Promise<void>;
 }
 
@@ -97,6 +108,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       defaultProvider: env.LIVENESS_PROVIDER ?? 'fpt',
       providers,
       ...(options.uploadExpirySeconds !== undefined ? { uploadExpirySeconds: options.uploadExpirySeconds } : {}),
+      ...options.config,
       // Locally a changed secret should apply at once.
       secretCacheSeconds: 0,
     });
@@ -105,35 +117,59 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       credentials: LOCAL_S3_CREDENTIALS,
       endpoints: { s3: s3.endpoint, dynamodb: dynamo.endpoint, secretsManager: secretsManager.endpoint },
     });
-    const deps = wireGateway(config, clients, {
+    const wired = wireGateway(config, clients, {
       log,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.http ? { http: options.http } : {}),
     });
+    const deps = options.decorate ? options.decorate(wired) : wired;
 
     const processor = makeProcessUploadHandler(deps);
     const inFlight = new Set<Promise<void>>();
     const deliveredRecords: S3EventRecord[] = [];
 
-    const deliver = async (record: S3EventRecord): Promise<void> => {
-      deliveredRecords.push(record);
-      const message: SQSRecord = sqsEnvelope(record);
+    // The same SQS envelope and redelivery as in AWS: a message whose processing fails is received again.
+    const deliverMessage = async (body: string, what: string): Promise<void> => {
+      const message: SQSRecord = sqsEnvelope(body);
       for (let receive = 1; receive <= MAX_RECEIVES; receive++) {
         const event: SQSEvent = { Records: [{ ...message, attributes: { ...message.attributes, ApproximateReceiveCount: String(receive) } }] };
         const response = await processor(event, createLambdaContext({ functionName: 'process-upload', timeoutMs: 120_000, region: REGION }));
         if (!response.batchItemFailures.length) return;
       }
-      log.error('S3 event dropped after repeated failures (a dead-letter queue would keep it)', { key: record.s3.object.key });
+      log.error('Message dropped after repeated failures (in AWS it would wait in the dead-letter queue)', { what });
     };
-    const track = (record: S3EventRecord): Promise<void> => {
-      const run = deliver(record).catch((error: unknown) => {
+    const track = (body: string, what: string): Promise<void> => {
+      const run = deliverMessage(body, what).catch((error: unknown) => {
         log.error('Local processor crashed', { error: error instanceof Error ? error.message : 'unknown' });
       });
       inFlight.add(run);
       void run.finally(() => inFlight.delete(run));
       return run;
     };
-    s3.onObjectCreated((record) => void track(record));
+    const deliver = (record: S3EventRecord): Promise<void> => {
+      deliveredRecords.push(record);
+      return track(JSON.stringify({ Records: [record] }), record.s3.object.key);
+    };
+    const resumeQueue: ResumeQueue = {
+      requestResume: async (checkId) => {
+        void track(JSON.stringify({ resumeCheckId: checkId }), `resume ${checkId}`);
+      },
+    };
+    const sweeper = makeSweepHandler(deps, resumeQueue);
+    const sweepOnce = async (): Promise<SweepReport> => {
+      const report = await sweeper({}, createLambdaContext({ functionName: 'sweep', region: REGION }));
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
+      return report;
+    };
+    const sweepIntervalMs = options.sweepIntervalMs ?? 30_000;
+    if (sweepIntervalMs > 0) {
+      const timer = setInterval(() => {
+        sweepOnce().catch((error: unknown) => log.error('Sweep failed', { error: error instanceof Error ? error.message : 'unknown' }));
+      }, sweepIntervalMs);
+      timer.unref();
+      stoppers.push(async () => clearInterval(timer));
+    }
+    s3.onObjectCreated((record) => void deliver(record));
 
     const api = await startApiServer({
       host: options.host ?? '127.0.0.1',
@@ -142,6 +178,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         { method: 'POST', path: '/v1/checks', handler: makeCreateCheckHandler(deps) },
         { method: 'GET', path: '/v1/checks/{checkId}', handler: makeGetCheckHandler(deps) },
         { method: 'GET', path: '/v1/checks/{checkId}/result', handler: makeGetCheckResultHandler(deps) },
+        { method: 'DELETE', path: '/v1/checks/{checkId}', handler: makeEraseCheckHandler(deps) },
       ],
       staticRoutes: options.staticRoutes ?? [],
     });
@@ -154,7 +191,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       deps,
       simulators,
       deliveredRecords,
-      redeliver: (record) => track(record),
+      redeliver: (record) => deliver(record),
+      sweep: sweepOnce,
       idle: async () => {
         while (inFlight.size > 0) await Promise.all([...inFlight]);
       },
@@ -166,11 +204,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 }
 
-function sqsEnvelope(record: S3EventRecord): SQSRecord {
+function sqsEnvelope(body: string): SQSRecord {
   return {
     messageId: randomUUID(),
     receiptHandle: randomUUID(),
-    body: JSON.stringify({ Records: [record] }),
+    body,
     attributes: {
       ApproximateReceiveCount: '1',
       SentTimestamp: String(Date.now()),

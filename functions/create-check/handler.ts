@@ -15,7 +15,12 @@ export function makeCreateCheckHandler(deps: GatewayDeps) {
       throw new ValidationError(`${where}${first?.message ?? 'invalid request body'}`);
     }
     const created = await createCheck(
-      { ...deps, uploadExpirySeconds: deps.config.uploadExpirySeconds, checkRetentionDays: deps.config.checkRetentionDays },
+      {
+          ...deps,
+          uploadExpirySeconds: deps.config.uploadExpirySeconds,
+          checkRetentionDays: deps.config.checkRetentionDays,
+          uploadGraceSeconds: deps.config.uploadGraceSeconds,
+        },
       parsed.data,
     );
     deps.log.info('Check created', { checkId: created.checkId, provider: created.provider });

@@ -5,12 +5,12 @@ import { getCheckResult } from '../../src/core/use-cases/read-check';
 import { httpErrors, json, type HttpEvent, type HttpResult } from '../shared/http';
 import type { GatewayDeps } from '../shared/wiring';
 
-export function makeGetCheckResultHandler(deps: Pick<GatewayDeps, 'checks' | 'log'>) {
+export function makeGetCheckResultHandler(deps: Pick<GatewayDeps, 'checks' | 'clock' | 'log'>) {
   return middy<HttpEvent, HttpResult>()
     .handler(async (event) => {
     const checkId = checkIdSchema.safeParse(event.pathParameters?.checkId);
     if (!checkId.success) throw new CheckNotFoundError();
-    return json(200, await getCheckResult(deps.checks, checkId.data));
+    return json(200, await getCheckResult(deps.checks, deps.clock, checkId.data));
   })
     .use(httpErrors(deps.log));
 }

@@ -3,10 +3,10 @@ import { getCheckStatus } from '../../src/core/use-cases/read-check';
 import { bearerToken, httpErrors, json, type HttpEvent, type HttpResult } from '../shared/http';
 import type { GatewayDeps } from '../shared/wiring';
 
-export function makeGetCheckHandler(deps: Pick<GatewayDeps, 'checks' | 'log'>) {
+export function makeGetCheckHandler(deps: Pick<GatewayDeps, 'checks' | 'clock' | 'log'>) {
   return middy<HttpEvent, HttpResult>()
     .handler(async (event) => {
-    const view = await getCheckStatus(deps.checks, event.pathParameters?.checkId, bearerToken(event));
+    const view = await getCheckStatus(deps.checks, deps.clock, event.pathParameters?.checkId, bearerToken(event));
     return json(200, view);
   })
     .use(httpErrors(deps.log));

@@ -12,9 +12,11 @@ import { S3UploadSigner } from '../../src/adapters/aws/s3-upload-signer';
 import { SecretsManagerSecretSource } from '../../src/adapters/aws/secrets-manager-secret-source';
 import { buildProviderRegistry, type ProviderRegistry } from '../../src/providers/registry';
 import type { CallDeps } from '../../src/providers/call-provider';
+import type { ProcessingPolicy } from '../../src/core/use-cases/process-upload';
 
 export interface GatewayDeps {
   readonly config: GatewayConfig;
+  readonly policy: ProcessingPolicy & { readonly uploadGraceSeconds: number };
   readonly checks: CheckRepository;
   readonly audit: AuditLog;
   readonly media: MediaStore;
@@ -35,6 +37,12 @@ export interface WireOptions {
 export function wireGateway(config: GatewayConfig, clients: AwsClients, options: WireOptions = {}): GatewayDeps {
   return {
     config,
+    policy: {
+      processingLeaseSeconds: config.processingLeaseSeconds,
+      maxProcessingAttempts: config.maxProcessingAttempts,
+      mediaRetentionSeconds: config.mediaRetentionSeconds,
+      uploadGraceSeconds: config.uploadGraceSeconds,
+    },
     checks: new DynamoDbCheckRepository(clients.dynamo, config.checksTable),
     audit: new DynamoDbAuditLog(clients.dynamo, config.auditTable, options.clock),
     media: new S3MediaStore(clients.s3, config.mediaBucket),

@@ -52,6 +52,18 @@ export interface CheckTimings {
   readonly completedAt?: string;
 }
 
+/** Evidence that the user accepted the privacy notice before capture. */
+export interface Consent {
+  readonly noticeVersion: string;
+  /** ISO-8601 time the user accepted it. */
+  readonly acceptedAt: string;
+}
+
+/** What the provider said, recorded before the result is written so a crash cannot cause a second call. */
+export type ProviderAnswer =
+  | { readonly kind: 'answer'; readonly result: CheckResult; readonly providerMs: number }
+  | { readonly kind: 'failure'; readonly reason: Reason; readonly providerMs: number };
+
 export interface Check {
   readonly checkId: string;
   readonly status: CheckStatus;
@@ -73,6 +85,15 @@ export interface Check {
   readonly failure?: Reason;
   readonly media?: readonly MediaFacts[];
   readonly providerMs?: number;
+  readonly consent?: Consent;
+  /** Epoch seconds until which the current processing attempt owns the check. */
+  readonly leaseUntil?: number;
+  /** Processing attempts so far (1 for the first). */
+  readonly attempt?: number;
+  readonly providerAnswer?: ProviderAnswer;
+  /** Epoch seconds at which the sweep next has something to do for this check (absent: nothing). */
+  readonly sweepAt?: number;
+  readonly mediaDeletedAt?: string;
 }
 
 /** Every declared part has arrived. */

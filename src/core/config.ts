@@ -49,6 +49,19 @@ export const gatewayConfigSchema = z
     checkRetentionDays: z.number().int().min(1).max(3650).default(30),
     /** Provider secrets are re-read after this many seconds, so a rotated value needs no redeploy. */
     secretCacheSeconds: z.number().int().min(0).max(3600).default(300),
+    /** Media is deleted this long after the check is decided (0: at once). */
+    mediaRetentionSeconds: z.number().int().min(0).max(30 * 86_400).default(0),
+    /**
+     * One processing attempt owns a check this long; after that the sweep may resume it. Must exceed
+     * the processor's timeout, so a resumed attempt never runs beside a live one.
+     */
+    processingLeaseSeconds: z.number().int().min(5).max(3600).default(180),
+    /** Attempts (first run plus resumes) before a check that keeps dying ends FAILED. */
+    maxProcessingAttempts: z.number().int().min(1).max(10).default(3),
+    /** A check whose uploads never all arrived is expired this long after its forms expired (late events). */
+    uploadGraceSeconds: z.number().int().min(0).max(3600).default(300),
+    /** The processor's queue, where the sweep puts resume requests (only the sweep needs it). */
+    resumeQueueUrl: z.string().min(1).optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -1,5 +1,5 @@
 // Ports owned by the domain. AWS adapters (src/adapters) and in-memory fakes implement them.
-import type { Check, CheckResult, MediaFacts, PartName, ReceivedPart } from './check';
+import type { Check, CheckResult, Consent, MediaFacts, PartName, ProviderAnswer, ReceivedPart } from './check';
 import type { Reason } from './reasons';
 
 export interface NewCheck {
@@ -7,12 +7,28 @@ export interface NewCheck {
   readonly provider: Check['provider'];
   readonly parts: readonly PartName[];
   readonly externalRef?: string;
+  readonly consent?: Consent;
   readonly pollTokenHash: string;
   readonly createdAt: string;
   readonly uploadExpiresAt: number;
   readonly expiresAt: number;
+  /** When the sweep should expire the check if its uploads never all arrive. */
+  readonly sweepAt: number;
 }
 
+export interface FinishDetails {
+  readonly media: readonly MediaFacts[];
+  readonly at: string;
+  readonly providerMs?: number;
+  /** Epoch seconds when the sweep must make sure the media is gone. */
+  readonly mediaDueAt: number;
+}
+
+/**
+ * The checks table. Every state change is conditional, which turns at-least-once events into
+ * exactly-once processing: PROCESSING is entered once, and then re-entered only by a resume after
+ * the previous attempt's lease ran out.
+ */
 export interface CheckRepository {
   create(check: NewCheck): Promise<void>;
   get(checkId: string): Promise<Check | undefined>;
@@ -21,12 +37,24 @@ export interface CheckRepository {
    * undefined when the check does not exist or no longer awaits uploads (a late or duplicate event).
    */
   recordPart(checkId: string, part: PartName, received: ReceivedPart): Promise<Check | undefined>;
-  /** AWAITING_UPLOAD → PROCESSING. True for exactly one caller; false when someone else already moved it. */
-  startProcessing(checkId: string, at: string): Promise<boolean>;
-  /** PROCESSING → COMPLETED with the result. */
-  complete(checkId: string, result: CheckResult, media: readonly MediaFacts[], at: string, providerMs?: number): Promise<void>;
-  /** PROCESSING → FAILED with an operational reason. */
-  fail(checkId: string, failure: Reason, media: readonly MediaFacts[], at: string, providerMs?: number): Promise<void>;
+  /** AWAITING_UPLOAD → PROCESSING (attempt 1). The check for exactly one caller; undefined for the others. */
+  startProcessing(checkId: string, at: string, leaseUntil: number): Promise<Check | undefined>;
+  /** PROCESSING whose lease ran out before `now` → PROCESSING with a new lease, attempt + 1. One caller wins. */
+  resumeProcessing(checkId: string, at: string, now: number, leaseUntil: number): Promise<Check | undefined>;
+  /** Keep the provider's answer on the check (once) before anything else is written. */
+  recordProviderAnswer(checkId: string, answer: ProviderAnswer, at: string): Promise<void>;
+  /** PROCESSING → COMPLETED with the result. TransitionConflictError if the check moved on or is gone. */
+  complete(checkId: string, result: CheckResult, details: FinishDetails): Promise<void>;
+  /** PROCESSING → FAILED with an operational reason. TransitionConflictError as for complete. */
+  fail(checkId: string, failure: Reason, details: FinishDetails): Promise<void>;
+  /** AWAITING_UPLOAD past its upload deadline (`now`) → EXPIRED. False if it moved on. */
+  expire(checkId: string, failure: Reason, at: string, now: number): Promise<boolean>;
+  /** The media of a decided check is deleted: nothing is left for the sweep to do. */
+  markMediaDeleted(checkId: string, at: string): Promise<void>;
+  /** Checks whose sweepAt is before `now`, oldest first. */
+  listDue(now: number, limit: number): Promise<readonly Check[]>;
+  /** Deletes the record (result, token, everything); returns what was there. */
+  erase(checkId: string): Promise<Check | undefined>;
 }
 
 export type AuditEventType =
@@ -38,8 +66,13 @@ export type AuditEventType =
   | 'PROVIDER_REQUEST'
   | 'PROVIDER_RESPONSE'
   | 'PROVIDER_RETRY'
+  | 'PROVIDER_ANSWER_RECORDED'
+  | 'PROCESSING_RESUMED'
   | 'RESULT_RECORDED'
-  | 'CHECK_FAILED';
+  | 'CHECK_FAILED'
+  | 'CHECK_EXPIRED'
+  | 'MEDIA_DELETED'
+  | 'CHECK_ERASED';
 
 export interface AuditEntry {
   readonly checkId: string;
@@ -94,6 +127,11 @@ export interface UploadSigner {
 /** Provider credentials, parsed JSON of one secret. Cached with a TTL by the adapter. */
 export interface SecretSource {
   getJson(secretId: string): Promise<unknown>;
+}
+
+/** Asks the processor to resume a check whose processing attempt died (SQS in AWS). */
+export interface ResumeQueue {
+  requestResume(checkId: string): Promise<void>;
 }
 
 export interface Clock {

@@ -44,10 +44,13 @@ function newCheck(overrides: Partial<NewCheck> = {}): NewCheck {
     createdAt: '2026-01-01T00:00:00.000Z',
     uploadExpiresAt: 1_767_226_500,
     expiresAt: 1_769_818_400,
+    sweepAt: 1_767_226_800,
     ...overrides,
   };
 }
 
+const LEASE = 1_767_226_000;
+const DUE = 1_767_226_100;
 const VIDEO_PART = { bytes: 436_464, etag: 'e1', contentType: 'video/mp4', receivedAt: '2026-01-01T00:01:00.000Z' };
 const REFERENCE_PART = { bytes: 90_000, contentType: 'image/jpeg', receivedAt: '2026-01-01T00:01:05.000Z' };
 const MEDIA: MediaFacts[] = [
@@ -67,7 +70,7 @@ async function processingCheck(): Promise<string> {
   const check = newCheck({ parts: ['video'] });
   await checks.create(check);
   await checks.recordPart(check.checkId, 'video', VIDEO_PART);
-  expect(await checks.startProcessing(check.checkId, '2026-01-01T00:02:00.000Z')).toBe(true);
+  expect(await checks.startProcessing(check.checkId, '2026-01-01T00:02:00.000Z', LEASE)).toMatchObject({ status: 'PROCESSING', attempt: 1 });
   return check.checkId;
 }
 
@@ -131,7 +134,7 @@ describe('DynamoDbCheckRepository', () => {
     await checks.recordPart(check.checkId, 'video', VIDEO_PART);
 
     const outcomes = await Promise.all(
-      Array.from({ length: 12 }, (_, index) => checks.startProcessing(check.checkId, `2026-01-01T00:02:${String(index).padStart(2, '0')}.000Z`)),
+      Array.from({ length: 12 }, (_, index) => checks.startProcessing(check.checkId, `2026-01-01T00:02:${String(index).padStart(2, '0')}.000Z`, LEASE)),
     );
 
     expect(outcomes.filter(Boolean)).toHaveLength(1);
@@ -141,7 +144,7 @@ describe('DynamoDbCheckRepository', () => {
   });
 
   it('does not start processing an unknown check', async () => {
-    expect(await checks.startProcessing(randomUUID(), '2026-01-01T00:02:00.000Z')).toBe(false);
+    expect(await checks.startProcessing(randomUUID(), '2026-01-01T00:02:00.000Z', LEASE)).toBeUndefined();
   });
 
   it('returns undefined for a part that arrives after processing started', async () => {
@@ -154,7 +157,7 @@ describe('DynamoDbCheckRepository', () => {
   it('completes a processing check with its result, media facts and provider time', async () => {
     const checkId = await processingCheck();
 
-    await checks.complete(checkId, RESULT, MEDIA, '2026-01-01T00:03:00.000Z', 1234);
+    await checks.complete(checkId, RESULT, { media: MEDIA, at: '2026-01-01T00:03:00.000Z', providerMs: 1234, mediaDueAt: DUE });
 
     expect(await checks.get(checkId)).toMatchObject({
       status: 'COMPLETED',
@@ -170,7 +173,7 @@ describe('DynamoDbCheckRepository', () => {
     const checkId = await processingCheck();
     const result: CheckResult = { decision: 'RETRY', reasons: [reason('VIDEO_TOO_SHORT')], liveness: { live: false, score: undefined } };
 
-    await checks.complete(checkId, result, [], '2026-01-01T00:03:00.000Z');
+    await checks.complete(checkId, result, { media: [], at: '2026-01-01T00:03:00.000Z', mediaDueAt: DUE });
 
     const stored = await checks.get(checkId);
     expect(stored?.result).toEqual({ decision: 'RETRY', reasons: [reason('VIDEO_TOO_SHORT')], liveness: { live: false } });
@@ -179,9 +182,9 @@ describe('DynamoDbCheckRepository', () => {
 
   it('throws TransitionConflictError when completing a check twice', async () => {
     const checkId = await processingCheck();
-    await checks.complete(checkId, RESULT, MEDIA, '2026-01-01T00:03:00.000Z');
+    await checks.complete(checkId, RESULT, { media: MEDIA, at: '2026-01-01T00:03:00.000Z', mediaDueAt: DUE });
 
-    const second = checks.complete(checkId, RESULT, MEDIA, '2026-01-01T00:04:00.000Z');
+    const second = checks.complete(checkId, RESULT, { media: MEDIA, at: '2026-01-01T00:04:00.000Z', mediaDueAt: DUE });
 
     await expect(second).rejects.toBeInstanceOf(TransitionConflictError);
     await expect(second).rejects.toMatchObject({ checkId, transition: 'PROCESSING→COMPLETED' });
@@ -191,7 +194,7 @@ describe('DynamoDbCheckRepository', () => {
     const check = newCheck();
     await checks.create(check);
 
-    await expect(checks.complete(check.checkId, RESULT, [], '2026-01-01T00:03:00.000Z')).rejects.toBeInstanceOf(
+    await expect(checks.complete(check.checkId, RESULT, { media: [], at: '2026-01-01T00:03:00.000Z', mediaDueAt: DUE })).rejects.toBeInstanceOf(
       TransitionConflictError,
     );
     expect((await checks.get(check.checkId))?.status).toBe('AWAITING_UPLOAD');
@@ -201,11 +204,11 @@ describe('DynamoDbCheckRepository', () => {
     const checkId = await processingCheck();
     const failure = reason('PROVIDER_UNAVAILABLE');
 
-    await checks.fail(checkId, failure, MEDIA, '2026-01-01T00:03:00.000Z', 60_000);
+    await checks.fail(checkId, failure, { media: MEDIA, at: '2026-01-01T00:03:00.000Z', providerMs: 60_000, mediaDueAt: DUE });
 
     expect(await checks.get(checkId)).toMatchObject({ status: 'FAILED', failure, media: MEDIA, providerMs: 60_000 });
     expect((await checks.get(checkId))?.result).toBeUndefined();
-    await expect(checks.complete(checkId, RESULT, [], '2026-01-01T00:04:00.000Z')).rejects.toBeInstanceOf(
+    await expect(checks.complete(checkId, RESULT, { media: [], at: '2026-01-01T00:04:00.000Z', mediaDueAt: DUE })).rejects.toBeInstanceOf(
       TransitionConflictError,
     );
   });

@@ -1,11 +1,12 @@
 // In-memory implementations of the domain ports, with the same conditional semantics as the
 // DynamoDB adapters, for fast domain tests.
-import type { Check, CheckResult, MediaFacts, PartName, ReceivedPart } from '../../src/core/check';
+import type { Check, CheckResult, PartName, ProviderAnswer, ReceivedPart } from '../../src/core/check';
 import { TransitionConflictError } from '../../src/core/errors';
 import type {
   AuditEntry,
   AuditLog,
   CheckRepository,
+  FinishDetails,
   MediaStore,
   NewCheck,
   ObjectHead,
@@ -30,26 +31,68 @@ export class InMemoryCheckRepository implements CheckRepository {
   async recordPart(checkId: string, part: PartName, received: ReceivedPart): Promise<Check | undefined> {
     const check = this.items.get(checkId);
     if (!check || check.status !== 'AWAITING_UPLOAD' || !check.parts.includes(part)) return undefined;
-    const next = { ...check, received: { ...check.received, [part]: received }, updatedAt: received.receivedAt };
-    this.items.set(checkId, next);
-    return next;
+    return this.put({ ...check, received: { ...check.received, [part]: received }, updatedAt: received.receivedAt });
   }
-  async startProcessing(checkId: string, at: string): Promise<boolean> {
+  async startProcessing(checkId: string, at: string, leaseUntil: number): Promise<Check | undefined> {
     const check = this.items.get(checkId);
-    if (!check || check.status !== 'AWAITING_UPLOAD') return false;
-    this.items.set(checkId, { ...check, status: 'PROCESSING', processingStartedAt: at, updatedAt: at });
+    if (!check || check.status !== 'AWAITING_UPLOAD') return undefined;
+    return this.put({ ...check, status: 'PROCESSING', processingStartedAt: at, updatedAt: at, leaseUntil, attempt: 1, sweepAt: leaseUntil });
+  }
+  async resumeProcessing(checkId: string, at: string, now: number, leaseUntil: number): Promise<Check | undefined> {
+    const check = this.items.get(checkId);
+    if (!check || check.status !== 'PROCESSING' || (check.leaseUntil ?? 0) >= now) return undefined;
+    return this.put({ ...check, updatedAt: at, leaseUntil, sweepAt: leaseUntil, attempt: (check.attempt ?? 1) + 1 });
+  }
+  async recordProviderAnswer(checkId: string, answer: ProviderAnswer, at: string): Promise<void> {
+    const check = this.items.get(checkId);
+    if (!check || check.status !== 'PROCESSING' || check.providerAnswer) throw new TransitionConflictError(checkId, 'answer');
+    this.put({ ...check, providerAnswer: answer, updatedAt: at });
+  }
+  async complete(checkId: string, result: CheckResult, details: FinishDetails) {
+    this.finish(checkId, { status: 'COMPLETED', result }, details);
+  }
+  async fail(checkId: string, failure: Reason, details: FinishDetails) {
+    this.finish(checkId, { status: 'FAILED', failure }, details);
+  }
+  async expire(checkId: string, failure: Reason, at: string, now: number): Promise<boolean> {
+    const check = this.items.get(checkId);
+    if (!check || check.status !== 'AWAITING_UPLOAD' || check.uploadExpiresAt >= now) return false;
+    this.put({ ...check, status: 'EXPIRED', failure, updatedAt: at, completedAt: at });
     return true;
   }
-  async complete(checkId: string, result: CheckResult, media: readonly MediaFacts[], at: string, providerMs?: number) {
-    this.finish(checkId, 'complete', { status: 'COMPLETED', result, media, completedAt: at, updatedAt: at, providerMs });
-  }
-  async fail(checkId: string, failure: Reason, media: readonly MediaFacts[], at: string, providerMs?: number) {
-    this.finish(checkId, 'fail', { status: 'FAILED', failure, media, completedAt: at, updatedAt: at, providerMs });
-  }
-  private finish(checkId: string, transition: string, patch: Partial<Check>): void {
+  async markMediaDeleted(checkId: string, at: string): Promise<void> {
     const check = this.items.get(checkId);
-    if (!check || check.status !== 'PROCESSING') throw new TransitionConflictError(checkId, transition);
-    this.items.set(checkId, { ...check, ...patch });
+    if (!check) return;
+    const { sweepAt: _done, ...rest } = check;
+    this.put({ ...rest, mediaDeletedAt: at });
+  }
+  async listDue(now: number, limit: number): Promise<readonly Check[]> {
+    return [...this.items.values()]
+      .filter((check) => check.sweepAt !== undefined && check.sweepAt <= now)
+      .sort((a, b) => (a.sweepAt ?? 0) - (b.sweepAt ?? 0))
+      .slice(0, limit);
+  }
+  async erase(checkId: string): Promise<Check | undefined> {
+    const check = this.items.get(checkId);
+    this.items.delete(checkId);
+    return check;
+  }
+  private put(check: Check): Check {
+    this.items.set(check.checkId, check);
+    return check;
+  }
+  private finish(checkId: string, outcome: Partial<Check>, details: FinishDetails): void {
+    const check = this.items.get(checkId);
+    if (!check || check.status !== 'PROCESSING') throw new TransitionConflictError(checkId, 'finish');
+    this.put({
+      ...check,
+      ...outcome,
+      media: details.media,
+      completedAt: details.at,
+      updatedAt: details.at,
+      providerMs: details.providerMs,
+      sweepAt: details.mediaDueAt,
+    });
   }
 }
 

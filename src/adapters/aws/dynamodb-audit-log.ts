@@ -22,8 +22,13 @@ const AUDIT_EVENT_TYPES: Record<AuditEventType, true> = {
   PROVIDER_REQUEST: true,
   PROVIDER_RESPONSE: true,
   PROVIDER_RETRY: true,
+  PROVIDER_ANSWER_RECORDED: true,
+  PROCESSING_RESUMED: true,
   RESULT_RECORDED: true,
   CHECK_FAILED: true,
+  CHECK_EXPIRED: true,
+  MEDIA_DELETED: true,
+  CHECK_ERASED: true,
 };
 
 const auditItemSchema = z.object({

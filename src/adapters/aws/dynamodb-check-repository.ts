@@ -1,17 +1,17 @@
 // CheckRepository on DynamoDB. Every state change is a conditional write, which is what turns
 // at-least-once S3 events into exactly-once processing.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { PART_NAMES, PROVIDER_IDS } from '../../core/check';
-import type { Check, CheckResult, CheckStatus, Decision, MediaFacts, PartName, ReceivedPart } from '../../core/check';
+import type { Check, CheckResult, CheckStatus, Decision, PartName, ProviderAnswer, ReceivedPart } from '../../core/check';
 import { TransitionConflictError } from '../../core/errors';
-import type { CheckRepository, NewCheck } from '../../core/ports';
+import type { CheckRepository, FinishDetails, NewCheck } from '../../core/ports';
 import { CAPTURE_REASONS, MEDIA_REASONS, OPERATIONAL_REASONS, VERDICT_REASONS } from '../../core/reasons';
 import type { Reason } from '../../core/reasons';
 import { CheckAlreadyExistsError, InvalidStoredItemError } from './errors';
-import { CHECKS_TABLE_KEYS } from './table-schema';
+import { CHECKS_SWEEP_INDEX, CHECKS_TABLE_KEYS } from './table-schema';
 
 // Records keyed by the union make the compiler flag a status or decision added to the domain
 // but unknown to this reader.
@@ -78,9 +78,25 @@ const checkItemSchema = z.object({
   failure: reasonSchema.optional(),
   media: z.array(mediaFactsSchema).optional(),
   providerMs: z.number().optional(),
+  consent: z.object({ noticeVersion: z.string(), acceptedAt: z.string() }).optional(),
+  leaseUntil: z.number().optional(),
+  attempt: z.number().int().optional(),
+  providerAnswer: z
+    .discriminatedUnion('kind', [
+      z.object({ kind: z.literal('answer'), result: resultSchema, providerMs: z.number() }),
+      z.object({ kind: z.literal('failure'), reason: reasonSchema, providerMs: z.number() }),
+    ])
+    .optional(),
+  sweepAt: z.number().optional(),
+  mediaDeletedAt: z.string().optional(),
 });
 
 const PK = CHECKS_TABLE_KEYS.partitionKey;
+
+/** DynamoDB rejects a name placeholder the expressions do not use, so only the used ones are sent. */
+function usedNames(expressions: string, names: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(names).filter(([placeholder]) => new RegExp(`${placeholder}\\b`).test(expressions)));
+}
 
 export class DynamoDbCheckRepository implements CheckRepository {
   constructor(
@@ -101,6 +117,9 @@ export class DynamoDbCheckRepository implements CheckRepository {
       updatedAt: check.createdAt,
       uploadExpiresAt: check.uploadExpiresAt,
       expiresAt: check.expiresAt,
+      consent: check.consent,
+      [CHECKS_SWEEP_INDEX.partitionKey]: CHECKS_SWEEP_INDEX.shard,
+      [CHECKS_SWEEP_INDEX.sortKey]: check.sweepAt,
       // Must exist as a map so recordPart can SET received.<part> without a read first.
       received: {},
     };
@@ -168,92 +187,150 @@ export class DynamoDbCheckRepository implements CheckRepository {
     }
   }
 
-  async startProcessing(checkId: string, at: string): Promise<boolean> {
-    const from: CheckStatus = 'AWAITING_UPLOAD';
-    const to: CheckStatus = 'PROCESSING';
+  async startProcessing(checkId: string, at: string, leaseUntil: number): Promise<Check | undefined> {
+    return this.transition(checkId, {
+      update: 'SET #status = :processing, #processingStartedAt = :at, #updatedAt = :at, #leaseUntil = :lease, #attempt = :one, #sweepAt = :lease',
+      condition: '#status = :awaiting',
+      names: { '#processingStartedAt': 'processingStartedAt', '#leaseUntil': 'leaseUntil', '#attempt': 'attempt' },
+      values: { ':processing': 'PROCESSING', ':awaiting': 'AWAITING_UPLOAD', ':at': at, ':lease': leaseUntil, ':one': 1 },
+    });
+  }
+
+  async resumeProcessing(checkId: string, at: string, now: number, leaseUntil: number): Promise<Check | undefined> {
+    return this.transition(checkId, {
+      update: 'SET #updatedAt = :at, #leaseUntil = :lease, #sweepAt = :lease ADD #attempt :one',
+      condition: '#status = :processing AND #leaseUntil < :now',
+      names: { '#leaseUntil': 'leaseUntil', '#attempt': 'attempt' },
+      values: { ':processing': 'PROCESSING', ':at': at, ':now': now, ':lease': leaseUntil, ':one': 1 },
+    });
+  }
+
+  async recordProviderAnswer(checkId: string, answer: ProviderAnswer, at: string): Promise<void> {
+    const updated = await this.transition(checkId, {
+      update: 'SET #providerAnswer = :answer, #updatedAt = :at',
+      condition: '#status = :processing AND attribute_not_exists(#providerAnswer)',
+      names: { '#providerAnswer': 'providerAnswer' },
+      values: { ':processing': 'PROCESSING', ':answer': answer, ':at': at },
+    });
+    if (!updated) throw new TransitionConflictError(checkId, 'record provider answer');
+  }
+
+  async complete(checkId: string, result: CheckResult, details: FinishDetails): Promise<void> {
+    await this.finish(checkId, 'COMPLETED', { result }, details);
+  }
+
+  async fail(checkId: string, failure: Reason, details: FinishDetails): Promise<void> {
+    await this.finish(checkId, 'FAILED', { failure }, details);
+  }
+
+  async expire(checkId: string, failure: Reason, at: string, now: number): Promise<boolean> {
+    const updated = await this.transition(checkId, {
+      // sweepAt stays due so the sweep deletes whatever part did arrive.
+      update: 'SET #status = :expired, #failure = :failure, #updatedAt = :at, #completedAt = :at',
+      condition: '#status = :awaiting AND #uploadExpiresAt < :now',
+      names: { '#failure': 'failure', '#completedAt': 'completedAt', '#uploadExpiresAt': 'uploadExpiresAt' },
+      values: { ':expired': 'EXPIRED', ':awaiting': 'AWAITING_UPLOAD', ':failure': failure, ':at': at, ':now': now },
+    });
+    return updated !== undefined;
+  }
+
+  async markMediaDeleted(checkId: string, at: string): Promise<void> {
+    // Leaves the index: nothing is left for the sweep to do. Conditional so an erased check is not recreated.
+    await this.transition(checkId, {
+      update: 'SET #mediaDeletedAt = :at REMOVE #sweepAt, #sweepShard',
+      condition: 'attribute_exists(#pk)',
+      names: { '#mediaDeletedAt': 'mediaDeletedAt', '#sweepShard': CHECKS_SWEEP_INDEX.partitionKey, '#pk': PK },
+      values: { ':at': at },
+    });
+  }
+
+  async listDue(now: number, limit: number): Promise<readonly Check[]> {
+    const output = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: CHECKS_SWEEP_INDEX.indexName,
+        KeyConditionExpression: '#shard = :shard AND #sweepAt <= :now',
+        ExpressionAttributeNames: { '#shard': CHECKS_SWEEP_INDEX.partitionKey, '#sweepAt': CHECKS_SWEEP_INDEX.sortKey },
+        ExpressionAttributeValues: { ':shard': CHECKS_SWEEP_INDEX.shard, ':now': now },
+        Limit: limit,
+      }),
+    );
+    return (output.Items ?? []).map((item) => this.toCheck(String(item[PK]), item));
+  }
+
+  async erase(checkId: string): Promise<Check | undefined> {
+    const output = await this.doc.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { [PK]: checkId }, ReturnValues: 'ALL_OLD' }),
+    );
+    return output.Attributes === undefined ? undefined : this.toCheck(checkId, output.Attributes);
+  }
+
+  /** A conditional UpdateItem: the new check, or undefined when the condition did not hold. */
+  private async transition(
+    checkId: string,
+    spec: { update: string; condition: string; names: Record<string, string>; values: Record<string, unknown> },
+  ): Promise<Check | undefined> {
     try {
-      await this.doc.send(
+      const output = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { [PK]: checkId },
-          UpdateExpression: 'SET #status = :to, #processingStartedAt = :at, #updatedAt = :at',
-          ConditionExpression: '#status = :from',
-          ExpressionAttributeNames: {
+          UpdateExpression: spec.update,
+          ConditionExpression: spec.condition,
+          ExpressionAttributeNames: usedNames(`${spec.update} ${spec.condition}`, {
             '#status': 'status',
-            '#processingStartedAt': 'processingStartedAt',
             '#updatedAt': 'updatedAt',
-          },
-          ExpressionAttributeValues: { ':to': to, ':from': from, ':at': at },
+            '#sweepAt': CHECKS_SWEEP_INDEX.sortKey,
+            ...spec.names,
+          }),
+          ExpressionAttributeValues: spec.values,
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return true;
+      return output.Attributes === undefined ? undefined : this.toCheck(checkId, output.Attributes);
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
     }
-  }
-
-  async complete(
-    checkId: string,
-    result: CheckResult,
-    media: readonly MediaFacts[],
-    at: string,
-    providerMs?: number,
-  ): Promise<void> {
-    await this.finish(checkId, 'COMPLETED', { result }, media, at, providerMs);
-  }
-
-  async fail(checkId: string, failure: Reason, media: readonly MediaFacts[], at: string, providerMs?: number): Promise<void> {
-    await this.finish(checkId, 'FAILED', { failure }, media, at, providerMs);
   }
 
   private async finish(
     checkId: string,
     to: Extract<CheckStatus, 'COMPLETED' | 'FAILED'>,
     outcome: { readonly result: CheckResult } | { readonly failure: Reason },
-    media: readonly MediaFacts[],
-    at: string,
-    providerMs: number | undefined,
+    details: FinishDetails,
   ): Promise<void> {
-    const from: CheckStatus = 'PROCESSING';
     const [outcomeName, outcomeValue] = 'result' in outcome ? ['result', outcome.result] : ['failure', outcome.failure];
-    const sets = ['#status = :to', '#outcome = :outcome', '#media = :media', '#completedAt = :at', '#updatedAt = :at'];
-    const names: Record<string, string> = {
-      '#status': 'status',
-      '#outcome': outcomeName,
-      '#media': 'media',
-      '#completedAt': 'completedAt',
-      '#updatedAt': 'updatedAt',
-    };
+    const sets = [
+      '#status = :to',
+      '#outcome = :outcome',
+      '#media = :media',
+      '#completedAt = :at',
+      '#updatedAt = :at',
+      // The sweep makes sure the media is gone by then, even if the inline deletion fails.
+      '#sweepAt = :mediaDueAt',
+    ];
+    const names: Record<string, string> = { '#outcome': outcomeName, '#media': 'media', '#completedAt': 'completedAt' };
     const values: Record<string, unknown> = {
       ':to': to,
-      ':from': from,
+      ':processing': 'PROCESSING',
       ':outcome': outcomeValue,
-      ':media': [...media],
-      ':at': at,
+      ':media': [...details.media],
+      ':at': details.at,
+      ':mediaDueAt': details.mediaDueAt,
     };
-    if (providerMs !== undefined) {
+    if (details.providerMs !== undefined) {
       sets.push('#providerMs = :providerMs');
       names['#providerMs'] = 'providerMs';
-      values[':providerMs'] = providerMs;
+      values[':providerMs'] = details.providerMs;
     }
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { [PK]: checkId },
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: '#status = :from',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        throw new TransitionConflictError(checkId, `${from}→${to}`, { cause: error });
-      }
-      throw error;
-    }
+    const updated = await this.transition(checkId, {
+      update: `SET ${sets.join(', ')}`,
+      condition: '#status = :processing',
+      names,
+      values,
+    });
+    if (!updated) throw new TransitionConflictError(checkId, `PROCESSING→${to}`);
   }
 
   private toCheck(checkId: string, item: Record<string, unknown>): Check {

@@ -3,3 +3,14 @@ export const CHECKS_TABLE_KEYS = { partitionKey: 'checkId' } as const;
 export const AUDIT_TABLE_KEYS = { partitionKey: 'checkId', sortKey: 'seq' } as const;
 /** Checks table TTL attribute (epoch seconds). */
 export const CHECKS_TTL_ATTRIBUTE = 'expiresAt';
+/**
+ * Sparse index of checks the sweep has work for: only items with a sweepAt carry the shard
+ * attribute, so a Query for "sweepAt < now" reads exactly the due checks.
+ */
+export const CHECKS_SWEEP_INDEX = {
+  indexName: 'bySweepAt',
+  partitionKey: 'sweepShard',
+  sortKey: 'sweepAt',
+  /** One shard is plenty for the volumes of a KYC flow; the attribute leaves room to split later. */
+  shard: 'due',
+} as const;

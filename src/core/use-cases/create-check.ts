@@ -16,6 +16,8 @@ export interface CreateCheckDeps {
   readonly clock: Clock;
   readonly uploadExpirySeconds: number;
   readonly checkRetentionDays: number;
+  /** How long after the forms expire a check with missing uploads is expired by the sweep. */
+  readonly uploadGraceSeconds: number;
 }
 
 export interface UploadInstructions {
@@ -78,15 +80,23 @@ export async function createCheck(deps: CreateCheckDeps, request: CreateCheckReq
     provider: provider.id,
     parts,
     ...(request.externalRef !== undefined ? { externalRef: request.externalRef } : {}),
+    ...(request.consent !== undefined ? { consent: request.consent } : {}),
     pollTokenHash: hash,
     createdAt: now.toISOString(),
     uploadExpiresAt,
     expiresAt: nowSeconds + deps.checkRetentionDays * 86_400,
+    sweepAt: uploadExpiresAt + deps.uploadGraceSeconds,
   });
   await deps.audit.append({
     checkId,
     type: 'CHECK_CREATED',
-    detail: { provider: provider.id, parts, uploadExpiresAt, hasExternalRef: request.externalRef !== undefined },
+    detail: {
+      provider: provider.id,
+      parts,
+      uploadExpiresAt,
+      hasExternalRef: request.externalRef !== undefined,
+      ...(request.consent !== undefined ? { consent: request.consent } : {}),
+    },
   });
 
   return {

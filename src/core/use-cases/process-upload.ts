@@ -1,7 +1,10 @@
 // The processor: record each arriving part; when every declared part is there, exactly one
 // invocation moves the check to PROCESSING, checks the media, calls the provider and stores the result.
+// An attempt that dies is resumed after its lease by resumeCheck (the sweep asks for it): from the
+// recorded provider answer when there is one, so a crash after the answer never causes a second call.
 import { createHash } from 'node:crypto';
-import { allPartsReceived, PART_NAMES, type CheckResult, type MediaFacts, type PartName } from '../check';
+import { allPartsReceived, PART_NAMES, type Check, type CheckResult, type MediaFacts, type PartName, type ProviderAnswer } from '../check';
+import { TransitionConflictError } from '../errors';
 import type { Log } from '../log';
 import { mediaKey, type AuditLog, type CheckRepository, type Clock, type MediaStore, type SecretSource } from '../ports';
 import { reason, type Reason } from '../reasons';
@@ -9,6 +12,13 @@ import { inspectPart, type Inspection, type RangeReader } from '../../media/insp
 import { callProvider, type CallDeps } from '../../providers/call-provider';
 import type { ProviderMedia } from '../../providers/provider';
 import type { EnabledProvider, ProviderRegistry } from '../../providers/registry';
+import { deleteCheckMedia } from './media-retention';
+
+export interface ProcessingPolicy {
+  readonly processingLeaseSeconds: number;
+  readonly maxProcessingAttempts: number;
+  readonly mediaRetentionSeconds: number;
+}
 
 export interface ProcessUploadDeps {
   readonly checks: CheckRepository;
@@ -18,6 +28,7 @@ export interface ProcessUploadDeps {
   readonly providers: ProviderRegistry;
   readonly clock: Clock;
   readonly log: Log;
+  readonly policy: ProcessingPolicy;
   /** Injected HTTP for the provider call; defaults to global fetch. */
   readonly http?: CallDeps;
 }
@@ -36,7 +47,8 @@ export type ProcessOutcome =
   | 'waiting-for-parts'
   | 'already-started'
   | 'completed'
-  | 'failed';
+  | 'failed'
+  | 'superseded';
 
 const KEY_PATTERN = /^checks\/([0-9a-f-]{36})\/([a-z]+)$/;
 
@@ -53,6 +65,8 @@ export function parseMediaKey(eventKey: string): { checkId: string; part: PartNa
   return checkId && part ? { checkId, part } : undefined;
 }
 
+const epoch = (date: Date) => Math.floor(date.getTime() / 1000);
+
 export async function processUpload(deps: ProcessUploadDeps, event: UploadEvent): Promise<ProcessOutcome> {
   const parsed = parseMediaKey(event.key);
   if (!parsed) {
@@ -63,39 +77,67 @@ export async function processUpload(deps: ProcessUploadDeps, event: UploadEvent)
   // State first: a late duplicate event may arrive after the media was deleted, and S3 answers a
   // HEAD on a missing key with 403 to a role without ListBucket.
   const current = await deps.checks.get(checkId);
-  if (!current || current.status !== 'AWAITING_UPLOAD') {
-    deps.log.info('Part event ignored: check is not awaiting uploads', { checkId, part });
-    if (current) await deps.audit.append({ checkId, type: 'PART_IGNORED', detail: { part, status: current.status } });
-    return 'ignored-late';
+  if (!current || current.status !== 'AWAITING_UPLOAD' || !current.parts.includes(part)) {
+    return ignoreLatePart(deps, checkId, part, current);
   }
   const head = await deps.media.head(mediaKey(checkId, part));
-  const at = deps.clock.now().toISOString();
+  const now = deps.clock.now();
+  const at = now.toISOString();
+  const etag = head?.etag ?? event.etag;
   const received = {
     bytes: head?.bytes ?? event.bytes ?? 0,
-    ...(head?.etag ?? event.etag ? { etag: head?.etag ?? event.etag } : {}),
+    ...(etag ? { etag } : {}),
     ...(head?.contentType ? { contentType: head.contentType } : {}),
     receivedAt: at,
   };
   const check = await deps.checks.recordPart(checkId, part, received);
-  if (!check) {
-    // A duplicate or late event, an undeclared part, or a check that is gone: nothing to do.
-    deps.log.info('Part event ignored: check is not awaiting this part', { checkId, part });
-    await deps.audit.append({ checkId, type: 'PART_IGNORED', detail: { part, bytes: received.bytes } });
-    return 'ignored-late';
-  }
+  if (!check) return ignoreLatePart(deps, checkId, part, await deps.checks.get(checkId));
   await deps.audit.append({ checkId, type: 'PART_RECEIVED', detail: { part, ...received } });
   if (!allPartsReceived(check)) return 'waiting-for-parts';
-  if (!(await deps.checks.startProcessing(checkId, at))) return 'already-started';
-  await deps.audit.append({ checkId, type: 'PROCESSING_STARTED', detail: { parts: check.parts } });
 
-  const provider = deps.providers.get(check.provider);
-  let media: MediaFacts[] = [];
+  const started = await deps.checks.startProcessing(checkId, at, epoch(now) + deps.policy.processingLeaseSeconds);
+  if (!started) return 'already-started';
+  await deps.audit.append({ checkId, type: 'PROCESSING_STARTED', detail: { parts: check.parts, attempt: 1 } });
+  return runAttempt(deps, started);
+}
+
+/**
+ * Picks up a check whose processing attempt died (crash or timeout) once its lease has run out.
+ * Only one caller wins the resume; after maxProcessingAttempts the check ends FAILED.
+ */
+export async function resumeCheck(deps: ProcessUploadDeps, checkId: string): Promise<ProcessOutcome> {
+  const now = deps.clock.now();
+  const resumed = await deps.checks.resumeProcessing(
+    checkId,
+    now.toISOString(),
+    epoch(now),
+    epoch(now) + deps.policy.processingLeaseSeconds,
+  );
+  if (!resumed) return 'already-started';
+  const attempt = resumed.attempt ?? 1;
+  await deps.audit.append({
+    checkId,
+    type: 'PROCESSING_RESUMED',
+    detail: { attempt, fromRecordedAnswer: resumed.providerAnswer !== undefined },
+  });
+  if (attempt > deps.policy.maxProcessingAttempts && !resumed.providerAnswer) {
+    const failure = reason('PROCESSING_FAILED', `Processing did not finish after ${attempt - 1} attempts.`);
+    return finishFailed(deps, resumed, failure, resumed.media ?? []);
+  }
+  return runAttempt(deps, resumed);
+}
+
+/** One processing attempt for a check this caller owns (status PROCESSING, its lease). */
+async function runAttempt(deps: ProcessUploadDeps, check: Check): Promise<ProcessOutcome> {
+  const checkId = check.checkId;
   try {
+    if (check.providerAnswer) return await finishFromAnswer(deps, check, check.providerAnswer, check.media ?? []);
+    const provider = deps.providers.get(check.provider);
     if (!provider) {
-      return await finishFailed(deps, checkId, reason('PROCESSING_FAILED', `provider "${check.provider}" is no longer enabled`), media);
+      return await finishFailed(deps, check, reason('PROCESSING_FAILED', `provider "${check.provider}" is no longer enabled`), []);
     }
     const inspections = await inspectAll(deps, checkId, check.parts, provider);
-    media = inspections.map((inspection) => inspection.facts);
+    const media = inspections.map((inspection) => inspection.facts);
     const problems = inspections.flatMap((inspection) => (inspection.problem ? [inspection.problem] : []));
     await deps.audit.append({
       checkId,
@@ -103,14 +145,40 @@ export async function processUpload(deps: ProcessUploadDeps, event: UploadEvent)
       detail: { media, outcome: problems.length ? 'rejected' : 'accepted', problems },
     });
     if (problems.length > 0) {
-      return await finishCompleted(deps, checkId, { decision: 'RETRY', reasons: problems }, media);
+      return await finishCompleted(deps, check, { decision: 'RETRY', reasons: problems }, media);
     }
-    return await callAndRecord(deps, checkId, provider, check.parts, media);
+    return await callAndRecord(deps, check, provider, media);
   } catch (error) {
-    // Never leave a check in PROCESSING because of an unexpected fault: end it as an operator problem.
-    deps.log.error('Processing failed unexpectedly', { checkId, error: describe(error) });
-    return finishFailed(deps, checkId, reason('PROCESSING_FAILED'), media);
+    if (error instanceof TransitionConflictError) {
+      // Erased, or taken over after our lease ran out: whoever holds it now finishes it.
+      deps.log.warn('Check moved on while this attempt ran; stopping', { checkId });
+      return 'superseded';
+    }
+    // Left PROCESSING on purpose: the message is retried, and the sweep resumes the check once the
+    // lease runs out, from the recorded provider answer if there is one.
+    deps.log.error('Processing attempt failed; it will be resumed', { checkId, error: describe(error) });
+    throw error;
   }
+}
+
+async function ignoreLatePart(
+  deps: ProcessUploadDeps,
+  checkId: string,
+  part: PartName,
+  current: Check | undefined,
+): Promise<ProcessOutcome> {
+  deps.log.info('Part event ignored: check is not awaiting this part', { checkId, part, status: current?.status ?? 'none' });
+  if (!current) {
+    // Uploaded for an erased or unknown check (a form stays valid for minutes): keep nothing.
+    await deps.media.delete(mediaKey(checkId, part));
+    return 'ignored-late';
+  }
+  await deps.audit.append({ checkId, type: 'PART_IGNORED', detail: { part, status: current.status } });
+  if (current.status !== 'AWAITING_UPLOAD' && current.status !== 'PROCESSING' && current.mediaDeletedAt) {
+    // The check is decided and its media already gone: a late re-upload must not linger.
+    await deps.media.delete(mediaKey(checkId, part));
+  }
+  return 'ignored-late';
 }
 
 async function inspectAll(
@@ -137,11 +205,11 @@ async function inspectAll(
 
 async function callAndRecord(
   deps: ProcessUploadDeps,
-  checkId: string,
+  check: Check,
   provider: EnabledProvider,
-  parts: readonly PartName[],
   media: readonly MediaFacts[],
 ): Promise<ProcessOutcome> {
+  const checkId = check.checkId;
   let secret: unknown;
   try {
     const raw = await deps.secrets.getJson(provider.config.secretId);
@@ -151,11 +219,11 @@ async function callAndRecord(
   } catch (error) {
     // The error text may describe the secret's shape, never its value; still keep it out of the audit.
     deps.log.error('Provider secret unavailable', { checkId, provider: provider.id, error: describe(error) });
-    return finishFailed(deps, checkId, reason('PROVIDER_AUTH_FAILED', `The ${provider.id} credentials are missing or malformed.`), media);
+    return finishFailed(deps, check, reason('PROVIDER_AUTH_FAILED', `The ${provider.id} credentials are missing or malformed.`), media);
   }
 
   const providerMedia: ProviderMedia[] = await Promise.all(
-    parts.map(async (part) => {
+    check.parts.map(async (part) => {
       const bytes = await deps.media.readAll(mediaKey(checkId, part));
       const measured = media.find((fact) => fact.part === part) ?? { part, bytes: bytes.length };
       return { part, bytes, facts: { ...measured, sha256: createHash('sha256').update(bytes).digest('hex') } };
@@ -172,16 +240,30 @@ async function callAndRecord(
     (type, detail) => deps.audit.append({ checkId, type, detail }),
     deps.http,
   );
-  if (outcome.verdict.kind === 'failure') {
-    return finishFailed(deps, checkId, outcome.verdict.reason, judgedMedia, outcome.providerMs);
-  }
-  const result = outcome.verdict.result;
-  if (parts.includes('reference') && result.decision === 'PASS' && !result.faceMatch) {
+  const answer: ProviderAnswer =
+    outcome.verdict.kind === 'answer'
+      ? { kind: 'answer', result: outcome.verdict.result, providerMs: outcome.providerMs }
+      : { kind: 'failure', reason: outcome.verdict.reason, providerMs: outcome.providerMs };
+  await deps.checks.recordProviderAnswer(checkId, answer, deps.clock.now().toISOString());
+  await deps.audit.append({ checkId, type: 'PROVIDER_ANSWER_RECORDED', detail: { kind: answer.kind, attempts: outcome.attempts } });
+  return finishFromAnswer(deps, { ...check, media: judgedMedia }, answer, judgedMedia);
+}
+
+async function finishFromAnswer(
+  deps: ProcessUploadDeps,
+  check: Check,
+  answer: ProviderAnswer,
+  media: readonly MediaFacts[],
+): Promise<ProcessOutcome> {
+  if (answer.kind === 'failure') return finishFailed(deps, check, answer.reason, media, answer.providerMs);
+  const provider = deps.providers.get(check.provider);
+  const result = answer.result;
+  if (check.parts.includes('reference') && result.decision === 'PASS' && !result.faceMatch) {
     // PASS means "live and matched" when a reference was given; an answer without a comparison cannot pass.
-    const failure = reason('PROVIDER_RESPONSE_INVALID', `The ${provider.id} answer has no face comparison although a reference was sent.`);
-    return finishFailed(deps, checkId, failure, judgedMedia, outcome.providerMs);
+    const failure = reason('PROVIDER_RESPONSE_INVALID', `The ${check.provider} answer has no face comparison although a reference was sent.`);
+    return finishFailed(deps, check, failure, media, answer.providerMs);
   }
-  return finishCompleted(deps, checkId, applyReviewBand(result, provider), judgedMedia, outcome.providerMs);
+  return finishCompleted(deps, check, provider ? applyReviewBand(result, provider) : result, media, answer.providerMs);
 }
 
 /** A PASS whose liveness score sits in the configured grey band goes to a person. */
@@ -197,34 +279,57 @@ export function applyReviewBand(result: CheckResult, provider: EnabledProvider):
   };
 }
 
+function finishDetails(deps: ProcessUploadDeps, media: readonly MediaFacts[], providerMs?: number) {
+  const now = deps.clock.now();
+  return {
+    media,
+    at: now.toISOString(),
+    mediaDueAt: epoch(now) + deps.policy.mediaRetentionSeconds,
+    ...(providerMs !== undefined ? { providerMs } : {}),
+  };
+}
+
 async function finishCompleted(
   deps: ProcessUploadDeps,
-  checkId: string,
+  check: Check,
   result: CheckResult,
   media: readonly MediaFacts[],
   providerMs?: number,
 ): Promise<ProcessOutcome> {
-  await deps.checks.complete(checkId, result, media, deps.clock.now().toISOString(), providerMs);
+  await deps.checks.complete(check.checkId, result, finishDetails(deps, media, providerMs));
   await deps.audit.append({
-    checkId,
+    checkId: check.checkId,
     type: 'RESULT_RECORDED',
     detail: { status: 'COMPLETED', decision: result.decision, reasons: result.reasons.map((r) => r.code) },
   });
-  deps.log.info('Check completed', { checkId, decision: result.decision });
+  deps.log.info('Check completed', { checkId: check.checkId, decision: result.decision });
+  await deleteMediaIfDue(deps, check);
   return 'completed';
 }
 
 async function finishFailed(
   deps: ProcessUploadDeps,
-  checkId: string,
+  check: Check,
   failure: Reason,
   media: readonly MediaFacts[],
   providerMs?: number,
 ): Promise<ProcessOutcome> {
-  await deps.checks.fail(checkId, failure, media, deps.clock.now().toISOString(), providerMs);
-  await deps.audit.append({ checkId, type: 'CHECK_FAILED', detail: { status: 'FAILED', reason: failure.code } });
-  deps.log.warn('Check failed', { checkId, reason: failure.code });
+  await deps.checks.fail(check.checkId, failure, finishDetails(deps, media, providerMs));
+  await deps.audit.append({ checkId: check.checkId, type: 'CHECK_FAILED', detail: { status: 'FAILED', reason: failure.code } });
+  deps.log.warn('Check failed', { checkId: check.checkId, reason: failure.code });
+  await deleteMediaIfDue(deps, check);
   return 'failed';
+}
+
+/** With no keep window the media goes as soon as the check is decided; otherwise the sweep deletes it later. */
+async function deleteMediaIfDue(deps: ProcessUploadDeps, check: Check): Promise<void> {
+  if (deps.policy.mediaRetentionSeconds > 0) return;
+  try {
+    await deleteCheckMedia(deps, check);
+  } catch (error) {
+    // The decision stands; the sweep retries the deletion (the check keeps its sweepAt).
+    deps.log.error('Deleting media failed; the sweep will retry', { checkId: check.checkId, error: describe(error) });
+  }
 }
 
 function describe(error: unknown): string {

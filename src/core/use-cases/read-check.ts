@@ -2,7 +2,7 @@
 import type { Check, CheckResult, CheckStatus, Decision, MediaFacts, ProviderId } from '../check';
 import { CheckNotFoundError, UnauthorizedError } from '../errors';
 import { pollTokenMatches } from '../poll-token';
-import type { CheckRepository } from '../ports';
+import type { CheckRepository, Clock } from '../ports';
 import type { Reason } from '../reasons';
 
 /** What a frontend may see: no scores, no provider payload. */
@@ -20,6 +20,7 @@ export interface CheckResultView {
   readonly provider: ProviderId;
   readonly parts: Check['parts'];
   readonly externalRef?: string;
+  readonly consent?: Check['consent'];
   readonly decision?: Decision;
   readonly reasons?: readonly Reason[];
   readonly liveness?: CheckResult['liveness'];
@@ -28,6 +29,8 @@ export interface CheckResultView {
   readonly quality?: CheckResult['quality'];
   readonly attributes?: CheckResult['attributes'];
   readonly media: readonly MediaFacts[];
+  /** When the uploaded media was deleted (facts about it remain). */
+  readonly mediaDeletedAt?: string;
   readonly providerRequestId?: string;
   readonly timings: {
     readonly createdAt: string;
@@ -50,11 +53,13 @@ function reasonsOf(check: Check): readonly Reason[] | undefined {
  */
 export async function getCheckStatus(
   checks: CheckRepository,
+  clock: Clock,
   checkId: string | undefined,
   presentedToken: string | undefined,
 ): Promise<CheckStatusView> {
   if (!presentedToken || !checkId) throw new UnauthorizedError();
-  const check = await checks.get(checkId);
+  const check = await live(checks, clock, checkId);
+  // The token dies with the record, even while DynamoDB's TTL deletion lags behind.
   if (!check || !pollTokenMatches(presentedToken, check.pollTokenHash)) throw new UnauthorizedError();
   const reasons = reasonsOf(check);
   return {
@@ -66,8 +71,14 @@ export async function getCheckStatus(
   };
 }
 
-export async function getCheckResult(checks: CheckRepository, checkId: string): Promise<CheckResultView> {
+/** A check past its retention reads as gone, whether or not TTL has removed it yet. */
+async function live(checks: CheckRepository, clock: Clock, checkId: string): Promise<Check | undefined> {
   const check = await checks.get(checkId);
+  return check && check.expiresAt > clock.now().getTime() / 1000 ? check : undefined;
+}
+
+export async function getCheckResult(checks: CheckRepository, clock: Clock, checkId: string): Promise<CheckResultView> {
+  const check = await live(checks, clock, checkId);
   if (!check) throw new CheckNotFoundError();
   const result = check.result;
   const reasons = reasonsOf(check);
@@ -77,6 +88,7 @@ export async function getCheckResult(checks: CheckRepository, checkId: string): 
     provider: check.provider,
     parts: check.parts,
     ...(check.externalRef !== undefined ? { externalRef: check.externalRef } : {}),
+    ...(check.consent !== undefined ? { consent: check.consent } : {}),
     ...(result
       ? {
           decision: result.decision,
@@ -90,6 +102,7 @@ export async function getCheckResult(checks: CheckRepository, checkId: string): 
       : {}),
     ...(reasons ? { reasons } : {}),
     media: check.media ?? [],
+    ...(check.mediaDeletedAt !== undefined ? { mediaDeletedAt: check.mediaDeletedAt } : {}),
     timings: {
       createdAt: check.createdAt,
       processingStartedAt: check.processingStartedAt,

@@ -24,6 +24,7 @@ function deps(): CreateCheckDeps & { checks: InMemoryCheckRepository; audit: InM
     clock: { now: () => NOW },
     uploadExpirySeconds: 900,
     checkRetentionDays: 30,
+    uploadGraceSeconds: 300,
   };
 }
 

@@ -1,0 +1,25 @@
+import middy from '@middy/core';
+import { checkIdSchema } from '../../src/core/api-schemas';
+import { CheckNotFoundError } from '../../src/core/errors';
+import { eraseCheck } from '../../src/core/use-cases/erase-check';
+import { httpErrors, json, type HttpEvent, type HttpResult } from '../shared/http';
+import type { GatewayDeps } from '../shared/wiring';
+
+/** Who asked: the IAM principal (or JWT subject) API Gateway authorised. */
+function requester(event: HttpEvent): string {
+  const authorizer = (event.requestContext as { authorizer?: { iam?: { userArn?: string }; jwt?: { claims?: { sub?: string } } } })
+    .authorizer;
+  return authorizer?.iam?.userArn ?? (authorizer?.jwt?.claims?.sub ? `jwt:${authorizer.jwt.claims.sub}` : 'unauthenticated (local stack)');
+}
+
+export function makeEraseCheckHandler(deps: Pick<GatewayDeps, 'checks' | 'audit' | 'media' | 'clock' | 'log'>) {
+  return middy<HttpEvent, HttpResult>()
+    .handler(async (event) => {
+      const checkId = checkIdSchema.safeParse(event.pathParameters?.checkId);
+      if (!checkId.success) throw new CheckNotFoundError();
+      const receipt = await eraseCheck(deps, checkId.data, requester(event));
+      deps.log.info('Check erased', { checkId: checkId.data, alreadyErased: receipt.alreadyErased });
+      return json(200, receipt);
+    })
+    .use(httpErrors(deps.log));
+}
