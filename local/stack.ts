@@ -38,6 +38,11 @@ export interface LocalStackOptions {
   readonly config?: Partial<Pick<GatewayConfigInput, 'mediaRetentionSeconds' | 'processingLeaseSeconds' | 'maxProcessingAttempts' | 'uploadGraceSeconds' | 'checkRetentionDays'>>;
   /** How often the sweep runs; 0 turns the timer off (tests call sweep() themselves). Default 30 s. */
   readonly sweepIntervalMs?: number;
+  /**
+   * Hand S3 records to the processor as they arrive (default). Tests that need to control
+   * delivery (duplicates, order, concurrency) turn it off and call deliver() themselves.
+   */
+  readonly autoDeliver?: boolean;
   /** Test seam: wraps the wired ports, e.g. to inject a crash the real stand-ins cannot produce. */
   readonly decorate?: (deps: GatewayDeps) => GatewayDeps;
   readonly log?: Log;
@@ -54,10 +59,10 @@ export interface LocalStack {
   readonly deps: GatewayDeps;
   /** Built-in simulators that were started (providers whose endpoint was not configured). */
   readonly simulators: Partial<Record<ProviderId, LocalSimulator>>;
-  /** Hands an S3 record to the processor again, as S3's at-least-once delivery may. */
-  redeliver(record: S3EventRecord): Promise<void>;
-  /** Every S3 record delivered so far, in order. */
-  readonly deliveredRecords: readonly S3EventRecord[];
+  /** Hands an S3 record to the processor (again), as S3's at-least-once delivery may. */
+  deliver(record: S3EventRecord): Promise<void>;
+  /** Every S3 ObjectCreated record the bucket emitted, in order. */
+  readonly createdRecords: readonly S3EventRecord[];
   /** Resolves when no S3 event or resume request is being processed. */
   idle(): Promise<void>;
   /** Runs the sweep once (as the schedule does) and waits for the resumes it asked for. */
@@ -126,7 +131,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const processor = makeProcessUploadHandler(deps);
     const inFlight = new Set<Promise<void>>();
-    const deliveredRecords: S3EventRecord[] = [];
+    const createdRecords: S3EventRecord[] = [];
 
     // The same SQS envelope and redelivery as in AWS: a message whose processing fails is received again.
     const deliverMessage = async (body: string, what: string): Promise<void> => {
@@ -146,10 +151,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       void run.finally(() => inFlight.delete(run));
       return run;
     };
-    const deliver = (record: S3EventRecord): Promise<void> => {
-      deliveredRecords.push(record);
-      return track(JSON.stringify({ Records: [record] }), record.s3.object.key);
-    };
+    const deliver = (record: S3EventRecord): Promise<void> => track(JSON.stringify({ Records: [record] }), record.s3.object.key);
     const resumeQueue: ResumeQueue = {
       requestResume: async (checkId) => {
         void track(JSON.stringify({ resumeCheckId: checkId }), `resume ${checkId}`);
@@ -169,7 +171,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       timer.unref();
       stoppers.push(async () => clearInterval(timer));
     }
-    s3.onObjectCreated((record) => void deliver(record));
+    const autoDeliver = options.autoDeliver ?? true;
+    s3.onObjectCreated((record) => {
+      createdRecords.push(record);
+      if (autoDeliver) void deliver(record);
+    });
 
     const api = await startApiServer({
       host: options.host ?? '127.0.0.1',
@@ -190,8 +196,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       bucket: s3.bucket,
       deps,
       simulators,
-      deliveredRecords,
-      redeliver: (record) => deliver(record),
+      createdRecords,
+      deliver,
       sweep: sweepOnce,
       idle: async () => {
         while (inFlight.size > 0) await Promise.all([...inFlight]);

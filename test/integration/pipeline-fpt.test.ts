@@ -81,9 +81,9 @@ describe('FPT pipeline over the local stack', () => {
     const body = await waitForEnd(stack.apiUrl, check.checkId);
     expect(body).toMatchObject({ status: 'COMPLETED', decision: 'PASS' });
 
-    const records = stack.deliveredRecords.filter((record) => record.s3.object.key.includes(check.checkId));
+    const records = stack.createdRecords.filter((record) => record.s3.object.key.includes(check.checkId));
     expect(records).toHaveLength(2);
-    await Promise.all(records.flatMap((record) => [stack.redeliver(record), stack.redeliver(record)]));
+    await Promise.all(records.flatMap((record) => [stack.deliver(record), stack.deliver(record)]));
     await stack.idle();
 
     expect(providerCalls() - before).toBe(1);
