@@ -10,7 +10,6 @@ export default defineConfig({
     env: {
       AWS_EC2_METADATA_DISABLED: 'true',
       CDK_DISABLE_VERSION_CHECK: '1',
-      POWERTOOLS_DEV: 'true',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
   },

@@ -36,6 +36,8 @@ export interface LocalStackOptions {
   readonly uploadExpirySeconds?: number;
   /** Other gateway settings (retention, lease, attempts, grace), as in GATEWAY_CONFIG. */
   readonly config?: Partial<Pick<GatewayConfigInput, 'mediaRetentionSeconds' | 'processingLeaseSeconds' | 'maxProcessingAttempts' | 'uploadGraceSeconds' | 'checkRetentionDays'>>;
+  /** Think time of every built-in simulator (load tests and benchmarks). Default 0. */
+  readonly simulatorLatencyMs?: number;
   /** How often the sweep runs; 0 turns the timer off (tests call sweep() themselves). Default 30 s. */
   readonly sweepIntervalMs?: number;
   /**
@@ -96,7 +98,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       let endpoint = env[kit.endpointVariable];
       const simulated = !endpoint;
       if (!endpoint) {
-        const simulator = await kit.startSimulator({});
+        const simulator = await kit.startSimulator(options.simulatorLatencyMs ? { latencyMs: options.simulatorLatencyMs } : {});
         stoppers.push(() => simulator.close());
         simulators[kit.id] = simulator;
         endpoint = simulator.url;

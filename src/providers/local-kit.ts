@@ -17,7 +17,7 @@ export interface LocalProviderKit {
   readonly id: ProviderId;
   /** Environment variable that, when set, points the provider at a real (or other) endpoint. */
   readonly endpointVariable: string;
-  startSimulator(options: { defaultScenario?: string }): Promise<LocalSimulator>;
+  startSimulator(options: { defaultScenario?: string; latencyMs?: number }): Promise<LocalSimulator>;
   /**
    * The secret value for this provider, from the environment; `endpoint` is the URL to call.
    * Against a configured (non-simulated) endpoint, missing credentials are a ConfigurationError.

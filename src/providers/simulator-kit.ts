@@ -252,6 +252,8 @@ export interface SimulatorOptions {
   readonly defaultScenario?: string;
   /** Larger request bodies get 413. Default 32 MiB. */
   readonly maxBodyBytes?: number;
+  /** Added before every scenario answer (not faults), to stand in for the provider's own think time. */
+  readonly latencyMs?: number;
 }
 
 export interface SimulatorStats {
@@ -450,6 +452,7 @@ export async function startSimulator<D>(spec: SimulatorSpec<D>, options: Simulat
     }
   };
 
+  const latencyMs = options.latencyMs ?? 0;
   const handleProvider = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     calls++;
     const base = {
@@ -496,6 +499,7 @@ export async function startSimulator<D>(spec: SimulatorSpec<D>, options: Simulat
       return;
     }
     const reply = spec.answer(selection, decoded, simReq);
+    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
     record({ ...entry, outcome: reply.status });
     send(res, reply);
   };

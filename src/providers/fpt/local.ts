@@ -5,8 +5,8 @@ import { FPT_SIMULATOR_DEFAULT_KEY, startFptSimulator } from './simulator';
 export const fptLocalKit: LocalProviderKit = {
   id: 'fpt',
   endpointVariable: 'FPT_ENDPOINT',
-  startSimulator: ({ defaultScenario }) =>
-    startFptSimulator({ apiKey: FPT_SIMULATOR_DEFAULT_KEY, ...(defaultScenario ? { defaultScenario } : {}) }),
+  startSimulator: ({ defaultScenario, latencyMs }) =>
+    startFptSimulator({ apiKey: FPT_SIMULATOR_DEFAULT_KEY, ...(defaultScenario ? { defaultScenario } : {}), ...(latencyMs ? { latencyMs } : {}) }),
   secretFromEnv: (env, endpoint, simulated) => ({
     apiKey: simulated ? FPT_SIMULATOR_DEFAULT_KEY : requiredVariable(env, 'FPT_API_KEY', 'when FPT_ENDPOINT is set'),
     endpoint,

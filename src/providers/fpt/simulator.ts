@@ -47,6 +47,8 @@ export interface FptSimulatorOptions {
   readonly apiKey?: string;
   /** Scenario text for requests without a marker, e.g. `spoof` or `spoof&format=flat`. Default `pass`. */
   readonly defaultScenario?: string;
+  /** Think time added to every answer (load tests). Default 0. */
+  readonly latencyMs?: number;
 }
 
 export interface FptSimulator {
@@ -336,7 +338,7 @@ export async function startFptSimulator(options: FptSimulatorOptions = {}): Prom
       decode: (req) => decodeFpt(req, apiKey),
       answer: answerFpt,
     },
-    { port: options.port, host: options.host, defaultScenario: options.defaultScenario },
+    { port: options.port, host: options.host, defaultScenario: options.defaultScenario, latencyMs: options.latencyMs },
   );
   return {
     url: `${running.origin}${FPT_SIMULATOR_PATH}`,
