@@ -36,6 +36,8 @@ export interface LocalStackOptions {
   readonly uploadExpirySeconds?: number;
   /** Other gateway settings (retention, lease, attempts, grace), as in GATEWAY_CONFIG. */
   readonly config?: Partial<Pick<GatewayConfigInput, 'mediaRetentionSeconds' | 'processingLeaseSeconds' | 'maxProcessingAttempts' | 'uploadGraceSeconds' | 'checkRetentionDays'>>;
+  /** Only these providers are enabled (default: every provider the local stack knows). */
+  readonly providers?: readonly ProviderId[];
   /** Think time of every built-in simulator (load tests and benchmarks). Default 0. */
   readonly simulatorLatencyMs?: number;
   /** How often the sweep runs; 0 turns the timer off (tests call sweep() themselves). Default 30 s. */
@@ -58,6 +60,11 @@ export interface LocalStack {
   readonly apiUrl: string;
   readonly s3Endpoint: string;
   readonly bucket: string;
+  /**
+   * Where the stand-ins listen, so another process (a benchmark's processor child) can wire the
+   * same SDK clients against them (region: any record's awsRegion; credentials: LOCAL_S3_CREDENTIALS).
+   */
+  readonly endpoints: { readonly s3: string; readonly dynamodb: string; readonly secretsManager: string };
   readonly deps: GatewayDeps;
   /** Built-in simulators that were started (providers whose endpoint was not configured). */
   readonly simulators: Partial<Record<ProviderId, LocalSimulator>>;
@@ -94,7 +101,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const simulators: Partial<Record<ProviderId, LocalSimulator>> = {};
     const providers: GatewayConfigInput['providers'] = {};
-    for (const kit of LOCAL_PROVIDER_KITS) {
+    for (const kit of LOCAL_PROVIDER_KITS.filter((candidate) => !options.providers || options.providers.includes(candidate.id))) {
       let endpoint = env[kit.endpointVariable];
       const simulated = !endpoint;
       if (!endpoint) {
@@ -119,11 +126,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // Locally a changed secret should apply at once.
       secretCacheSeconds: 0,
     });
-    const clients = createAwsClients({
-      region: REGION,
-      credentials: LOCAL_S3_CREDENTIALS,
-      endpoints: { s3: s3.endpoint, dynamodb: dynamo.endpoint, secretsManager: secretsManager.endpoint },
-    });
+    const endpoints = { s3: s3.endpoint, dynamodb: dynamo.endpoint, secretsManager: secretsManager.endpoint };
+    const clients = createAwsClients({ region: REGION, credentials: LOCAL_S3_CREDENTIALS, endpoints });
     const wired = wireGateway(config, clients, {
       log,
       ...(options.clock ? { clock: options.clock } : {}),
@@ -196,6 +200,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       apiUrl: api.url,
       s3Endpoint: s3.endpoint,
       bucket: s3.bucket,
+      endpoints,
       deps,
       simulators,
       createdRecords,

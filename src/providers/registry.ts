@@ -5,10 +5,14 @@ import type { GatewayConfig, ProviderConfig } from '../core/config';
 import { ConfigurationError } from '../core/errors';
 import { withOverrides, type ProviderProfile } from '../media/profiles';
 import { fptAdapter } from './fpt/adapter';
+import { senseidAdapter } from './senseid/adapter';
+import { verihubsAdapter } from './verihubs/adapter';
 import type { ProviderAdapter } from './provider';
 
 const ADAPTERS: Partial<Record<ProviderId, ProviderAdapter<never, never>>> = {
   fpt: fptAdapter as unknown as ProviderAdapter<never, never>,
+  senseid: senseidAdapter as unknown as ProviderAdapter<never, never>,
+  verihubs: verihubsAdapter as unknown as ProviderAdapter<never, never>,
 };
 
 export interface EnabledProvider {

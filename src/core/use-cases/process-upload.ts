@@ -214,7 +214,11 @@ async function callAndRecord(
   try {
     const raw = await deps.secrets.getJson(provider.config.secretId);
     const parsed = provider.adapter.secretSchema.safeParse(raw);
-    if (!parsed.success) throw new Error('secret does not match the provider secret shape');
+    if (!parsed.success) {
+      // Paths and rule messages only (e.g. "aesKey: must be 32 characters"): zod issues never carry the value.
+      const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+      throw new Error(`secret does not match the ${provider.id} secret shape: ${issues}`);
+    }
     secret = parsed.data;
   } catch (error) {
     // The error text may describe the secret's shape, never its value; still keep it out of the audit.

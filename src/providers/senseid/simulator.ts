@@ -1,0 +1,266 @@
+// Contract simulator for SenseID silent_image_verification (providers.md §2): a urlencoded POST
+// whose `encrypted_video` / `encrypted_image` it decrypts with its own AES key and IV (a wrong
+// key fails the GCM tag → code 1200, as the real server does), optional front-proxy auth, and
+// every documented outcome. The scenario marker is looked for in the decrypted media.
+// Scenarios: README.md beside this file.
+import { randomUUID } from 'node:crypto';
+import { SENSEID_CODES } from './codes';
+import { assertSenseIdKeyAndIv, senseIdDecrypt } from './crypto';
+import {
+  jsonReply,
+  startSimulator,
+  type DecodeResult,
+  type DecodedRequest,
+  type RunningSimulator,
+  type ScenarioSelection,
+  type SimFieldSummary,
+  type SimReply,
+  type SimRequest,
+  type SimulatorStats,
+} from '../simulator-kit';
+
+export const SENSEID_SIMULATOR_PATH = '/identity/silent_image_verification/stateless';
+/** The vendor's documented server defaults; operators are told to change them. */
+export const SENSEID_DEFAULT_AES_KEY = 'dcbbad6765e14139a07d34b92292a672';
+export const SENSEID_DEFAULT_AES_IV = 'df25d188a061';
+
+export const SENSEID_SCENARIOS = [
+  'pass',
+  'spoof_hack',
+  'spoof_4007',
+  'short_time',
+  'mismatch',
+  'image_size_2003',
+  'content_length_2004',
+  'image_type_2005',
+  'no_face_4000',
+  'occlusion_4004',
+  'invalid_argument_1200',
+  'auth_failure',
+] as const;
+export type SenseIdScenario = (typeof SENSEID_SCENARIOS)[number];
+
+export interface SenseIdSimulatorOptions {
+  readonly port?: number;
+  readonly host?: string;
+  /** The server's key and IV (32 and 12 ASCII chars). Default: the vendor's defaults. */
+  readonly aesKey?: string;
+  readonly aesIv?: string;
+  /** When set, the "front proxy" answers 401 unless this exact value arrives in `authHeaderName`. */
+  readonly authHeader?: string;
+  /** Default `authorization`. */
+  readonly authHeaderName?: string;
+  /** Scenario text for requests without a marker. Default `pass`. */
+  readonly defaultScenario?: string;
+  /** Larger bodies get 413. Default 64 MiB: a 20 MB video is ~28 MB once encoded. */
+  readonly maxBodyBytes?: number;
+  /** Think time added to every answer (load tests). Default 0. */
+  readonly latencyMs?: number;
+}
+
+/** What the last accepted request carried, decrypted. In memory only, for tests. */
+export interface SenseIdRecordedRequest {
+  readonly video: Uint8Array;
+  readonly image: Uint8Array;
+  readonly flags: Readonly<Record<string, boolean>>;
+}
+
+export interface SenseIdSimulator {
+  /** Full endpoint URL: what goes into the secret's `endpoint`. */
+  readonly url: string;
+  readonly origin: string;
+  stats(): SimulatorStats;
+  requests: RunningSimulator['requests'];
+  /** The decrypted media of the last request that decrypted, or undefined. */
+  lastRequest(): SenseIdRecordedRequest | undefined;
+  setDefaultScenario(scenario: string): void;
+  close(): Promise<void>;
+}
+
+/** Narrows a started simulator (e.g. from the local stack) to the SenseID one. */
+export function isSenseIdSimulator(value: object): value is SenseIdSimulator {
+  return 'lastRequest' in value && typeof value.lastRequest === 'function' && 'url' in value && typeof value.url === 'string' && value.url.endsWith(SENSEID_SIMULATOR_PATH);
+}
+
+const FLAG_FIELDS = ['auto_rotate', 'check_quality', 'return_image', 'return_face_image', 'return_status'] as const;
+type Flag = (typeof FLAG_FIELDS)[number];
+
+interface SenseIdRequestData {
+  readonly flags: Readonly<Record<Flag, boolean>>;
+  readonly image: Uint8Array;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request decoding
+
+// Standard alphabet, padded. A flat character class: a grouped repetition overflows V8's regex stack on a 30 MB value.
+function isStandardBase64(text: string): boolean {
+  return text.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(text);
+}
+
+function headerValue(req: SimRequest, name: string): string | undefined {
+  const value = req.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function errorBody(code: number, requestId: string = randomUUID()): Record<string, unknown> {
+  const message = SENSEID_CODES.get(code)?.meaning.split(' (')[0] ?? 'error';
+  return { code, message, request_id: requestId };
+}
+
+// The vendor lists 400 among its statuses without a mapping; every error code is sent with it here.
+function invalidArgument(fields: readonly SimFieldSummary[] = []): DecodeResult<SenseIdRequestData> {
+  return { reject: jsonReply(400, errorBody(1200)), fields };
+}
+
+function proxyUnauthorized(): SimReply {
+  return {
+    status: 401,
+    headers: { 'content-type': 'text/html', 'www-authenticate': 'Bearer' },
+    body: '<html><head><title>401 Authorization Required</title></head><body><h1>401 Authorization Required</h1></body></html>',
+  };
+}
+
+interface DecodeConfig {
+  readonly aesKey: string;
+  readonly aesIv: string;
+  readonly authHeader?: string;
+  readonly authHeaderName: string;
+  readonly record: (request: SenseIdRecordedRequest) => void;
+}
+
+function decryptField(form: URLSearchParams, name: string, config: DecodeConfig): Buffer | undefined {
+  const values = form.getAll(name);
+  const [value] = values;
+  // URLSearchParams turns an unescaped "+" into a space: the strict pattern then refuses it, as the server would.
+  if (values.length !== 1 || value === undefined || !isStandardBase64(value)) return undefined;
+  try {
+    const plain = senseIdDecrypt(Buffer.from(value, 'base64'), config.aesKey, config.aesIv);
+    return plain.byteLength > 0 ? plain : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function decodeSenseId(req: SimRequest, config: DecodeConfig): DecodeResult<SenseIdRequestData> {
+  if (req.method !== 'POST') return { reject: jsonReply(405, { message: 'Method Not Allowed' }, { allow: 'POST' }) };
+  if (config.authHeader !== undefined && headerValue(req, config.authHeaderName) !== config.authHeader) {
+    return { reject: proxyUnauthorized() };
+  }
+  const contentType = (headerValue(req, 'content-type') ?? '').toLowerCase();
+  if (!contentType.startsWith('application/x-www-form-urlencoded')) return invalidArgument();
+
+  const form = new URLSearchParams(req.body.toString('latin1'));
+  const fields: SimFieldSummary[] = [...form.entries()].map(([name, value]) => ({ name, bytes: value.length }));
+  const video = decryptField(form, 'encrypted_video', config);
+  const image = decryptField(form, 'encrypted_image', config);
+  if (!video || !image) return invalidArgument(fields);
+
+  const flags = {} as Record<Flag, boolean>;
+  for (const name of FLAG_FIELDS) {
+    const value = form.get(name);
+    if (value !== null && value !== 'true' && value !== 'false') return invalidArgument(fields);
+    flags[name] = value === 'true';
+  }
+  config.record({ video: new Uint8Array(video), image: new Uint8Array(image), flags: { ...flags } });
+  return { media: [video, image], fields, data: { flags, image } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// What each scenario answers
+
+type Plan =
+  | { readonly kind: 'judged'; readonly passed: boolean; readonly livenessScore: number; readonly verificationScore?: number; readonly status: 'ok' | 'hack' | 'short_time' }
+  | { readonly kind: 'error'; readonly code: number }
+  | { readonly kind: 'proxy-401' };
+
+const PLANS: Readonly<Record<SenseIdScenario, Plan>> = {
+  pass: { kind: 'judged', passed: true, livenessScore: 0.9871, verificationScore: 0.9342, status: 'ok' },
+  spoof_hack: { kind: 'judged', passed: false, livenessScore: 0.0734, status: 'hack' },
+  spoof_4007: { kind: 'error', code: 4007 },
+  short_time: { kind: 'judged', passed: false, livenessScore: 0, status: 'short_time' },
+  mismatch: { kind: 'judged', passed: true, livenessScore: 0.9871, verificationScore: 0.42, status: 'ok' },
+  image_size_2003: { kind: 'error', code: 2003 },
+  content_length_2004: { kind: 'error', code: 2004 },
+  image_type_2005: { kind: 'error', code: 2005 },
+  no_face_4000: { kind: 'error', code: 4000 },
+  occlusion_4004: { kind: 'error', code: 4004 },
+  invalid_argument_1200: { kind: 'error', code: 1200 },
+  auth_failure: { kind: 'proxy-401' },
+};
+
+function isSenseIdScenario(name: string): name is SenseIdScenario {
+  return (SENSEID_SCENARIOS as readonly string[]).includes(name);
+}
+
+function answerSenseId(scenario: ScenarioSelection, decoded: DecodedRequest<SenseIdRequestData>): SimReply {
+  // The kit only passes names from SENSEID_SCENARIOS; the guard keeps the types honest.
+  if (!isSenseIdScenario(scenario.name)) return jsonReply(500, { message: `no plan for ${scenario.name}` });
+  const { flags, image } = decoded.data;
+  let plan = PLANS[scenario.name];
+  // check_quality "can currently only evaluate face occlusion": without it there is no 4004.
+  if (scenario.name === 'occlusion_4004' && !flags.check_quality) plan = PLANS.pass;
+  const requestId = randomUUID();
+  switch (plan.kind) {
+    case 'proxy-401':
+      return proxyUnauthorized();
+    case 'error':
+      return jsonReply(400, errorBody(plan.code, requestId));
+    case 'judged': {
+      // The frames are stood in for by the uploaded photo: what matters is that Base64 comes back.
+      const frame = Buffer.from(image).toString('base64');
+      return jsonReply(200, {
+        code: 1000,
+        passed: plan.passed,
+        liveness_score: plan.livenessScore,
+        ...(flags.return_status ? { liveness_status: plan.status } : {}),
+        ...(plan.passed && plan.verificationScore !== undefined ? { verification_score: plan.verificationScore } : {}),
+        ...(plan.passed && flags.return_image ? { image_timestamp: 1.2, base64_image: frame } : {}),
+        ...(plan.passed && flags.return_face_image ? { base64_face_image: frame } : {}),
+        request_id: requestId,
+      });
+    }
+  }
+}
+
+/** Starts the SenseID simulator on loopback; `url` is the endpoint to put in the SenseID secret. */
+export async function startSenseIdSimulator(options: SenseIdSimulatorOptions = {}): Promise<SenseIdSimulator> {
+  let last: SenseIdRecordedRequest | undefined;
+  const config: DecodeConfig = {
+    aesKey: options.aesKey ?? SENSEID_DEFAULT_AES_KEY,
+    aesIv: options.aesIv ?? SENSEID_DEFAULT_AES_IV,
+    ...(options.authHeader !== undefined ? { authHeader: options.authHeader } : {}),
+    authHeaderName: (options.authHeaderName ?? 'authorization').toLowerCase(),
+    record: (request) => {
+      last = request;
+    },
+  };
+  // Fail at start, not at the first request, when the simulator itself is misconfigured.
+  assertSenseIdKeyAndIv(config.aesKey, config.aesIv);
+  const running = await startSimulator<SenseIdRequestData>(
+    {
+      name: 'senseid',
+      path: SENSEID_SIMULATOR_PATH,
+      scenarios: SENSEID_SCENARIOS,
+      secretHeaders: [config.authHeaderName],
+      decode: (req) => decodeSenseId(req, config),
+      answer: answerSenseId,
+    },
+    {
+      port: options.port,
+      host: options.host,
+      defaultScenario: options.defaultScenario,
+      maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
+      latencyMs: options.latencyMs,
+    },
+  );
+  return {
+    url: `${running.origin}${SENSEID_SIMULATOR_PATH}`,
+    origin: running.origin,
+    stats: () => running.stats(),
+    requests: () => running.requests(),
+    lastRequest: () => last,
+    setDefaultScenario: (scenario) => running.setDefaultScenario(scenario),
+    close: () => running.close(),
+  };
+}
