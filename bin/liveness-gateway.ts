@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The CDK app: the only place that reads context and environment; everything below takes props.
 // Context comes from cdk.json or `-c key=value` (JSON values, or a comma list for providers/corsOrigins).
-import { App, Aspects } from 'aws-cdk-lib';
+import { App, Aspects, Duration } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { z } from 'zod';
 import { PROVIDER_IDS } from '../src/core/check';
@@ -58,6 +58,20 @@ const contextSchema = z.object({
   processorBatchSize: z.number().int().optional(),
   apiThrottle: z.object({ rateLimit: z.number(), burstLimit: z.number() }).optional(),
   logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).optional(),
+  mediaRetentionSeconds: z.number().int().optional(),
+  maxProcessingAttempts: z.number().int().optional(),
+  uploadGraceSeconds: z.number().int().optional(),
+  // Normally derived from the processor timeout; the stack refuses a value that does not exceed it.
+  processingLeaseSeconds: z.number().int().optional(),
+  sweepIntervalMinutes: z.number().int().optional(),
+  // -c jwtAuthorizer='{"issuer":"https://...","audience":["client-id"]}'; absent: IAM on POST /v1/checks.
+  jwtAuthorizer: z
+    .object({
+      issuer: z.url({ protocol: /^https$/ }),
+      audience: z.preprocess(commaList, z.array(z.string().min(1)).min(1)),
+    })
+    .strict()
+    .optional(),
 });
 
 const keys = Object.keys(contextSchema.shape);
@@ -65,10 +79,11 @@ const parsed = contextSchema.safeParse(Object.fromEntries(keys.map((key) => [key
 if (!parsed.success) {
   throw new Error(`Invalid CDK context for LivenessGateway:\n${z.prettifyError(parsed.error)}`);
 }
-const { stackName, ...context } = parsed.data;
+const { stackName, sweepIntervalMinutes, ...context } = parsed.data;
 
 new LivenessGatewayStack(app, stackName, {
   ...context,
+  ...(sweepIntervalMinutes !== undefined ? { sweepInterval: Duration.minutes(sweepIntervalMinutes) } : {}),
   description: 'Liveness Gateway: face-liveness checks through a configurable provider',
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });

@@ -10,6 +10,7 @@ import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lam
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 
@@ -17,7 +18,12 @@ import { Construct } from 'constructs';
 export const MEDIA_PREFIX = 'checks/';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
-export type ChecksTableAccess = 'read' | 'readWrite';
+/**
+ * What a function does to check records, named after the repository methods that do it:
+ * `get` (GetItem), `create` (conditional PutItem), `update` (every conditional transition,
+ * UpdateItem), `erase` (DeleteItem, erasure on request only).
+ */
+export type ChecksTableOperation = 'get' | 'create' | 'update' | 'erase';
 export type AuditLogAccess = 'append' | 'appendAndRead';
 
 export interface GatewayFunctionProps {
@@ -48,9 +54,14 @@ export interface GatewayFunctionProps {
 const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 // Conditional writes (the state machine) are PutItem/UpdateItem with a condition, so no
-// transaction or batch action is needed; DeleteItem is left to TTL.
-const CHECKS_READ_ACTIONS = ['dynamodb:GetItem'];
-const CHECKS_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
+// transaction or batch action is needed; records otherwise leave by TTL, so DeleteItem belongs to
+// the erasure route alone.
+const CHECKS_TABLE_ACTIONS: Readonly<Record<ChecksTableOperation, string>> = {
+  get: 'dynamodb:GetItem',
+  create: 'dynamodb:PutItem',
+  update: 'dynamodb:UpdateItem',
+  erase: 'dynamodb:DeleteItem',
+};
 // The audit trail is append-only: nothing here may change or remove an entry.
 const AUDIT_APPEND_ACTIONS = ['dynamodb:PutItem'];
 const AUDIT_READ_ACTIONS = ['dynamodb:Query'];
@@ -137,11 +148,25 @@ export class GatewayFunction extends Construct implements iam.IGrantable {
     );
   }
 
-  /** Reads (and, for `readWrite`, conditionally writes) check records. No delete: TTL removes them. */
-  bindChecksTable(table: dynamodb.ITable, access: ChecksTableAccess): void {
-    const actions = access === 'read' ? CHECKS_READ_ACTIONS : [...CHECKS_READ_ACTIONS, ...CHECKS_WRITE_ACTIONS];
-    this.allow(actions, [table.tableArn]);
-    table.encryptionKey?.grant(this.role, ...(access === 'read' ? KMS_DECRYPT_ACTIONS : KMS_ENCRYPT_DECRYPT_ACTIONS));
+  /**
+   * Exactly the item operations a function performs on check records. A function that only reads
+   * gets only kms:Decrypt on a customer-managed key; any write also needs the key to encrypt.
+   */
+  bindChecksTable(table: dynamodb.ITable, operations: readonly ChecksTableOperation[]): void {
+    if (operations.length === 0) throw new Error('bindChecksTable: name at least one operation');
+    const unique = [...new Set(operations)];
+    this.allow(unique.map((operation) => CHECKS_TABLE_ACTIONS[operation]), [table.tableArn]);
+    const readOnly = unique.every((operation) => operation === 'get');
+    table.encryptionKey?.grant(this.role, ...(readOnly ? KMS_DECRYPT_ACTIONS : KMS_ENCRYPT_DECRYPT_ACTIONS));
+  }
+
+  /**
+   * Query on one index of the checks table, and nothing on the base table: a Query against an
+   * index is authorised on the index ARN, so the grant cannot be used to read records by key.
+   */
+  bindChecksIndexQuery(table: dynamodb.ITable, indexName: string): void {
+    this.allow(['dynamodb:Query'], [`${table.tableArn}/index/${indexName}`]);
+    table.encryptionKey?.grant(this.role, ...KMS_DECRYPT_ACTIONS);
   }
 
   /** Appends audit entries (PutItem of a new sort key) and, for readers, lists a check's trail. Never updates or deletes. */
@@ -168,7 +193,7 @@ export class GatewayFunction extends Construct implements iam.IGrantable {
     bucket.encryptionKey?.grant(this.role, 'kms:Decrypt');
   }
 
-  /** Deletes uploaded parts under `checks/` once processed, so media is not kept longer than needed. */
+  /** Deletes uploaded parts under `checks/` (after the decision, on expiry, on erasure); S3 needs no key to delete. */
   bindMediaDelete(bucket: s3.IBucket): void {
     this.allow(['s3:DeleteObject'], [bucket.arnForObjects(`${MEDIA_PREFIX}*`)]);
     this.acknowledgeMediaPrefixWildcard();
@@ -179,6 +204,16 @@ export class GatewayFunction extends Construct implements iam.IGrantable {
     if (secrets.length === 0) return;
     this.allow(['secretsmanager:GetSecretValue'], secrets.map(secretArnForPolicies));
     for (const secret of secrets) secret.encryptionKey?.grantDecrypt(this.role);
+  }
+
+  /**
+   * Sends messages to one queue (the sweep's resume requests to the processor's queue). Only
+   * SendMessage: the sender never needs to look the queue up or read its attributes.
+   */
+  bindQueueSend(queue: sqs.IQueue): void {
+    this.allow(['sqs:SendMessage'], [queue.queueArn]);
+    // A KMS-encrypted queue makes the sender produce and use a data key.
+    queue.encryptionMasterKey?.grant(this.role, 'kms:GenerateDataKey', 'kms:Decrypt');
   }
 
   // Object keys are `checks/{checkId}/{part}` with a checkId minted per check, so the prefix

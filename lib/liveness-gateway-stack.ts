@@ -1,12 +1,15 @@
-// The deployed gateway: private media bucket → SQS → processor, an HTTP API of three small
-// functions, the checks and audit tables, and one Secrets Manager secret per enabled provider.
+// The deployed gateway: private media bucket → SQS → processor, an HTTP API of four small
+// functions, a scheduled sweep, the checks and audit tables, and one Secrets Manager secret per
+// enabled provider.
 import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -16,15 +19,12 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
-import { AUDIT_TABLE_KEYS, CHECKS_TABLE_KEYS, CHECKS_TTL_ATTRIBUTE } from '../src/adapters/aws/table-schema';
+import { AUDIT_TABLE_KEYS, CHECKS_SWEEP_INDEX, CHECKS_TABLE_KEYS, CHECKS_TTL_ATTRIBUTE } from '../src/adapters/aws/table-schema';
 import { PROVIDER_IDS, type ProviderId } from '../src/core/check';
 import { gatewayConfigSchema, type GatewayConfigInput } from '../src/core/config';
 import { GatewayFunction, MEDIA_PREFIX, type LogLevel } from './gateway-function';
 
 type ProviderConfigInput = NonNullable<GatewayConfigInput['providers'][ProviderId]>;
-
-/** GSI for a later sweep job that expires checks whose uploads never arrived. */
-export const CHECKS_BY_STATUS_INDEX = 'byStatus';
 
 export interface ProviderProps {
   readonly id: ProviderId;
@@ -53,6 +53,13 @@ export interface ApiThrottle {
   readonly burstLimit: number;
 }
 
+export interface JwtAuthorizerProps {
+  /** The identity provider's issuer URL (the `iss` claim), e.g. a Cognito user pool's `https://cognito-idp.<region>.amazonaws.com/<pool id>`. */
+  readonly issuer: string;
+  /** Accepted `aud` (or Cognito `client_id`) values; at least one. */
+  readonly audience: readonly string[];
+}
+
 export interface LivenessGatewayStackProps extends StackProps {
   /** The enabled providers; only these get a secret and only their secrets are readable. */
   readonly providers: readonly ProviderProps[];
@@ -76,6 +83,26 @@ export interface LivenessGatewayStackProps extends StackProps {
   readonly processorTimeout?: Duration;
   /** @default 1024 */
   readonly processorMemorySize?: number;
+  /**
+   * How long one processing attempt owns a check before the sweep may resume it. Must exceed
+   * `processorTimeout`, or a resumed attempt could run beside one that is still alive.
+   * @default - processorTimeout + 60 s
+   */
+  readonly processingLeaseSeconds?: number;
+  /** Attempts (first run plus resumes) before a check that keeps dying ends FAILED. @default 3 */
+  readonly maxProcessingAttempts?: number;
+  /** Media is deleted this long after the check is decided (0: at once). @default 0 */
+  readonly mediaRetentionSeconds?: number;
+  /** A check with missing uploads is expired this long after its upload forms expired. @default 300 */
+  readonly uploadGraceSeconds?: number;
+  /** How often the sweep runs (whole minutes). @default Duration.minutes(5) */
+  readonly sweepInterval?: Duration;
+  /**
+   * Authorise `POST /v1/checks` with JWTs from this issuer instead of SigV4. The result and delete
+   * routes stay IAM-only: they read and erase biometric outcomes, which stays with AWS principals.
+   * @default - IAM on every backend route
+   */
+  readonly jwtAuthorizer?: JwtAuthorizerProps;
   /** @default { rateLimit: 50, burstLimit: 100 } */
   readonly apiThrottle?: ApiThrottle;
   /**
@@ -104,6 +131,12 @@ const functionEntry = (name: string): string => `${FUNCTIONS_DIR}${name}/index.t
 // The processor must outlive the provider budget by enough to inspect media and write results.
 const PROCESSOR_HEADROOM_MS = 30_000;
 const DEFAULT_PROVIDER_BUDGET_MS = 60_000;
+// Lease beyond the processor timeout: Lambda stops an invocation at its timeout, and the margin
+// covers clock skew and the last write in flight, so a resumed attempt never meets a live one.
+const LEASE_MARGIN_SECONDS = 60;
+// A sweep run handles at most 200 due checks (sweep.ts), a few sequential calls each.
+const SWEEP_TIMEOUT = Duration.minutes(1);
+const DAY_SECONDS = 86_400;
 
 export class LivenessGatewayStack extends Stack {
   readonly api: apigwv2.HttpApi;
@@ -112,7 +145,11 @@ export class LivenessGatewayStack extends Stack {
   readonly auditTable: dynamodb.Table;
   readonly uploadQueue: sqs.Queue;
   readonly uploadDeadLetterQueue: sqs.Queue;
-  readonly functions: Readonly<Record<'createCheck' | 'getCheck' | 'getCheckResult' | 'processUpload', GatewayFunction>>;
+  readonly functions: Readonly<
+    Record<'createCheck' | 'getCheck' | 'getCheckResult' | 'eraseCheck' | 'processUpload' | 'sweep', GatewayFunction>
+  >;
+  /** Runs the sweep every `sweepInterval`. */
+  readonly sweepSchedule: events.Rule;
   /** The secret each enabled provider reads its credentials from. */
   readonly providerSecrets: Readonly<Partial<Record<ProviderId, secretsmanager.ISecret>>>;
 
@@ -167,10 +204,13 @@ export class LivenessGatewayStack extends Stack {
         : {}),
       lifecycleRules: [
         {
-          // Safety net: the processor deletes media once done; anything left over goes after a day.
+          // Safety net only. The gateway deletes media itself, at a time it records: the processor
+          // after the decision (or mediaRetentionSeconds later, via the sweep), the sweep for expired
+          // checks, the erase route on request. This rule catches what they missed (a crash between
+          // upload and record, an upload for an unknown check), so it is sized never to fire first.
           id: 'expire-unprocessed-media',
           prefix: MEDIA_PREFIX,
-          expiration: Duration.days(1),
+          expiration: Duration.days(settings.mediaSafetyNetDays),
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
       ],
@@ -190,12 +230,13 @@ export class LivenessGatewayStack extends Stack {
       timeToLiveAttribute: CHECKS_TTL_ATTRIBUTE,
       removalPolicy,
     });
+    // Sparse: only checks the sweep has work for carry the shard key (see table-schema.ts).
     this.checksTable.addGlobalSecondaryIndex({
-      indexName: CHECKS_BY_STATUS_INDEX,
-      partitionKey: { name: 'status', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'updatedAt', type: dynamodb.AttributeType.STRING },
-      // The sweep re-reads each candidate with a conditional update, so keys are enough.
-      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+      indexName: CHECKS_SWEEP_INDEX.indexName,
+      partitionKey: { name: CHECKS_SWEEP_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: CHECKS_SWEEP_INDEX.sortKey, type: dynamodb.AttributeType.NUMBER },
+      // ALL: listDue parses whole checks from the index (status, parts, leases) without a GetItem each.
+      projectionType: dynamodb.ProjectionType.ALL,
     });
 
     this.auditTable = new dynamodb.Table(this, 'AuditTable', {
@@ -243,8 +284,15 @@ export class LivenessGatewayStack extends Stack {
       uploadExpirySeconds: settings.uploadExpirySeconds,
       checkRetentionDays: settings.checkRetentionDays,
       ...(props.secretCacheSeconds !== undefined ? { secretCacheSeconds: props.secretCacheSeconds } : {}),
+      mediaRetentionSeconds: settings.mediaRetentionSeconds,
+      processingLeaseSeconds: settings.processingLeaseSeconds,
+      maxProcessingAttempts: settings.maxProcessingAttempts,
+      uploadGraceSeconds: settings.uploadGraceSeconds,
     };
+    // Only the sweep sends resume requests, so only its configuration names the queue.
+    const sweepConfig: GatewayConfigInput = { ...config, resumeQueueUrl: this.uploadQueue.queueUrl };
     assertValidConfig(config);
+    assertValidConfig(sweepConfig);
     const common = {
       gatewayConfig: Stack.of(this).toJsonString(config),
       logRetention,
@@ -256,7 +304,8 @@ export class LivenessGatewayStack extends Stack {
       entry: functionEntry('create-check'),
       description: 'Liveness Gateway POST /v1/checks',
     });
-    createCheck.bindChecksTable(this.checksTable, 'readWrite');
+    // CheckRepository.create: one conditional PutItem.
+    createCheck.bindChecksTable(this.checksTable, ['create']);
     createCheck.bindAuditLog(this.auditTable);
     createCheck.bindMediaUpload(this.mediaBucket);
 
@@ -265,14 +314,24 @@ export class LivenessGatewayStack extends Stack {
       entry: functionEntry('get-check'),
       description: 'Liveness Gateway GET /v1/checks/{checkId}',
     });
-    getCheck.bindChecksTable(this.checksTable, 'read');
+    getCheck.bindChecksTable(this.checksTable, ['get']);
 
     const getCheckResult = new GatewayFunction(this, 'GetCheckResult', {
       ...common,
       entry: functionEntry('get-check-result'),
       description: 'Liveness Gateway GET /v1/checks/{checkId}/result',
     });
-    getCheckResult.bindChecksTable(this.checksTable, 'read');
+    getCheckResult.bindChecksTable(this.checksTable, ['get']);
+
+    const eraseCheck = new GatewayFunction(this, 'EraseCheck', {
+      ...common,
+      entry: functionEntry('erase-check'),
+      description: 'Liveness Gateway DELETE /v1/checks/{checkId}',
+    });
+    // get → media → DeleteItem; an already-erased check is answered from its audit tombstone (Query).
+    eraseCheck.bindChecksTable(this.checksTable, ['get', 'erase']);
+    eraseCheck.bindAuditLog(this.auditTable, 'appendAndRead');
+    eraseCheck.bindMediaDelete(this.mediaBucket);
 
     const processUpload = new GatewayFunction(this, 'ProcessUpload', {
       ...common,
@@ -281,9 +340,12 @@ export class LivenessGatewayStack extends Stack {
       timeout: settings.processorTimeout,
       memorySize: props.processorMemorySize ?? 1024,
     });
-    processUpload.bindChecksTable(this.checksTable, 'readWrite');
+    // get, then conditional transitions only (recordPart, start/resume, answer, complete/fail,
+    // markMediaDeleted): no PutItem, no DeleteItem.
+    processUpload.bindChecksTable(this.checksTable, ['get', 'update']);
     processUpload.bindAuditLog(this.auditTable);
     processUpload.bindMediaRead(this.mediaBucket);
+    // Media goes after the decision, and an upload for an unknown (erased) check at once.
     processUpload.bindMediaDelete(this.mediaBucket);
     processUpload.bindProviderSecrets(providerSecrets.map(({ secret }) => secret));
     processUpload.function.addEventSource(
@@ -295,7 +357,32 @@ export class LivenessGatewayStack extends Stack {
       }),
     );
 
-    this.functions = { createCheck, getCheck, getCheckResult, processUpload };
+    // The sweep never reads media or secrets: it expires, deletes media that is due, and hands
+    // dead attempts back to the processor through its queue, so those grants stay with the processor.
+    const sweep = new GatewayFunction(this, 'Sweep', {
+      ...common,
+      gatewayConfig: Stack.of(this).toJsonString(sweepConfig),
+      entry: functionEntry('sweep'),
+      description: 'Liveness Gateway scheduled sweep',
+      timeout: SWEEP_TIMEOUT,
+    });
+    // listDue queries the sweep index; expire and markMediaDeleted are conditional UpdateItems.
+    sweep.bindChecksIndexQuery(this.checksTable, CHECKS_SWEEP_INDEX.indexName);
+    sweep.bindChecksTable(this.checksTable, ['update']);
+    sweep.bindAuditLog(this.auditTable);
+    sweep.bindMediaDelete(this.mediaBucket);
+    sweep.bindQueueSend(this.uploadQueue);
+    // No retries, neither of a failed delivery (EventBridge) nor of a failed run (Lambda async
+    // invoke): every run starts afresh from the index, so the next scheduled run picks up whatever
+    // this one missed, and a retry would only overlap it.
+    sweep.function.configureAsyncInvoke({ retryAttempts: 0 });
+    this.sweepSchedule = new events.Rule(this, 'SweepSchedule', {
+      description: 'Runs the Liveness Gateway sweep',
+      schedule: events.Schedule.rate(settings.sweepInterval),
+      targets: [new eventsTargets.LambdaFunction(sweep.function, { retryAttempts: 0 })],
+    });
+
+    this.functions = { createCheck, getCheck, getCheckResult, eraseCheck, processUpload, sweep };
 
     // ---- HTTP API.
     this.api = new apigwv2.HttpApi(this, 'HttpApi', {
@@ -329,6 +416,8 @@ export class LivenessGatewayStack extends Stack {
             requestTime: '$context.requestTime',
             sourceIp: '$context.identity.sourceIp',
             caller: '$context.identity.userArn',
+            // The JWT variant's caller: the subject, never the token.
+            jwtSubject: '$context.authorizer.claims.sub',
             routeKey: '$context.routeKey',
             path: '$context.path',
             status: '$context.status',
@@ -343,11 +432,16 @@ export class LivenessGatewayStack extends Stack {
     });
 
     const iamAuthorizer = new HttpIamAuthorizer();
+    const createAuthorizer = props.jwtAuthorizer
+      ? new HttpJwtAuthorizer('CreateCheckJwtAuthorizer', props.jwtAuthorizer.issuer, {
+          jwtAudience: [...props.jwtAuthorizer.audience],
+        })
+      : iamAuthorizer;
     this.api.addRoutes({
       path: '/v1/checks',
       methods: [apigwv2.HttpMethod.POST],
       integration: new HttpLambdaIntegration('CreateCheckIntegration', createCheck.function),
-      authorizer: iamAuthorizer,
+      authorizer: createAuthorizer,
     });
     const pollRoutes = this.api.addRoutes({
       path: '/v1/checks/{checkId}',
@@ -365,6 +459,12 @@ export class LivenessGatewayStack extends Stack {
       path: '/v1/checks/{checkId}/result',
       methods: [apigwv2.HttpMethod.GET],
       integration: new HttpLambdaIntegration('GetCheckResultIntegration', getCheckResult.function),
+      authorizer: iamAuthorizer,
+    });
+    this.api.addRoutes({
+      path: '/v1/checks/{checkId}',
+      methods: [apigwv2.HttpMethod.DELETE],
+      integration: new HttpLambdaIntegration('EraseCheckIntegration', eraseCheck.function),
       authorizer: iamAuthorizer,
     });
 
@@ -431,6 +531,13 @@ interface ResolvedSettings {
   readonly processorConcurrency: number;
   readonly processorBatchSize: number;
   readonly processorTimeout: Duration;
+  readonly processingLeaseSeconds: number;
+  readonly maxProcessingAttempts: number;
+  readonly mediaRetentionSeconds: number;
+  readonly uploadGraceSeconds: number;
+  readonly sweepInterval: Duration;
+  /** Expiration of the `checks/` lifecycle rule. */
+  readonly mediaSafetyNetDays: number;
   readonly apiThrottle: ApiThrottle;
 }
 
@@ -439,6 +546,12 @@ function resolveSettings(props: LivenessGatewayStackProps): ResolvedSettings {
   const problems: string[] = [];
   const ids = props.providers.map((provider) => provider.id);
   if (ids.length === 0) problems.push('providers: enable at least one provider');
+  if (props.jwtAuthorizer) {
+    if (!isHttpsUrl(props.jwtAuthorizer.issuer)) problems.push(`jwtAuthorizer.issuer: "${props.jwtAuthorizer.issuer}" is not an https URL`);
+    if (props.jwtAuthorizer.audience.length === 0 || props.jwtAuthorizer.audience.some((aud) => aud.trim().length === 0)) {
+      problems.push('jwtAuthorizer.audience: give at least one non-empty audience');
+    }
+  }
   for (const id of ids) {
     if (!PROVIDER_IDS.some((known) => known === id)) problems.push(`providers: unknown provider "${id}" (known: ${PROVIDER_IDS.join(', ')})`);
   }
@@ -467,13 +580,46 @@ function resolveSettings(props: LivenessGatewayStackProps): ResolvedSettings {
   const apiThrottle = props.apiThrottle ?? { rateLimit: 50, burstLimit: 100 };
   if (apiThrottle.rateLimit <= 0 || apiThrottle.burstLimit <= 0) problems.push('apiThrottle: rateLimit and burstLimit must be positive');
 
+  // Ranges of the runtime values themselves are checked by the config schema (assertValidConfig);
+  // here only what relates them to the deployed shape.
+  const processingLeaseSeconds = props.processingLeaseSeconds ?? processorTimeout.toSeconds() + LEASE_MARGIN_SECONDS;
+  if (processingLeaseSeconds <= processorTimeout.toSeconds()) {
+    problems.push(`processingLeaseSeconds: must exceed the processor timeout (${processorTimeout.toSeconds()} s), or a resumed attempt could run beside a live one`);
+  }
+  const sweepInterval = props.sweepInterval ?? Duration.minutes(5);
+  const sweepMinutes = sweepInterval.toSeconds() / 60;
+  if (!Number.isInteger(sweepMinutes) || sweepMinutes < 1 || sweepMinutes > 60) {
+    problems.push('sweepInterval: must be a whole number of minutes from 1 to 60');
+  }
+  const uploadExpirySeconds = props.uploadExpirySeconds ?? 900;
+  const uploadGraceSeconds = props.uploadGraceSeconds ?? 300;
+  const maxProcessingAttempts = props.maxProcessingAttempts ?? 3;
+  const mediaRetentionSeconds = props.mediaRetentionSeconds ?? 0;
+  // The longest the gateway itself may legitimately keep an upload: forms valid, late events,
+  // every attempt's lease plus a sweep run to notice it, the keep window, and one more sweep run
+  // to delete it. The lifecycle rule must not fire before that, and never sooner than a day.
+  const sweepSeconds = sweepInterval.toSeconds();
+  const gatewayMediaSeconds =
+    uploadExpirySeconds +
+    uploadGraceSeconds +
+    maxProcessingAttempts * (processingLeaseSeconds + sweepSeconds) +
+    mediaRetentionSeconds +
+    sweepSeconds;
+  const mediaSafetyNetDays = Math.max(1, Math.ceil(gatewayMediaSeconds / DAY_SECONDS));
+
   if (problems.length > 0) throw new Error(`Invalid LivenessGatewayStack props:\n- ${problems.join('\n- ')}`);
   return {
-    uploadExpirySeconds: props.uploadExpirySeconds ?? 900,
+    uploadExpirySeconds,
     checkRetentionDays: props.checkRetentionDays ?? 30,
     processorConcurrency,
     processorBatchSize,
     processorTimeout,
+    processingLeaseSeconds,
+    maxProcessingAttempts,
+    mediaRetentionSeconds,
+    uploadGraceSeconds,
+    sweepInterval,
+    mediaSafetyNetDays,
     apiThrottle,
   };
 }
@@ -503,6 +649,14 @@ function isOrigin(value: string): boolean {
   try {
     const url = new URL(value);
     return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
+function isHttpsUrl(value: string): boolean {
+  try {
+    return new URL(value).protocol === 'https:';
   } catch {
     return false;
   }

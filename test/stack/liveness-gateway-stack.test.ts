@@ -9,7 +9,7 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LivenessGatewayStack, type LivenessGatewayStackProps } from '../../lib/liveness-gateway-stack';
 import { MEDIA_PREFIX } from '../../lib/gateway-function';
-import { AUDIT_TABLE_KEYS, CHECKS_TABLE_KEYS, CHECKS_TTL_ATTRIBUTE } from '../../src/adapters/aws/table-schema';
+import { AUDIT_TABLE_KEYS, CHECKS_SWEEP_INDEX, CHECKS_TABLE_KEYS, CHECKS_TTL_ATTRIBUTE } from '../../src/adapters/aws/table-schema';
 import { parseGatewayConfig } from '../../src/core/config';
 import { mediaKey } from '../../src/core/ports';
 
@@ -124,6 +124,56 @@ function gatewayConfigOf(template: Template, functionId: string) {
   return parseGatewayConfig(JSON.parse(flatten(variables.GATEWAY_CONFIG)));
 }
 
+type FunctionName = keyof LivenessGatewayStack['functions'];
+
+function roleIds(stack: LivenessGatewayStack): Record<FunctionName, string> {
+  const { createCheck, getCheck, getCheckResult, eraseCheck, processUpload, sweep } = stack.functions;
+  return {
+    createCheck: logicalId(createCheck.role),
+    getCheck: logicalId(getCheck.role),
+    getCheckResult: logicalId(getCheckResult.role),
+    eraseCheck: logicalId(eraseCheck.role),
+    processUpload: logicalId(processUpload.role),
+    sweep: logicalId(sweep.role),
+  };
+}
+
+function functionIds(stack: LivenessGatewayStack): Record<FunctionName, string> {
+  const { createCheck, getCheck, getCheckResult, eraseCheck, processUpload, sweep } = stack.functions;
+  return {
+    createCheck: logicalId(createCheck.function),
+    getCheck: logicalId(getCheck.function),
+    getCheckResult: logicalId(getCheckResult.function),
+    eraseCheck: logicalId(eraseCheck.function),
+    processUpload: logicalId(processUpload.function),
+    sweep: logicalId(sweep.function),
+  };
+}
+
+/** Data-plane actions of a role (DynamoDB, S3, SQS, Secrets Manager), sorted; logs, X-Ray and KMS left out. */
+function dataActionsOfRole(template: Template, roleId: string): string[] {
+  return actionsOfRole(template, roleId)
+    .filter((a) => /^(dynamodb|s3|sqs|secretsmanager):/.test(a))
+    .sort();
+}
+
+/** The resources a role may apply `action` to. */
+function resourcesOfRoleFor(template: Template, roleId: string, action: string): unknown[] {
+  return statementsOfRole(template, roleId)
+    .filter((s) => s.actions.includes(action))
+    .flatMap((s) => s.resources);
+}
+
+function routeOf(template: Template, routeKey: string) {
+  const routes: Record<string, { Properties?: { RouteKey: string; AuthorizationType?: string; AuthorizerId?: unknown } }> =
+    template.findResources('AWS::ApiGatewayV2::Route');
+  const route = Object.values(routes).find((r) => r.Properties?.RouteKey === routeKey);
+  if (!route?.Properties) throw new Error(`no route ${routeKey}`);
+  return route.Properties;
+}
+
+const mediaObjects = (bucketId: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/checks/*']] });
+
 function nagFindings(stack: Stack): string[] {
   const annotations = Annotations.fromStack(stack);
   const pattern = Match.stringLikeRegexp('AwsSolutions-.*');
@@ -142,15 +192,15 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
     queue: string;
     dlq: string;
     fptSecret: string;
-    roles: Record<'createCheck' | 'getCheck' | 'getCheckResult' | 'processUpload', string>;
-    functions: Record<'createCheck' | 'getCheck' | 'getCheckResult' | 'processUpload', string>;
+    sweepRule: string;
+    roles: Record<FunctionName, string>;
+    functions: Record<FunctionName, string>;
   };
 
   beforeAll(() => {
     ({ stack, template } = synth(newApp()));
     const secret = stack.providerSecrets.fpt;
     if (!secret) throw new Error('fpt secret missing');
-    const { createCheck, getCheck, getCheckResult, processUpload } = stack.functions;
     ids = {
       mediaBucket: logicalId(stack.mediaBucket),
       checksTable: logicalId(stack.checksTable),
@@ -158,18 +208,9 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
       queue: logicalId(stack.uploadQueue),
       dlq: logicalId(stack.uploadDeadLetterQueue),
       fptSecret: logicalId(secret),
-      roles: {
-        createCheck: logicalId(createCheck.role),
-        getCheck: logicalId(getCheck.role),
-        getCheckResult: logicalId(getCheckResult.role),
-        processUpload: logicalId(processUpload.role),
-      },
-      functions: {
-        createCheck: logicalId(createCheck.function),
-        getCheck: logicalId(getCheck.function),
-        getCheckResult: logicalId(getCheckResult.function),
-        processUpload: logicalId(processUpload.function),
-      },
+      sweepRule: logicalId(stack.sweepSchedule),
+      roles: roleIds(stack),
+      functions: functionIds(stack),
     };
   }, SYNTH_TIMEOUT_MS);
 
@@ -218,7 +259,7 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
       });
     });
 
-    it('expires media left under checks/ after one day and aborts stale multipart uploads', () => {
+    it('keeps the one-day lifecycle rule under checks/ as a safety net and aborts stale multipart uploads', () => {
       template.hasResourceProperties('AWS::S3::Bucket', {
         LifecycleConfiguration: {
           Rules: [
@@ -286,7 +327,7 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
   });
 
   describe('tables', () => {
-    it('keys checks by checkId, on demand, with PITR, encryption, TTL and the byStatus index', () => {
+    it('keys checks by checkId, on demand, with PITR, encryption, TTL and the sweep index only', () => {
       template.hasResource('AWS::DynamoDB::Table', {
         Properties: {
           KeySchema: [{ AttributeName: CHECKS_TABLE_KEYS.partitionKey, KeyType: 'HASH' }],
@@ -295,17 +336,29 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
           SSESpecification: { SSEEnabled: true },
           TimeToLiveSpecification: { AttributeName: CHECKS_TTL_ATTRIBUTE, Enabled: true },
           GlobalSecondaryIndexes: [
-            Match.objectLike({
-              IndexName: 'byStatus',
+            {
+              IndexName: CHECKS_SWEEP_INDEX.indexName,
               KeySchema: [
-                { AttributeName: 'status', KeyType: 'HASH' },
-                { AttributeName: 'updatedAt', KeyType: 'RANGE' },
+                { AttributeName: CHECKS_SWEEP_INDEX.partitionKey, KeyType: 'HASH' },
+                { AttributeName: CHECKS_SWEEP_INDEX.sortKey, KeyType: 'RANGE' },
               ],
-            }),
+              Projection: { ProjectionType: 'ALL' },
+            },
           ],
         },
         DeletionPolicy: 'Retain',
       });
+    });
+
+    it('declares the sweep index keys with the types the repository writes (shard S, sweepAt N)', () => {
+      const tables: Record<string, { Properties?: { AttributeDefinitions: unknown } }> = template.findResources('AWS::DynamoDB::Table');
+      expect(tables[ids.checksTable]?.Properties?.AttributeDefinitions).toEqual(
+        expect.arrayContaining([
+          { AttributeName: CHECKS_SWEEP_INDEX.partitionKey, AttributeType: 'S' },
+          { AttributeName: CHECKS_SWEEP_INDEX.sortKey, AttributeType: 'N' },
+        ]),
+      );
+      expect(JSON.stringify(tables[ids.checksTable])).not.toContain('byStatus');
     });
 
     it('keys the audit trail by checkId and seq, with PITR and encryption, and no TTL', () => {
@@ -326,17 +379,22 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
   });
 
   describe('HTTP API', () => {
-    it('requires SigV4 on the backend routes and leaves the poll route to the handler', () => {
+    it('requires SigV4 on the backend routes (create, result, erase) and leaves the poll route to the handler', () => {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /v1/checks', AuthorizationType: 'AWS_IAM' });
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
         RouteKey: 'GET /v1/checks/{checkId}/result',
         AuthorizationType: 'AWS_IAM',
       });
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: 'DELETE /v1/checks/{checkId}',
+        AuthorizationType: 'AWS_IAM',
+      });
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
         RouteKey: 'GET /v1/checks/{checkId}',
         AuthorizationType: 'NONE',
       });
-      template.resourceCountIs('AWS::ApiGatewayV2::Route', 3);
+      template.resourceCountIs('AWS::ApiGatewayV2::Route', 4);
+      template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
     });
 
     it('routes each path to its own function', () => {
@@ -353,6 +411,7 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
       expect(targetOf('POST /v1/checks')).toBe('createCheck');
       expect(targetOf('GET /v1/checks/{checkId}')).toBe('getCheck');
       expect(targetOf('GET /v1/checks/{checkId}/result')).toBe('getCheckResult');
+      expect(targetOf('DELETE /v1/checks/{checkId}')).toBe('eraseCheck');
     });
 
     it('lets the configured origins poll with a bearer token (GET + Authorization)', () => {
@@ -420,6 +479,59 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
         expect(Object.keys(config.providers)).toEqual(['fpt']);
       }
     });
+
+    it('configures retention, lease, attempts and grace in every function, the resume queue only in the sweep’s', () => {
+      for (const [name, id] of Object.entries(ids.functions)) {
+        const config = gatewayConfigOf(template, id);
+        expect(config).toMatchObject({
+          mediaRetentionSeconds: 0,
+          maxProcessingAttempts: 3,
+          uploadGraceSeconds: 300,
+          // 2-minute processor timeout + 60 s.
+          processingLeaseSeconds: 180,
+        });
+        expect(config.resumeQueueUrl).toBe(name === 'sweep' ? `ref:${ids.queue}` : undefined);
+      }
+    });
+
+    it('gives a processing attempt a lease longer than the processor may run', () => {
+      const functions: Record<string, { Properties?: { Timeout?: number } }> = template.findResources('AWS::Lambda::Function');
+      const timeout = functions[ids.functions.processUpload]?.Properties?.Timeout;
+      expect(timeout).toBe(120);
+      expect(gatewayConfigOf(template, ids.functions.processUpload).processingLeaseSeconds).toBeGreaterThan(timeout ?? Infinity);
+    });
+  });
+
+  describe('sweep', () => {
+    it('runs every 5 minutes on an EventBridge schedule targeting the sweep function', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(5 minutes)',
+        State: 'ENABLED',
+        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [ids.functions.sweep, 'Arn'] } })],
+      });
+      template.resourceCountIs('AWS::Events::Rule', 1);
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [ids.functions.sweep, 'Arn'] },
+        Principal: 'events.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [ids.sweepRule, 'Arn'] },
+      });
+    });
+
+    it('retries neither a failed delivery nor a failed run (the next run starts from the index)', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        Targets: [Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 0 } })],
+      });
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: ids.functions.sweep },
+        MaximumRetryAttempts: 0,
+      });
+    });
+
+    it('finishes a run well inside the interval', () => {
+      const functions: Record<string, { Properties?: { Timeout?: number } }> = template.findResources('AWS::Lambda::Function');
+      expect(functions[ids.functions.sweep]?.Properties?.Timeout).toBeLessThan(5 * 60);
+    });
   });
 
   describe('least privilege', () => {
@@ -431,10 +543,89 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
       expect(read?.resources).toEqual([{ 'Fn::Join': ['', [{ 'Fn::GetAtt': [ids.mediaBucket, 'Arn'] }, '/checks/*']] }]);
     });
 
-    it('lets the processor delete media only under checks/', () => {
-      const deletes = statements(template).filter((s) => s.actions.includes('s3:DeleteObject'));
-      expect(deletes.map((s) => s.roles)).toEqual([[ids.roles.processUpload]]);
-      expect(deletes[0]?.resources).toEqual([{ 'Fn::Join': ['', [{ 'Fn::GetAtt': [ids.mediaBucket, 'Arn'] }, '/checks/*']] }]);
+    it('lets only the processor, the sweep and the erase route delete media, and only under checks/', () => {
+      const deletes = statements(template).filter((s) => s.actions.some((a) => a === 's3:DeleteObject' || a === 's3:Delete*'));
+      expect(deletes.flatMap((s) => s.roles).sort()).toEqual([ids.roles.eraseCheck, ids.roles.processUpload, ids.roles.sweep].sort());
+      for (const statement of deletes) {
+        // IAM policy minimisation may merge the processor's GetObject into the same statement.
+        expect(statement.actions.filter((a) => a.startsWith('s3:Delete'))).toEqual(['s3:DeleteObject']);
+        expect(statement.resources).toEqual([mediaObjects(ids.mediaBucket)]);
+      }
+    });
+
+    it('gives the processor GetItem and UpdateItem on checks (no PutItem, no DeleteItem), audit append, media read and delete', () => {
+      expect(dataActionsOfRole(template, ids.roles.processUpload)).toEqual([
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        's3:DeleteObject',
+        's3:GetObject',
+        'secretsmanager:GetSecretValue',
+        // The SQS event source polls the upload queue as the function's role.
+        'sqs:ChangeMessageVisibility',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:ReceiveMessage',
+      ]);
+      const checksTableArn = { 'Fn::GetAtt': [ids.checksTable, 'Arn'] };
+      const auditTableArn = { 'Fn::GetAtt': [ids.auditTable, 'Arn'] };
+      expect(resourcesOfRoleFor(template, ids.roles.processUpload, 'dynamodb:UpdateItem')).toEqual([checksTableArn]);
+      expect(resourcesOfRoleFor(template, ids.roles.processUpload, 'dynamodb:GetItem')).toEqual([checksTableArn]);
+      // PutItem is the audit append alone.
+      expect(resourcesOfRoleFor(template, ids.roles.processUpload, 'dynamodb:PutItem')).toEqual([auditTableArn]);
+    });
+
+    it('gives the sweep Query on its index, UpdateItem on checks, audit append, media delete and SendMessage to the upload queue only', () => {
+      expect(dataActionsOfRole(template, ids.roles.sweep)).toEqual([
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+        's3:DeleteObject',
+        'sqs:SendMessage',
+      ]);
+      expect(resourcesOfRoleFor(template, ids.roles.sweep, 'dynamodb:Query')).toEqual([
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [ids.checksTable, 'Arn'] }, `/index/${CHECKS_SWEEP_INDEX.indexName}`]] },
+      ]);
+      expect(resourcesOfRoleFor(template, ids.roles.sweep, 'dynamodb:UpdateItem')).toEqual([{ 'Fn::GetAtt': [ids.checksTable, 'Arn'] }]);
+      expect(resourcesOfRoleFor(template, ids.roles.sweep, 'dynamodb:PutItem')).toEqual([{ 'Fn::GetAtt': [ids.auditTable, 'Arn'] }]);
+      expect(resourcesOfRoleFor(template, ids.roles.sweep, 'sqs:SendMessage')).toEqual([{ 'Fn::GetAtt': [ids.queue, 'Arn'] }]);
+      const actions = actionsOfRole(template, ids.roles.sweep);
+      expect(actions.filter((a) => a.startsWith('secretsmanager:'))).toEqual([]);
+      expect(actions.filter((a) => /^s3:(Get|List|\*)/.test(a))).toEqual([]);
+    });
+
+    it('gives the erase route GetItem and DeleteItem on checks, audit append and read, media delete, and no media read', () => {
+      expect(dataActionsOfRole(template, ids.roles.eraseCheck)).toEqual([
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        's3:DeleteObject',
+      ]);
+      const checksTableArn = { 'Fn::GetAtt': [ids.checksTable, 'Arn'] };
+      const auditTableArn = { 'Fn::GetAtt': [ids.auditTable, 'Arn'] };
+      expect(resourcesOfRoleFor(template, ids.roles.eraseCheck, 'dynamodb:DeleteItem')).toEqual([checksTableArn]);
+      expect(resourcesOfRoleFor(template, ids.roles.eraseCheck, 'dynamodb:GetItem')).toEqual([checksTableArn]);
+      expect(resourcesOfRoleFor(template, ids.roles.eraseCheck, 'dynamodb:Query')).toEqual([auditTableArn]);
+      expect(resourcesOfRoleFor(template, ids.roles.eraseCheck, 'dynamodb:PutItem')).toEqual([auditTableArn]);
+      expect(actionsOfRole(template, ids.roles.eraseCheck).filter((a) => /^s3:(Get|List|\*)/.test(a) || a.startsWith('secretsmanager:'))).toEqual([]);
+    });
+
+    it('lets only the erase route delete check records, and nothing send to a queue but the sweep', () => {
+      const deleters = statements(template).filter((s) => s.actions.some((a) => /^dynamodb:(DeleteItem|BatchWriteItem|\*)$/.test(a)));
+      expect(deleters.flatMap((s) => s.roles)).toEqual([ids.roles.eraseCheck]);
+      const senders = statements(template).filter((s) => s.actions.some((a) => a.startsWith('sqs:Send')));
+      expect(senders.flatMap((s) => s.roles)).toEqual([ids.roles.sweep]);
+    });
+
+    it('gives create-check one conditional PutItem on checks, the audit append, and nothing to read or change records', () => {
+      expect(dataActionsOfRole(template, ids.roles.createCheck)).toEqual(['dynamodb:PutItem', 's3:PutObject']);
+      const putTargets = resourcesOfRoleFor(template, ids.roles.createCheck, 'dynamodb:PutItem');
+      expect(putTargets).toHaveLength(2);
+      expect(putTargets).toEqual(
+        expect.arrayContaining([{ 'Fn::GetAtt': [ids.auditTable, 'Arn'] }, { 'Fn::GetAtt': [ids.checksTable, 'Arn'] }]),
+      );
     });
 
     it('gives create-check s3:PutObject under checks/ (so its presigned POST is authorised) and no media read', () => {
@@ -448,7 +639,7 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
     });
 
     it('gives the API functions no media read and the read routes no writes at all', () => {
-      for (const role of [ids.roles.createCheck, ids.roles.getCheck, ids.roles.getCheckResult]) {
+      for (const role of [ids.roles.createCheck, ids.roles.getCheck, ids.roles.getCheckResult, ids.roles.eraseCheck, ids.roles.sweep]) {
         expect(actionsOfRole(template, role)).not.toContain('s3:GetObject');
         expect(actionsOfRole(template, role)).not.toContain('secretsmanager:GetSecretValue');
       }
@@ -472,10 +663,17 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
 
     it('never lets anything change or delete audit entries', () => {
       expectAuditTableAppendOnly(template, ids.auditTable);
-      for (const role of [ids.roles.createCheck, ids.roles.processUpload]) {
-        const auditStatements = statementsOfRole(template, role).filter((s) => s.resources.some((r) => mentions(r, ids.auditTable)));
-        expect(auditStatements.flatMap((s) => s.actions)).toEqual(['dynamodb:PutItem']);
+      const auditActionsOf = (role: string) =>
+        statementsOfRole(template, role)
+          .filter((s) => s.resources.some((r) => mentions(r, ids.auditTable)))
+          .flatMap((s) => s.actions)
+          .sort();
+      for (const role of [ids.roles.createCheck, ids.roles.processUpload, ids.roles.sweep]) {
+        expect(auditActionsOf(role)).toEqual(['dynamodb:PutItem']);
       }
+      // The erase route reads the trail for its tombstone, and still only appends.
+      expect(auditActionsOf(ids.roles.eraseCheck)).toEqual(['dynamodb:PutItem', 'dynamodb:Query']);
+      for (const role of [ids.roles.getCheck, ids.roles.getCheckResult]) expect(auditActionsOf(role)).toEqual([]);
     });
 
     it('uses Resource "*" only for the X-Ray actions, which have no resource-level permissions', () => {
@@ -592,9 +790,75 @@ describe('LivenessGatewayStack with two providers, an imported secret and a cust
     expectAuditTableAppendOnly(template, logicalId(stack.auditTable));
   });
 
+  it('derives the processing lease from the longer processor timeout', () => {
+    expect(gatewayConfigOf(template, logicalId(stack.functions.processUpload.function)).processingLeaseSeconds).toBe(240);
+  });
+
+  it('lets the sweep and the erase route use the table key, but neither read media nor secrets', () => {
+    const roles = roleIds(stack);
+    for (const role of [roles.sweep, roles.eraseCheck]) {
+      const kmsActions = actionsOfRole(template, role).filter((a) => a.startsWith('kms:'));
+      // Query/GetItem decrypt; UpdateItem, DeleteItem and the audit append also encrypt.
+      expect([...new Set(kmsActions)].sort()).toEqual(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']);
+      expect(actionsOfRole(template, role).filter((a) => a === 's3:GetObject' || a.startsWith('secretsmanager:'))).toEqual([]);
+    }
+  });
+
   it('passes the cdk-nag AWS Solutions checks with only acknowledged findings', () => {
     expect(nagFindings(stack)).toEqual([]);
     expect(nagFindings(keyStack)).toEqual([]);
+  });
+});
+
+describe('LivenessGatewayStack with a JWT authoriser on the create route and a longer media retention', () => {
+  let stack: LivenessGatewayStack;
+  let template: Template;
+  const issuer = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example';
+
+  beforeAll(() => {
+    ({ stack, template } = synth(newApp(), {
+      jwtAuthorizer: { issuer, audience: ['backend-client-id'] },
+      mediaRetentionSeconds: 3 * 86_400,
+      maxProcessingAttempts: 5,
+      uploadGraceSeconds: 600,
+      sweepInterval: Duration.minutes(10),
+    }));
+  }, SYNTH_TIMEOUT_MS);
+
+  it('authorises POST /v1/checks with a JWT from the configured issuer and audience', () => {
+    const authorizers: Record<string, unknown> = template.findResources('AWS::ApiGatewayV2::Authorizer');
+    expect(Object.keys(authorizers)).toHaveLength(1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: { Issuer: issuer, Audience: ['backend-client-id'] },
+    });
+    const create = routeOf(template, 'POST /v1/checks');
+    expect(create.AuthorizationType).toBe('JWT');
+    expect(create.AuthorizerId).toEqual({ Ref: Object.keys(authorizers)[0] });
+  });
+
+  it('keeps SigV4 on the result and erase routes and the poll route unauthenticated', () => {
+    expect(routeOf(template, 'GET /v1/checks/{checkId}/result').AuthorizationType).toBe('AWS_IAM');
+    expect(routeOf(template, 'DELETE /v1/checks/{checkId}').AuthorizationType).toBe('AWS_IAM');
+    expect(routeOf(template, 'GET /v1/checks/{checkId}').AuthorizationType).toBe('NONE');
+  });
+
+  it('passes the retention, attempts, grace and sweep interval through', () => {
+    const config = gatewayConfigOf(template, logicalId(stack.functions.processUpload.function));
+    expect(config).toMatchObject({ mediaRetentionSeconds: 259_200, maxProcessingAttempts: 5, uploadGraceSeconds: 600, processingLeaseSeconds: 180 });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(10 minutes)' });
+  });
+
+  it('pushes the lifecycle safety net past the gateway’s own deletion deadline', () => {
+    // 3 days of retention plus upload, grace, five leases and sweep runs: the rule waits a fourth day.
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [Match.objectLike({ Prefix: 'checks/', ExpirationInDays: 4 })] },
+    });
+  });
+
+  it('passes the cdk-nag AWS Solutions checks with only acknowledged findings', () => {
+    expect(nagFindings(stack)).toEqual([]);
   });
 });
 
@@ -620,6 +884,27 @@ describe('LivenessGatewayStack props', () => {
 
   it('refuses a processor timeout shorter than the provider budget plus headroom', () => {
     expect(attempt({ providers: [{ id: 'fpt', totalBudgetMs: 110_000 }] })).toThrow(/processorTimeout/);
+  });
+
+  it('refuses a processing lease that does not exceed the processor timeout', () => {
+    expect(attempt({ processingLeaseSeconds: 120 })).toThrow(/processingLeaseSeconds: must exceed the processor timeout \(120 s\)/);
+    expect(attempt({ processingLeaseSeconds: 121 })).not.toThrow();
+  });
+
+  it('refuses a sweep interval that is not whole minutes from 1 to 60', () => {
+    expect(attempt({ sweepInterval: Duration.seconds(90) })).toThrow(/sweepInterval/);
+    expect(attempt({ sweepInterval: Duration.hours(2) })).toThrow(/sweepInterval/);
+  });
+
+  it('refuses a JWT issuer that is not https or an empty audience', () => {
+    expect(attempt({ jwtAuthorizer: { issuer: 'http://idp.example.com', audience: ['a'] } })).toThrow(/jwtAuthorizer\.issuer/);
+    expect(attempt({ jwtAuthorizer: { issuer: 'https://idp.example.com', audience: [] } })).toThrow(/jwtAuthorizer\.audience/);
+  });
+
+  it('refuses retention, attempts or grace the runtime schema would reject', () => {
+    expect(attempt({ maxProcessingAttempts: 0 })).toThrow(/maxProcessingAttempts/);
+    expect(attempt({ uploadGraceSeconds: -1 })).toThrow(/uploadGraceSeconds/);
+    expect(attempt({ mediaRetentionSeconds: 31 * 86_400 })).toThrow(/mediaRetentionSeconds/);
   });
 
   it('refuses limits the runtime schema would reject at cold start', () => {
