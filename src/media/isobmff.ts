@@ -332,7 +332,11 @@ function videoTrackOf(movie: Movie): Track {
 function measureDuration(out: Measured, top: TopLevel, movie: Movie): void {
   if (movie.duration > 0) return setDuration(out, movie.duration / movie.timescale);
   if (movie.fragmentDuration) return setDuration(out, movie.fragmentDuration / movie.timescale);
-  if (top.fragmentEnds.length > 0) return setDuration(out, Math.max(...top.fragmentEnds), top.resynced);
+  if (top.fragmentEnds.length > 0) {
+    setDuration(out, Math.max(...top.fragmentEnds), top.resynced);
+    if (top.resynced) out.notes.push(`duration is a lower bound (${out.durationSeconds ?? 0} s): fragments in the middle were not read`);
+    return;
+  }
   const trackDurations = movie.tracks.map((t) => (t.headerDuration ?? 0) / movie.timescale);
   const longest = Math.max(0, ...trackDurations);
   if (longest > 0) return setDuration(out, longest);

@@ -46,12 +46,66 @@ const CODEC_NAMES: Readonly<Record<string, string>> = {
 
 /** Elements entered rather than skipped while walking clusters flat. */
 const ENTERED = new Set<number>([ID.Cluster, ID.BlockGroup]);
-/** Elements a chain after the first cluster may hold; anything else ends the chain. */
-const CLUSTER_LEVEL = new Set<number>([
-  ID.Timecode, ID.SimpleBlock, ID.Block, ID.BlockDuration, ID.Void, ID.Crc32,
-  0xfb, 0xa7, 0xab, 0x75a1, 0x75a2, 0xa4, 0xfa, 0x8e, 0x5854, // ReferenceBlock, Position, PrevSize, BlockAdditions…
-  ID.Cues, ID.Tags, ID.Chapters, ID.Attachments, ID.SeekHead, ID.Info, ID.Tracks,
+
+type LeafRule = (bytes: Uint8Array, dataAt: number, size: number, tracks: ReadonlySet<number>) => boolean;
+
+const anySize: LeafRule = () => true;
+const integer: LeafRule = (_bytes, _at, size) => size <= 8;
+const block: LeafRule = (bytes, at, size, tracks) => {
+  const track = blockTrack(bytes, at, size);
+  return track !== undefined && tracks.has(track.number);
+};
+
+/**
+ * What may follow the first cluster, each with the check its payload must pass. The checks make a
+ * chain that starts inside a frame's bytes by accident very unlikely to reach the end of the file.
+ */
+const CLUSTER_LEVEL = new Map<number, LeafRule>([
+  [ID.Timecode, integer],
+  [ID.SimpleBlock, block],
+  [ID.Block, block],
+  [ID.BlockDuration, integer],
+  [ID.Void, anySize],
+  [ID.Crc32, (_bytes, _at, size) => size === 4],
+  [0xfb, integer], // ReferenceBlock
+  [0xa7, integer], // Position
+  [0xab, integer], // PrevSize
+  [0xfa, integer], // ReferencePriority
+  [0x75a2, integer], // DiscardPadding
+  [0x75a1, anySize], // BlockAdditions
+  [0xa4, anySize], // CodecState
+  [0x8e, anySize], // Slices
+  [0x5854, anySize], // SilentTracks
+  [ID.Cues, anySize],
+  [ID.Tags, anySize],
+  [ID.Chapters, anySize],
+  [ID.Attachments, anySize],
+  [ID.SeekHead, anySize],
+  [ID.Info, anySize],
+  [ID.Tracks, anySize],
 ]);
+
+/** Track number (a vint) that opens every Block and SimpleBlock, followed by a 16-bit relative timecode. */
+function blockTrack(bytes: Uint8Array, at: number, size: number): { number: number; length: number } | undefined {
+  const first = bytes[at] ?? 0;
+  const length = Math.clz32(first) - 23;
+  if (first === 0 || length > 4 || length + 3 > size) return undefined;
+  let value = first & (0xff >> length);
+  for (let i = 1; i < length; i += 1) value = value * 256 + (bytes[at + i] ?? 0);
+  return { number: value, length };
+}
+
+/** Offset just after the element at `i` (just after its header for entered masters), if it may sit in a chain. */
+function stepAt(bytes: Uint8Array, i: number, tracks: ReadonlySet<number>): { header: ElementHeader; next: number } | undefined {
+  const header = headerIn(bytes, i, 0);
+  if (!header) return undefined;
+  if (ENTERED.has(header.id)) return { header, next: header.dataStart };
+  const rule = CLUSTER_LEVEL.get(header.id);
+  if (header.size === undefined || !rule) return undefined;
+  const next = header.dataStart + header.size;
+  if (next > bytes.length || !rule(bytes, header.dataStart, header.size, tracks)) return undefined;
+  return { header, next };
+}
 
 const hex = (id: number): string => `0x${id.toString(16).toUpperCase()}`;
 
@@ -150,7 +204,6 @@ interface Block {
 
 interface FlatWalk {
   clusterTimecode?: number;
-  lastClusterStart?: number;
   awaitingTimecode: boolean;
   readonly blocks: Block[];
   /** Offset in the buffer where the walk stopped. */
@@ -163,59 +216,60 @@ function uintIn(bytes: Uint8Array, from: number, length: number): number {
   return value;
 }
 
-/** Walks cluster-level elements flat from `at` for as long as they are whole in `bytes`. */
-function walkFlat(bytes: Uint8Array, at: number, base: number): FlatWalk {
+/** Walks cluster-level elements flat from `at` for as long as they are whole and valid in `bytes`. */
+function walkFlat(bytes: Uint8Array, at: number, tracks: ReadonlySet<number>): FlatWalk {
   const walk: FlatWalk = { awaitingTimecode: false, blocks: [], reached: at };
-  let i = at;
-  while (i < bytes.length) {
-    const header = headerIn(bytes, i, base);
-    if (!header) break;
-    const dataAt = header.dataStart - base;
-    if (ENTERED.has(header.id)) {
-      if (header.id === ID.Cluster) Object.assign(walk, { clusterTimecode: undefined, lastClusterStart: header.start, awaitingTimecode: true });
-      i = dataAt;
-      walk.reached = i;
-      continue;
-    }
-    if (header.size === undefined || !CLUSTER_LEVEL.has(header.id) || dataAt + header.size > bytes.length) break;
-    recordElement(walk, header.id, bytes, dataAt, header.size);
-    i = dataAt + header.size;
+  for (let i = at; i < bytes.length; ) {
+    const step = stepAt(bytes, i, tracks);
+    if (!step) break;
+    record(walk, bytes, step.header);
+    i = step.next;
     walk.reached = i;
   }
   return walk;
 }
 
-function recordElement(walk: FlatWalk, id: number, bytes: Uint8Array, dataAt: number, size: number): void {
-  if (id === ID.Timecode && walk.awaitingTimecode && size <= 8) {
-    walk.clusterTimecode = uintIn(bytes, dataAt, size);
+function record(walk: FlatWalk, bytes: Uint8Array, header: ElementHeader): void {
+  const { id, dataStart } = header;
+  const size = header.size ?? 0;
+  if (id === ID.Cluster) {
+    walk.clusterTimecode = undefined;
+    walk.awaitingTimecode = true;
+    return;
+  }
+  if (id === ID.Timecode && walk.awaitingTimecode) {
+    walk.clusterTimecode = uintIn(bytes, dataStart, size);
     walk.awaitingTimecode = false;
     return;
   }
   if (id !== ID.Crc32 && id !== ID.Void) walk.awaitingTimecode = false;
-  if ((id === ID.SimpleBlock || id === ID.Block) && size >= 4) {
-    const trackLength = Math.clz32(bytes[dataAt] ?? 0) - 23;
-    if (trackLength < 1 || trackLength > 4 || trackLength + 2 > size) return;
-    const track = uintIn(bytes, dataAt, trackLength) & (2 ** (7 * trackLength) - 1);
-    const raw = uintIn(bytes, dataAt + trackLength, 2);
+  const track = id === ID.SimpleBlock || id === ID.Block ? blockTrack(bytes, dataStart, size) : undefined;
+  if (track) {
+    const raw = uintIn(bytes, dataStart + track.length, 2);
     const relative = raw >= 0x8000 ? raw - 0x10000 : raw;
-    walk.blocks.push({ track, relative, ...(walk.clusterTimecode === undefined ? {} : { clusterTimecode: walk.clusterTimecode }) });
+    const clusterTimecode = walk.clusterTimecode;
+    walk.blocks.push({ track: track.number, relative, ...(clusterTimecode === undefined ? {} : { clusterTimecode }) });
   }
   const last = walk.blocks.at(-1);
-  if (id === ID.BlockDuration && last && size <= 8) last.duration = uintIn(bytes, dataAt, size);
+  if (id === ID.BlockDuration && last) last.duration = uintIn(bytes, dataStart, size);
 }
 
+/** First bytes of every chain element's ID: most offsets are rejected by one table lookup. */
+const CHAIN_FIRST_BYTES = (() => {
+  const table = new Uint8Array(256);
+  const firstByte = (id: number): number => (id > 0xffffff ? id >>> 24 : id > 0xffff ? id >>> 16 : id > 0xff ? id >>> 8 : id);
+  for (const id of [...ENTERED, ...CLUSTER_LEVEL.keys()]) table[firstByte(id)] = 1;
+  return table;
+})();
+
 /** reaches[i] = 1 when a chain of cluster-level elements from i ends exactly at the end of `bytes`. */
-function chainsToEnd(bytes: Uint8Array): Uint8Array {
+function chainsToEnd(bytes: Uint8Array, tracks: ReadonlySet<number>): Uint8Array {
   const reaches = new Uint8Array(bytes.length + 1);
   reaches[bytes.length] = 1;
   for (let i = bytes.length - 1; i >= 0; i -= 1) {
-    const header = headerIn(bytes, i, 0);
-    if (!header) continue;
-    let next: number;
-    if (ENTERED.has(header.id)) next = header.dataStart;
-    else if (header.size !== undefined && CLUSTER_LEVEL.has(header.id)) next = header.dataStart + header.size;
-    else continue;
-    if (next <= bytes.length && reaches[next] === 1) reaches[i] = 1;
+    if (CHAIN_FIRST_BYTES[bytes[i] ?? 0] !== 1) continue;
+    const step = stepAt(bytes, i, tracks);
+    if (step && reaches[step.next] === 1) reaches[i] = 1;
   }
   return reaches;
 }
@@ -233,8 +287,8 @@ interface TailChain {
  * The chain to use in the tail region: from the last Cluster header that chains to the end when
  * there is one (a true header never leads the chain astray), else from the earliest offset that does.
  */
-function tailChain(region: Uint8Array, base: number): TailChain | undefined {
-  const reaches = chainsToEnd(region);
+function tailChain(region: Uint8Array, tracks: ReadonlySet<number>): TailChain | undefined {
+  const reaches = chainsToEnd(region, tracks);
   let earliest: number | undefined;
   let lastCluster: number | undefined;
   for (let i = 0; i < region.length; i += 1) {
@@ -244,7 +298,9 @@ function tailChain(region: Uint8Array, base: number): TailChain | undefined {
   }
   const start = lastCluster ?? earliest;
   if (start === undefined) return undefined;
-  return { walk: walkFlat(region, start, base), hasCluster: lastCluster !== undefined };
+  const walk = walkFlat(region, start, tracks);
+  // A chain of padding alone proves nothing about the frames before it.
+  return walk.blocks.length > 0 ? { walk, hasCluster: lastCluster !== undefined } : undefined;
 }
 
 interface Timing {
@@ -289,14 +345,14 @@ function measureFromClusters(file: SparseFile, out: Measured, firstCluster: numb
   const tailStart = Math.max(firstCluster, file.size - file.tailZone);
   file.bytes(tailStart, file.size - tailStart);
   const headEnd = file.coveredRunEnd(firstCluster);
-  const head = walkFlat(file.bytes(firstCluster, headEnd - firstCluster), 0, firstCluster);
+  const head = walkFlat(file.bytes(firstCluster, headEnd - firstCluster), 0, timing.trackNumbers);
   if (firstCluster + head.reached === file.size) {
     const ticks = endTicks(head.blocks, timing, undefined);
     if (ticks !== undefined) setDuration(out, ticksToSeconds(ticks, timing));
     return;
   }
   const regionStart = file.coveredRunStart(file.size);
-  const chain = tailChain(file.bytes(regionStart, file.size - regionStart), regionStart);
+  const chain = tailChain(file.bytes(regionStart, file.size - regionStart), timing.trackNumbers);
   if (!chain) {
     if (mustReachEnd) throw corrupt('no complete chain of elements reaches the end of the file (truncated)');
     out.notes.push('duration not measured: the tail holds no complete chain of cluster elements');

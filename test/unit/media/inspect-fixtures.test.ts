@@ -2,7 +2,8 @@
 // measured (checked against test/fixtures/media/README.md). Every inspection stays within the
 // read budget (asserted inside inspectBytes).
 import { describe, expect, it } from 'vitest';
-import { FPT_IMAGE, FPT_VIDEO, inspectBytes, loadFixture } from './support/media-fixtures';
+import { inspectBytes } from './support/inspect-bytes';
+import { FPT_IMAGE, FPT_VIDEO, loadFixture } from './support/media-fixtures';
 
 interface VideoFacts {
   readonly container: string;

@@ -1,9 +1,7 @@
 // Real fixture bytes behind an in-memory RangeReader that counts what the inspector reads,
-// independently of the inspector's own budget, so tests can hold it to the budget.
-import { readFileSync } from 'node:fs';
-import { expect } from 'vitest';
-import type { PartName } from '../../../../src/core/check';
-import { inspectPart, type InspectOptions, type Inspection, type RangeReader } from '../../../../src/media/inspect';
+// independently of the inspector's own budget. Free of vitest so the bench can use it too.
+import { readdirSync, readFileSync } from 'node:fs';
+import type { RangeReader } from '../../../../src/media/inspect';
 import { MB, type PartLimits } from '../../../../src/media/profiles';
 
 const FIXTURE_DIR = new URL('../../../fixtures/media/', import.meta.url);
@@ -29,6 +27,15 @@ export const FPT_IMAGE: PartLimits = {
   minLongSide: 800,
   minShortSide: 600,
 };
+
+/** Every media fixture copied into the repo (the README describes them). */
+export function fixtureNames(): string[] {
+  return readdirSync(FIXTURE_DIR)
+    .filter((name) => !name.endsWith('.md'))
+    .sort();
+}
+
+export const isImageName = (name: string): boolean => /\.(jpe?g|png)$/i.test(name);
 
 export function loadFixture(name: string): Uint8Array {
   return new Uint8Array(readFileSync(new URL(name, FIXTURE_DIR)));
@@ -57,23 +64,4 @@ export function memoryReader(bytes: Uint8Array): CountingReader {
       return slice;
     },
   };
-}
-
-export interface Inspected {
-  readonly inspection: Inspection;
-  readonly reader: CountingReader;
-}
-
-/** Inspects bytes and asserts the read budget held, whatever the outcome. */
-export async function inspectBytes(
-  bytes: Uint8Array,
-  limits: PartLimits,
-  options: InspectOptions = {},
-  part: PartName = limits.kind === 'video' ? 'video' : 'selfie',
-): Promise<Inspected> {
-  const reader = memoryReader(bytes);
-  const inspection = await inspectPart(part, reader, limits, options);
-  expect(reader.bytesRead).toBeLessThanOrEqual(MAX_BYTES_READ);
-  expect(reader.requests).toBeLessThanOrEqual(MAX_REQUESTS);
-  return { inspection, reader };
 }
