@@ -3,7 +3,7 @@
 // string). Two body shapes exist for the same URL (native nested, flat `?v2_format=1`) and the
 // parser reads both, so a proxy or account setting that flips the shape changes nothing.
 import { z } from 'zod';
-import type { CheckResult, Decision, MediaFacts } from '../../core/check';
+import type { Decision, MediaFacts } from '../../core/check';
 import { reason, type Reason, type ReasonCode } from '../../core/reasons';
 import { FILE_EXTENSIONS, MB, MIME_TYPES, type MediaFormat, type ProviderProfile } from '../../media/profiles';
 import type {
@@ -15,6 +15,7 @@ import type {
 } from '../provider';
 import { redactBody } from '../redact';
 import { FPT_CODES, FPT_OK_CODE, fptCodeReason } from './codes';
+import { answer, invalid, isRecord, type JsonRecord } from '../verdict';
 
 export const FPT_DEFAULT_ENDPOINT = 'https://api.fpt.ai/dmp/liveness/v3';
 
@@ -168,11 +169,7 @@ class FptBodyError extends Error {
   }
 }
 
-type JsonRecord = Readonly<Record<string, unknown>>;
 
-function isRecord(value: unknown): value is JsonRecord {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 // "N/A" (native) or an absent key (flat) both mean "not applicable".
 function isNotApplicable(value: unknown): boolean {
@@ -264,13 +261,7 @@ function effectiveCode(fields: FptFields): string {
   return fields.code;
 }
 
-function invalid(message: string): ProviderVerdict {
-  return { kind: 'failure', reason: reason('PROVIDER_RESPONSE_INVALID', message), retryable: false };
-}
 
-function answer(result: CheckResult): ProviderVerdict {
-  return { kind: 'answer', result };
-}
 
 function clamp01(value: number): number {
   return Math.min(1, Math.max(0, value));

@@ -3,8 +3,7 @@
 // two media fields are AES-256-GCM encrypted; the outcome is the body's integer `code`, whatever
 // the HTTP status (the vendor does not say which status goes with which code).
 import { z } from 'zod';
-import type { CheckResult } from '../../core/check';
-import { reason, type Reason, type ReasonCode } from '../../core/reasons';
+import { reason, type Reason } from '../../core/reasons';
 import { MB, type PartLimits, type ProviderProfile } from '../../media/profiles';
 import { isRetryableStatus } from '../call-provider';
 import type {
@@ -17,6 +16,7 @@ import type {
 import { redactBody } from '../redact';
 import { SENSEID_CODES, SENSEID_LIVENESS_STATUSES, type SenseIdLivenessStatus } from './codes';
 import { PRINTABLE_ASCII, SENSEID_IV_CHARS, SENSEID_KEY_CHARS, senseIdEncrypt } from './crypto';
+import { answer, failure, invalid, isRecord, type JsonRecord } from '../verdict';
 
 // An HTTP header name (RFC 9110 token), so a typo fails at cold start rather than at fetch time.
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -181,23 +181,10 @@ class SenseIdBodyError extends Error {
   }
 }
 
-type JsonRecord = Readonly<Record<string, unknown>>;
 
-function isRecord(value: unknown): value is JsonRecord {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
-function invalid(message: string, retryable = false): ProviderVerdict {
-  return { kind: 'failure', reason: reason('PROVIDER_RESPONSE_INVALID', message), retryable };
-}
 
-function failure(code: ReasonCode, message: string, retryable = false): ProviderVerdict {
-  return { kind: 'failure', reason: reason(code, message), retryable };
-}
 
-function answer(result: CheckResult): ProviderVerdict {
-  return { kind: 'answer', result };
-}
 
 // The vendor says int; a proxy that re-serialises may make it a string.
 function readCode(value: unknown): number | undefined {

@@ -4,7 +4,7 @@
 // live in ./response-mapping.ts only.
 import { z } from 'zod';
 import type { CheckResult } from '../../core/check';
-import { reason, type ReasonCode } from '../../core/reasons';
+import { reason } from '../../core/reasons';
 import { MB, type ProviderProfile } from '../../media/profiles';
 import { isRetryableStatus } from '../call-provider';
 import type {
@@ -16,7 +16,8 @@ import type {
 } from '../provider';
 import { redactBody } from '../redact';
 import { decodeFailOn, verihubsErrorEntry } from './codes';
-import { isRecord, readError, readExtras, readSuccess, verihubsMappingSchema, type VerihubsReading } from './response-mapping';
+import { readError, readExtras, readSuccess, verihubsMappingSchema, type VerihubsReading } from './response-mapping';
+import { answer, failure, invalid, isRecord } from '../verdict';
 
 export const VERIHUBS_DEFAULT_ENDPOINT = 'https://api.verihubs.com/v1/face/liveness';
 
@@ -113,17 +114,8 @@ function buildRequest(media: readonly ProviderMedia[], secret: VerihubsSecret, s
 // ---------------------------------------------------------------------------------------------
 // Response
 
-function invalid(message: string, retryable = false): ProviderVerdict {
-  return { kind: 'failure', reason: reason('PROVIDER_RESPONSE_INVALID', message), retryable };
-}
 
-function failure(code: ReasonCode, message: string, retryable = false): ProviderVerdict {
-  return { kind: 'failure', reason: reason(code, message), retryable };
-}
 
-function answer(result: CheckResult): ProviderVerdict {
-  return { kind: 'answer', result };
-}
 
 // Provider text reaches an operator-facing message only, and only a short printable part of it.
 function printable(text: string | undefined, max = 80): string {

@@ -4,6 +4,7 @@
 // When real sandbox output exists: replace the fixture, adjust the defaults (or the deployment's
 // `settings.responseMapping`) until test/unit/providers/verihubs-mapping.test.ts passes again.
 import { z } from 'zod';
+import { isRecord } from '../verdict';
 
 // Dot-separated own-property names: "liveness.status". No brackets, no wildcards.
 const FIELD_PATH = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
@@ -48,11 +49,7 @@ export const DEFAULT_VERIHUBS_MAPPING: VerihubsMapping = verihubsMappingSchema.p
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-type JsonRecord = Readonly<Record<string, unknown>>;
 
-export function isRecord(value: unknown): value is JsonRecord {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** The value at `path`, following own properties only (a body key "__proto__" reaches nothing). */
 export function valueAt(body: unknown, path: string): unknown {

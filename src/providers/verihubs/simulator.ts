@@ -6,7 +6,8 @@
 // Scenarios: README.md beside this file.
 import { randomUUID } from 'node:crypto';
 import { VERIHUBS_ERROR_CODES } from './codes';
-import { DEFAULT_VERIHUBS_MAPPING, isRecord, writeBody, type VerihubsBodyValues, type VerihubsMapping } from './response-mapping';
+import { DEFAULT_VERIHUBS_MAPPING, writeBody, type VerihubsBodyValues, type VerihubsMapping } from './response-mapping';
+import { isRecord } from '../verdict';
 import {
   jsonReply,
   startSimulator,
