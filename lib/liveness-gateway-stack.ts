@@ -118,7 +118,7 @@ export interface LivenessGatewayStackProps extends StackProps {
   readonly logLevel?: LogLevel;
 }
 
-// What the operator puts in each provider's secret (see design.md, "Providers").
+// What the operator puts in each provider's secret (README.md, "Providers").
 const SECRET_SHAPES: Readonly<Record<ProviderId, string>> = {
   fpt: '{"apiKey": "...", "endpoint"?: "https://..."}',
   senseid: '{"endpoint": "https://...", "aesKey": "...", "aesIv": "...", "authHeader"?: "..."}',

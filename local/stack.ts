@@ -29,7 +29,7 @@ export interface LocalStackOptions {
   /** API port; 0 picks a free one. Default 3000. */
   readonly port?: number;
   readonly host?: string;
-  /** Provider settings as in design.md: LIVENESS_PROVIDER, FPT_ENDPOINT, FPT_API_KEY, ... */
+  /** Provider settings as in the README: LIVENESS_PROVIDER, FPT_ENDPOINT, FPT_API_KEY, ... */
   readonly env?: NodeJS.ProcessEnv;
   /** Per-provider overrides of the gateway configuration (timeouts, limits, review band). */
   readonly providerConfig?: Partial<Record<ProviderId, Partial<NonNullable<GatewayConfigInput['providers'][ProviderId]>>>>;

@@ -1,4 +1,4 @@
-// Media limits per provider and part. The defaults come from design.md; deployments override them.
+// Media limits per provider and part. The defaults are the product's documented limits (README.md); deployments override them.
 import type { PartName } from '../core/check';
 
 export const VIDEO_CONTAINERS = ['mp4', 'mov', 'mkv', 'webm'] as const;

@@ -1,4 +1,4 @@
-// FPT.AI Liveness v3: multipart request builder and response parser (providers.md §1).
+// FPT.AI Liveness v3: multipart request builder and response parser (contract: README.md beside this file).
 // The service answers HTTP 200 for every business outcome; the outcome is the body `code` (a
 // string). Two body shapes exist for the same URL (native nested, flat `?v2_format=1`) and the
 // parser reads both, so a proxy or account setting that flips the shape changes nothing.

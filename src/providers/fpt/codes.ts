@@ -1,5 +1,5 @@
 // FPT.AI Liveness v3 business codes (the body's `code`, always a string on the wire) and what
-// each means for a check. Source: providers.md §1 and the vendor seed page.
+// each means for a check. Source: the vendor's published API page and what public clients show (README.md beside this file).
 import type { CaptureReasonCode, ReasonCode, VerdictReasonCode } from '../../core/reasons';
 
 export type FptCodeEntry =

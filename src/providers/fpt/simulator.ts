@@ -1,4 +1,4 @@
-// Contract simulator for FPT.AI Liveness v3, reproducing providers.md §1: multipart POST,
+// Contract simulator for FPT.AI Liveness v3, reproducing the vendor contract (README.md beside this file): multipart POST,
 // `api-key` / `api_key` header, exactly one of `video` / `selfies`, the filename-extension check
 // (409), optional `cmnd`, every documented business code with HTTP 200, and both body shapes
 // (native nested by default, flat with `?v2_format=1`). Scenarios: README.md beside this file.

@@ -1,4 +1,4 @@
-// SenseID Private Cloud silent_image_verification (providers.md §2): one call judges a selfie
+// SenseID Private Cloud silent_image_verification (contract: README.md beside this file): one call judges a selfie
 // video's liveness and compares it with a reference photo. The body is a urlencoded form whose
 // two media fields are AES-256-GCM encrypted; the outcome is the body's integer `code`, whatever
 // the HTTP status (the vendor does not say which status goes with which code).

@@ -1,5 +1,5 @@
 // SenseID silent_image_verification response codes (the body's integer `code`) and what each
-// means for a check. Source: providers.md §2 and the vendor seed page. The HTTP status is not
+// means for a check. Source: the vendor's published API page and what public clients show (README.md beside this file). The HTTP status is not
 // read for these: the vendor lists statuses without saying which code comes with which.
 import type { CaptureReasonCode, MediaReasonCode } from '../../core/reasons';
 

@@ -1,4 +1,4 @@
-// SenseID "Photo and Video Encryption" (providers.md §2): AES-256-GCM over the raw file bytes,
+// SenseID "Photo and Video Encryption" (contract: README.md beside this file): AES-256-GCM over the raw file bytes,
 // output = ciphertext ‖ 16-byte tag, no AAD. Key (32 chars) and IV (12 chars) are ASCII strings
 // used as their bytes, not hex-decoded. The IV is static by the vendor's contract: reusing it
 // under one key is a known GCM weakness the server imposes, not something a client can fix.

@@ -1,4 +1,4 @@
-// Contract simulator for SenseID silent_image_verification (providers.md §2): a urlencoded POST
+// Contract simulator for SenseID silent_image_verification (contract: README.md beside this file): a urlencoded POST
 // whose `encrypted_video` / `encrypted_image` it decrypts with its own AES key and IV (a wrong
 // key fails the GCM tag → code 1200, as the real server does), optional front-proxy auth, and
 // every documented outcome. The scenario marker is looked for in the decrypted media.

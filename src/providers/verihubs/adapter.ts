@@ -1,4 +1,4 @@
-// Verihubs Face Liveness (providers.md §3): passive liveness of one still selfie, JSON in and
+// Verihubs Face Liveness (contract: README.md beside this file): passive liveness of one still selfie, JSON in and
 // out, `App-ID` / `API-Key` headers. Business refusals of the picture come back as HTTP 200 with
 // FAIL_ON_n (a bitmask) or as HTTP 400 codes. The success body's field names are unknown and
 // live in ./response-mapping.ts only.

@@ -1,5 +1,5 @@
 // Verihubs face liveness error codes (the error envelope's code) and the FAIL_ON_n bitmask.
-// Source: providers.md §3 and the vendor seed page.
+// Source: the vendor's published API page and what public clients show (README.md beside this file).
 import type { CaptureReasonCode, MediaReasonCode, ReasonCode } from '../../core/reasons';
 
 export type VerihubsErrorEntry =

@@ -1,5 +1,5 @@
 // The one place that knows the field names of a Verihubs liveness answer. They are not public
-// (providers.md §3: "a message and an error code", nothing about the success body), so every
+// (vendor docs: "a message and an error code", nothing about the success body), so every
 // name is a setting with a guessed default, and `fixtures/success.json` shows the default shape.
 // When real sandbox output exists: replace the fixture, adjust the defaults (or the deployment's
 // `settings.responseMapping`) until test/unit/providers/verihubs-mapping.test.ts passes again.

@@ -1,4 +1,4 @@
-// Contract simulator for Verihubs Face Liveness (providers.md §3): JSON POST with `App-ID` /
+// Contract simulator for Verihubs Face Liveness (contract: README.md beside this file): JSON POST with `App-ID` /
 // `API-Key` (401 otherwise), the payload checks the API documents (missing / non-Base64 image,
 // > 5 MiB, not JPEG/PNG, flag dependencies), FAIL_ON_n only for the validations the request
 // switched on, and every documented code. Bodies are written through the response mapping, so

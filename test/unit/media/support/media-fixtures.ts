@@ -9,7 +9,7 @@ const FIXTURE_DIR = new URL('../../../fixtures/media/', import.meta.url);
 export const MAX_BYTES_READ = 256 * 1024;
 export const MAX_REQUESTS = 3;
 
-/** FPT defaults from design.md, restated so these tests do not move when an adapter changes. */
+/** FPT defaults (README.md, "Providers"), restated so these tests do not move when an adapter changes. */
 export const FPT_VIDEO: PartLimits = {
   kind: 'video',
   formats: ['mp4', 'mov', 'mkv', 'webm'],
