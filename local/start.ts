@@ -1,7 +1,7 @@
 // `npm start`: the whole pipeline on this machine. See README.md, "Run it locally".
 import { Logger } from '@aws-lambda-powertools/logger';
 import { powertoolsLog } from '../functions/shared/wiring';
-import { startLocalStack } from './stack';
+import { startLocalStackWithPage } from '../web/serve';
 
 const port = Number(process.env.PORT ?? 3000);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
@@ -13,7 +13,7 @@ const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 const logLevel = LOG_LEVELS.find((level) => level === (process.env.LOG_LEVEL ?? 'INFO').toUpperCase()) ?? 'INFO';
 const log = powertoolsLog(new Logger({ serviceName: 'liveness-gateway-local', logLevel }));
 
-const stack = await startLocalStack({ port, log }).catch((error: unknown) => {
+const stack = await startLocalStackWithPage({ port, log }).catch((error: unknown) => {
   console.error(`Could not start the local stack: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
@@ -26,6 +26,8 @@ console.log(
   [
     '',
     `Liveness Gateway (local) — API ${stack.apiUrl}`,
+    `  capture page     ${stack.apiUrl}/`,
+    `  OpenAPI document ${stack.apiUrl}/v1/openapi.json`,
     `  default provider: ${stack.deps.providers.defaultProvider}`,
     ...simulated,
     ...real,

@@ -109,6 +109,9 @@ export const mediaFactsSchema = z.object({
   durationSeconds: z.number().optional(),
 });
 
+/** The consent evidence as the create request gave it. */
+export const consentSchema = createCheckRequestSchema.shape.consent.unwrap();
+
 const flagsSchema = z.record(z.string(), z.union([z.boolean(), z.number()]));
 
 export const checkResultViewSchema = z
@@ -118,6 +121,7 @@ export const checkResultViewSchema = z
     provider: providerIdSchema,
     parts: z.array(partNameSchema),
     externalRef: z.string().optional(),
+    consent: consentSchema.optional(),
     decision: decisionSchema.optional(),
     reasons: z.array(reasonSchema).optional(),
     liveness: z.object({ live: z.boolean(), score: scoreSchema.optional().describe('Higher = more likely live') }).optional(),
@@ -130,6 +134,7 @@ export const checkResultViewSchema = z
     quality: flagsSchema.optional(),
     attributes: flagsSchema.optional(),
     media: z.array(mediaFactsSchema),
+    mediaDeletedAt: timestampSchema.optional().describe('When the uploaded media was deleted (the facts about it remain)'),
     providerRequestId: z.string().optional(),
     timings: z.object({
       createdAt: timestampSchema,
@@ -141,6 +146,21 @@ export const checkResultViewSchema = z
   })
   .describe('The full normalised result, for the backend');
 
+export const erasureReceiptSchema = z
+  .object({
+    checkId: checkIdSchema,
+    erasedAt: timestampSchema,
+    erasedBy: z.string().describe('Who asked: the IAM principal that called the route'),
+    deleted: z.object({
+      media: z.array(partNameSchema),
+      result: z.boolean(),
+      pollToken: z.boolean(),
+      record: z.boolean(),
+    }),
+    alreadyErased: z.boolean().describe('True when the check was already erased; the original receipt is returned'),
+  })
+  .describe('What was erased; the audit trail keeps the same receipt as a tombstone');
+
 export type CheckStatusValue = z.infer<typeof checkStatusSchema>;
 export type DecisionValue = z.infer<typeof decisionSchema>;
 export type ReasonView = z.infer<typeof reasonSchema>;
@@ -148,4 +168,5 @@ export type UploadInstructionsView = z.infer<typeof uploadInstructionsSchema>;
 export type CreateCheckResponse = z.infer<typeof createCheckResponseSchema>;
 export type CheckStatusResponse = z.infer<typeof checkStatusViewSchema>;
 export type CheckResultResponse = z.infer<typeof checkResultViewSchema>;
+export type ErasureReceiptResponse = z.infer<typeof erasureReceiptSchema>;
 export type ErrorResponse = z.infer<typeof errorResponseSchema>;

@@ -1,0 +1,124 @@
+// `liveness check` as a user runs it: a child process against a local stack over real HTTP.
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack, type LocalStack } from '../../local/stack';
+import { FIXTURES } from '../support/api-client';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function run(command: string, args: readonly string[], timeout = 20_000): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(command, [...args], { cwd: ROOT, timeout, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const liveness = (...args: string[]): Promise<Run> => run(process.execPath, ['cli/liveness.js', ...args]);
+
+/** A loopback port nobody listens on, so a connection is refused. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+let stack: LocalStack;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ port: 0, env: {} });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+// Each case is its own process and waits mostly on I/O, so they run side by side.
+describe.concurrent('liveness check', () => {
+  it('prints PASS and exits 0 for a live video with a matching ID photo', async ({ expect }) => {
+    const result = await liveness(
+      'check',
+      '--video',
+      `${FIXTURES}face_moving.mp4`,
+      '--reference',
+      `${FIXTURES}id_astronaut_1024.jpg`,
+      '--api',
+      stack.apiUrl,
+    );
+    expect(result.stdout).toMatch(/^PASS {2}check [0-9a-f-]{36} {2}\(fpt, [\d.]+ s\)\n {2}scores: liveness [\d.]+, face match [\d.]+/);
+    expect(result.code).toBe(0);
+    // Not a terminal: plain progress lines, no carriage-return redraws.
+    expect(result.stderr).toContain('video: uploading 436.5 kB\n');
+    expect(result.stderr).toMatch(/video: uploaded \([\d.]+ kB sent/);
+    expect(result.stderr).toContain('reference: uploaded');
+    expect(result.stderr).toContain('status: COMPLETED PASS');
+    expect(result.stderr).not.toContain('\r');
+  });
+
+  it('exits 1 with the reason when the video is too short', async ({ expect }) => {
+    const result = await liveness('check', '--video', `${FIXTURES}face_1s.mp4`, '--api', stack.apiUrl);
+    expect(result.stdout).toMatch(/^RETRY {2}check /);
+    expect(result.stdout).toContain('VIDEO_TOO_SHORT');
+    expect(result.code).toBe(1);
+  });
+
+  it('prints exactly one JSON object and nothing else with --json', async ({ expect }) => {
+    const result = await liveness('check', '--video', `${FIXTURES}face_moving.mp4`, '--api', stack.apiUrl, '--json');
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+    const parsed: unknown = JSON.parse(result.stdout);
+    expect(parsed).toMatchObject({
+      ok: true,
+      status: 'COMPLETED',
+      decision: 'PASS',
+      provider: 'fpt',
+      reasons: [],
+      result: { parts: ['video'], media: [expect.objectContaining({ part: 'video', container: 'mp4', durationSeconds: 6 })] },
+    });
+    expect(result.code).toBe(0);
+  });
+
+  it.for<[string[], RegExp]>([
+    [['check'], /give --video/],
+    [['check', '--video', 'clip.gif'], /--video must be a video file/],
+    [['check', '--video', 'missing.mp4'], /no such file/],
+    [['check', '--video', `${FIXTURES}face_moving.mp4`, '--reference', `${FIXTURES}face_moving.mp4`], /--reference must be an image/],
+    [['check', '--vidoe', 'x.mp4'], /Unknown option '--vidoe'/],
+    [['verify'], /unknown command "verify"/],
+    [['check', '--video', `${FIXTURES}face_moving.mp4`, '--timeout', '0'], /--timeout must be a positive number/],
+  ])('exits 2 on a usage error: %j', async ([args, message], { expect }) => {
+    const result = await liveness(...args);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).toContain('Usage: liveness check');
+    expect(result.code).toBe(2);
+  });
+
+  it('exits 3 when the API cannot be reached, as JSON with --json', async ({ expect }) => {
+    const result = await liveness('check', '--video', `${FIXTURES}face_moving.mp4`, '--api', `http://127.0.0.1:${await closedPort()}`, '--json');
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: { kind: 'transport', message: expect.stringContaining('ECONNREFUSED') } });
+    expect(result.code).toBe(3);
+  });
+
+  it('exits 3 when the API refuses the check', async ({ expect }) => {
+    const result = await liveness('check', '--video', `${FIXTURES}face_moving.mp4`, '--provider', 'acme', '--api', stack.apiUrl);
+    expect(result.stderr).toMatch(/API 400 INVALID_REQUEST: provider "acme" is not enabled/);
+    expect(result.code).toBe(3);
+  });
+});
+
+it('is what `npx liveness` runs from the repository root (npm links the root package’s own bin)', async () => {
+  const result = await run('npx', ['--offline', 'liveness', '--help'], 30_000);
+  expect(result.stdout).toContain('Usage: liveness check --video <file>');
+  expect(result.code).toBe(0);
+});
