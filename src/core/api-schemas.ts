@@ -13,6 +13,7 @@ export const createCheckRequestSchema = z
       .min(1)
       .max(PART_NAMES.length)
       .refine((parts) => new Set(parts).size === parts.length, 'parts must not repeat')
+      .meta({ uniqueItems: true })
       .optional()
       .describe("Which media this check will upload; default is the provider's usual set"),
     externalRef: z
