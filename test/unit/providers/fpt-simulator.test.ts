@@ -7,6 +7,7 @@ import { fptAdapter, fptSettingsSchema, type FptSettings } from '../../../src/pr
 import { FPT_SCENARIOS, FPT_SIMULATOR_DEFAULT_KEY, startFptSimulator, type FptSimulator } from '../../../src/providers/fpt/simulator';
 import type { ProviderHttpRequest, ProviderMedia, ProviderVerdict } from '../../../src/providers/provider';
 import { FACE_VIDEO, ID_PHOTO, reference, selfie, video } from './fpt-test-media';
+import { sendToSimulator, type Sent } from './send-to-simulator';
 
 let sim: FptSimulator;
 const SETTINGS = fptSettingsSchema.parse({});
@@ -21,24 +22,7 @@ beforeEach(() => {
   sim.setDefaultScenario('pass');
 });
 
-interface Sent {
-  readonly status: number;
-  readonly body: unknown;
-  readonly verdict: ProviderVerdict;
-}
-
-async function send(request: ProviderHttpRequest, settings: FptSettings = SETTINGS): Promise<Sent> {
-  const res = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body });
-  const bodyText = await res.text();
-  const verdict = fptAdapter.parseResponse({ status: res.status, headers: Object.fromEntries(res.headers.entries()), bodyText }, settings);
-  let body: unknown;
-  try {
-    body = JSON.parse(bodyText);
-  } catch {
-    body = bodyText;
-  }
-  return { status: res.status, body, verdict };
-}
+const send = (request: ProviderHttpRequest, settings: FptSettings = SETTINGS) => sendToSimulator(fptAdapter, request, settings);
 
 function check(parts: readonly ProviderMedia[], settings: FptSettings = SETTINGS, apiKey = FPT_SIMULATOR_DEFAULT_KEY): Promise<Sent> {
   return send(fptAdapter.buildRequest(parts, { apiKey, endpoint: sim.url }, settings), settings);

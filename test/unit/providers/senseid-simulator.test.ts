@@ -14,6 +14,7 @@ import {
 } from '../../../src/providers/senseid/simulator';
 import type { ProviderHttpRequest, ProviderMedia, ProviderVerdict } from '../../../src/providers/provider';
 import { FACE_VIDEO, ID_PHOTO, media, reference, video } from './fpt-test-media';
+import { sendToSimulator, type Sent } from './send-to-simulator';
 
 let sim: SenseIdSimulator;
 const SETTINGS = senseidSettingsSchema.parse({});
@@ -28,24 +29,7 @@ beforeEach(() => {
   sim.setDefaultScenario('pass');
 });
 
-interface Sent {
-  readonly status: number;
-  readonly body: unknown;
-  readonly verdict: ProviderVerdict;
-}
-
-async function send(request: ProviderHttpRequest, settings: SenseIdSettings = SETTINGS): Promise<Sent> {
-  const res = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body });
-  const bodyText = await res.text();
-  const verdict = senseidAdapter.parseResponse({ status: res.status, headers: Object.fromEntries(res.headers.entries()), bodyText }, settings);
-  let body: unknown;
-  try {
-    body = JSON.parse(bodyText);
-  } catch {
-    body = bodyText;
-  }
-  return { status: res.status, body, verdict };
-}
+const send = (request: ProviderHttpRequest, settings: SenseIdSettings = SETTINGS) => sendToSimulator(senseidAdapter, request, settings);
 
 function secret(overrides: Partial<SenseIdSecret> = {}, target: { url: string } = sim): SenseIdSecret {
   return { endpoint: target.url, aesKey: SENSEID_DEFAULT_AES_KEY, aesIv: SENSEID_DEFAULT_AES_IV, ...overrides };

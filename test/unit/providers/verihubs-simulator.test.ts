@@ -12,6 +12,7 @@ import {
   type VerihubsSimulator,
 } from '../../../src/providers/verihubs/simulator';
 import { ID_PHOTO, media, selfie } from './fpt-test-media';
+import { sendToSimulator, type Sent } from './send-to-simulator';
 
 let sim: VerihubsSimulator;
 /** Every validation on, so each FAIL_ON bit can come back. */
@@ -28,24 +29,7 @@ beforeEach(() => {
   sim.setDefaultScenario('pass');
 });
 
-interface Sent {
-  readonly status: number;
-  readonly body: unknown;
-  readonly verdict: ProviderVerdict;
-}
-
-async function send(request: ProviderHttpRequest, settings: VerihubsSettings = VALIDATING): Promise<Sent> {
-  const res = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body });
-  const bodyText = await res.text();
-  const verdict = verihubsAdapter.parseResponse({ status: res.status, headers: Object.fromEntries(res.headers.entries()), bodyText }, settings);
-  let body: unknown;
-  try {
-    body = JSON.parse(bodyText);
-  } catch {
-    body = bodyText;
-  }
-  return { status: res.status, body, verdict };
-}
+const send = (request: ProviderHttpRequest, settings: VerihubsSettings = VALIDATING) => sendToSimulator(verihubsAdapter, request, settings);
 
 function check(parts: readonly ProviderMedia[], settings: VerihubsSettings = VALIDATING, target: { url: string } = sim): Promise<Sent> {
   return send(verihubsAdapter.buildRequest(parts, { ...CREDENTIALS, endpoint: target.url }, settings), settings);
