@@ -5,9 +5,9 @@ import type { Decision } from '../../../src/core/check';
 import type { ReasonCode } from '../../../src/core/reasons';
 import { fptAdapter, fptSettingsSchema, type FptSettings } from '../../../src/providers/fpt/adapter';
 import { FPT_SCENARIOS, FPT_SIMULATOR_DEFAULT_KEY, startFptSimulator, type FptSimulator } from '../../../src/providers/fpt/simulator';
-import type { ProviderHttpRequest, ProviderMedia, ProviderVerdict } from '../../../src/providers/provider';
+import type { ProviderHttpRequest, ProviderMedia } from '../../../src/providers/provider';
 import { FACE_VIDEO, ID_PHOTO, reference, selfie, video } from './fpt-test-media';
-import { sendToSimulator, type Sent } from './send-to-simulator';
+import { outcome, sendToSimulator, type Sent } from './provider-test-kit';
 
 let sim: FptSimulator;
 const SETTINGS = fptSettingsSchema.parse({});
@@ -28,11 +28,6 @@ function check(parts: readonly ProviderMedia[], settings: FptSettings = SETTINGS
   return send(fptAdapter.buildRequest(parts, { apiKey, endpoint: sim.url }, settings), settings);
 }
 
-function outcome(verdict: ProviderVerdict): string {
-  return verdict.kind === 'answer'
-    ? [verdict.result.decision, ...verdict.result.reasons.map((r) => r.code)].join(' ')
-    : `FAILED ${verdict.reason.code}`;
-}
 
 type Row = readonly [scenario: string, withCmnd: Decision | 'FAILED', reasons: readonly ReasonCode[], withoutCmnd?: string];
 

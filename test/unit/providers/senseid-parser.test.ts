@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { CheckResult } from '../../../src/core/check';
 import { senseidAdapter, senseidSettingsSchema, type SenseIdSettings } from '../../../src/providers/senseid/adapter';
 import { SENSEID_CODES } from '../../../src/providers/senseid/codes';
 import type { ProviderVerdict } from '../../../src/providers/provider';
+import { outcome as verdictLine, resultOf } from './provider-test-kit';
 
 type Fixtures = Record<string, Record<string, unknown>>;
 const FIXTURES = JSON.parse(
@@ -24,16 +24,9 @@ function fixture(name: string): Record<string, unknown> {
   return body;
 }
 
-function outcome(verdict: ProviderVerdict): string {
-  return verdict.kind === 'answer'
-    ? [verdict.result.decision, ...verdict.result.reasons.map((r) => r.code)].join(' ')
-    : `FAILED ${verdict.reason.code}${verdict.retryable ? ' (retryable)' : ''}`;
-}
+// Parser tables show whether a failure would be retried.
+const outcome = (verdict: ProviderVerdict) => verdictLine(verdict, { showRetryable: true });
 
-function resultOf(verdict: ProviderVerdict): CheckResult {
-  if (verdict.kind !== 'answer') throw new Error(`expected an answer, got ${verdict.reason.code}`);
-  return verdict.result;
-}
 
 // Error bodies are sent with HTTP 400 by our guess; the parser must not care (200 or 400).
 const TABLE: readonly (readonly [fixture: string, status: number, expected: string])[] = [

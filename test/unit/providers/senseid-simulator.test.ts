@@ -12,9 +12,9 @@ import {
   startSenseIdSimulator,
   type SenseIdSimulator,
 } from '../../../src/providers/senseid/simulator';
-import type { ProviderHttpRequest, ProviderMedia, ProviderVerdict } from '../../../src/providers/provider';
+import type { ProviderHttpRequest, ProviderMedia } from '../../../src/providers/provider';
 import { FACE_VIDEO, ID_PHOTO, media, reference, video } from './fpt-test-media';
-import { sendToSimulator, type Sent } from './send-to-simulator';
+import { outcome, sendToSimulator, type Sent } from './provider-test-kit';
 
 let sim: SenseIdSimulator;
 const SETTINGS = senseidSettingsSchema.parse({});
@@ -39,11 +39,6 @@ function check(parts: readonly ProviderMedia[], settings: SenseIdSettings = SETT
   return send(senseidAdapter.buildRequest(parts, secret(overrides), settings), settings);
 }
 
-function outcome(verdict: ProviderVerdict): string {
-  return verdict.kind === 'answer'
-    ? [verdict.result.decision, ...verdict.result.reasons.map((r) => r.code)].join(' ')
-    : `FAILED ${verdict.reason.code}`;
-}
 
 const TABLE: readonly (readonly [scenario: string, expected: string])[] = [
   ['pass', 'PASS'],

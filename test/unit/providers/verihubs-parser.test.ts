@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { CheckResult } from '../../../src/core/check';
 import type { ProviderVerdict } from '../../../src/providers/provider';
 import { verihubsAdapter, verihubsSettingsSchema, type VerihubsSettings } from '../../../src/providers/verihubs/adapter';
 import { VERIHUBS_ERROR_CODES, decodeFailOn } from '../../../src/providers/verihubs/codes';
+import { outcome as verdictLine, resultOf } from './provider-test-kit';
 
 const OTHERS = JSON.parse(
   readFileSync(new URL('../../../src/providers/verihubs/fixtures/other-answers.json', import.meta.url), 'utf8'),
@@ -23,16 +23,9 @@ function other(name: string): Record<string, unknown> {
   return body;
 }
 
-function outcome(verdict: ProviderVerdict): string {
-  return verdict.kind === 'answer'
-    ? [verdict.result.decision, ...verdict.result.reasons.map((r) => r.code)].join(' ')
-    : `FAILED ${verdict.reason.code}${verdict.retryable ? ' (retryable)' : ''}`;
-}
+// Parser tables show whether a failure would be retried.
+const outcome = (verdict: ProviderVerdict) => verdictLine(verdict, { showRetryable: true });
 
-function resultOf(verdict: ProviderVerdict): CheckResult {
-  if (verdict.kind !== 'answer') throw new Error(`expected an answer, got ${verdict.reason.code}`);
-  return verdict.result;
-}
 
 const errorBody = (code: string) => ({ message: code.toLowerCase(), error_code: code });
 

@@ -1,6 +1,6 @@
 // The Verihubs simulator over real HTTP, driven by the real adapter.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ProviderHttpRequest, ProviderMedia, ProviderVerdict } from '../../../src/providers/provider';
+import type { ProviderHttpRequest, ProviderMedia } from '../../../src/providers/provider';
 import { verihubsAdapter, verihubsSettingsSchema, type VerihubsSettings } from '../../../src/providers/verihubs/adapter';
 import { verihubsMappingSchema } from '../../../src/providers/verihubs/response-mapping';
 import {
@@ -12,7 +12,7 @@ import {
   type VerihubsSimulator,
 } from '../../../src/providers/verihubs/simulator';
 import { ID_PHOTO, media, selfie } from './fpt-test-media';
-import { sendToSimulator, type Sent } from './send-to-simulator';
+import { outcome, sendToSimulator, type Sent } from './provider-test-kit';
 
 let sim: VerihubsSimulator;
 /** Every validation on, so each FAIL_ON bit can come back. */
@@ -43,11 +43,6 @@ function post(body: unknown, headers: Record<string, string> = {}): Promise<Resp
   });
 }
 
-function outcome(verdict: ProviderVerdict): string {
-  return verdict.kind === 'answer'
-    ? [verdict.result.decision, ...verdict.result.reasons.map((r) => r.code)].join(' ')
-    : `FAILED ${verdict.reason.code}`;
-}
 
 const TABLE: readonly (readonly [scenario: string, httpStatus: number, expected: string])[] = [
   ['pass', 200, 'PASS'],
