@@ -1,5 +1,24 @@
-// Lambda entry for POST /v1/checks (IAM-authorised backend route).
-import { wireFromEnv } from '../shared/wiring';
+// Lambda entry for POST /v1/checks (IAM- or JWT-authorised backend route).
+// Builds only the ports it uses: DynamoDB (checks, audit) and S3 (signing upload forms).
+import { createDynamoDocumentClient, createS3Client } from '../../src/adapters/aws/clients';
+import { DynamoDbAuditLog } from '../../src/adapters/aws/dynamodb-audit-log';
+import { DynamoDbCheckRepository } from '../../src/adapters/aws/dynamodb-check-repository';
+import { S3UploadSigner } from '../../src/adapters/aws/s3-upload-signer';
+import { configFromEnv } from '../../src/core/config';
+import { systemClock } from '../../src/core/ports';
+import { buildProviderRegistry } from '../../src/providers/registry';
+import { lambdaLog } from '../shared/log';
 import { makeCreateCheckHandler } from './handler';
 
-export const handler = makeCreateCheckHandler(wireFromEnv());
+const config = configFromEnv(process.env);
+const dynamo = createDynamoDocumentClient();
+
+export const handler = makeCreateCheckHandler({
+  config,
+  checks: new DynamoDbCheckRepository(dynamo, config.checksTable),
+  audit: new DynamoDbAuditLog(dynamo, config.auditTable),
+  signer: new S3UploadSigner(createS3Client(), config.mediaBucket),
+  providers: buildProviderRegistry(config),
+  clock: systemClock,
+  log: lambdaLog(),
+});

@@ -1,5 +1,21 @@
 // Lambda entry for DELETE /v1/checks/{checkId} (IAM-authorised backend route): erasure on request.
-import { wireFromEnv } from '../shared/wiring';
+// Builds only the ports it uses: DynamoDB (checks, audit) and S3 (deleting media).
+import { createDynamoDocumentClient, createS3Client } from '../../src/adapters/aws/clients';
+import { DynamoDbAuditLog } from '../../src/adapters/aws/dynamodb-audit-log';
+import { DynamoDbCheckRepository } from '../../src/adapters/aws/dynamodb-check-repository';
+import { S3MediaStore } from '../../src/adapters/aws/s3-media-store';
+import { configFromEnv } from '../../src/core/config';
+import { systemClock } from '../../src/core/ports';
+import { lambdaLog } from '../shared/log';
 import { makeEraseCheckHandler } from './handler';
 
-export const handler = makeEraseCheckHandler(wireFromEnv());
+const config = configFromEnv(process.env);
+const dynamo = createDynamoDocumentClient();
+
+export const handler = makeEraseCheckHandler({
+  checks: new DynamoDbCheckRepository(dynamo, config.checksTable),
+  audit: new DynamoDbAuditLog(dynamo, config.auditTable),
+  media: new S3MediaStore(createS3Client(), config.mediaBucket),
+  clock: systemClock,
+  log: lambdaLog(),
+});

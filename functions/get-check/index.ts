@@ -1,5 +1,16 @@
 // Lambda entry for GET /v1/checks/{checkId} (frontend route, per-check poll token).
-import { wireFromEnv } from '../shared/wiring';
+// Builds only the ports it uses: the bundle carries the DynamoDB client and nothing else of the SDK.
+import { createDynamoDocumentClient } from '../../src/adapters/aws/clients';
+import { DynamoDbCheckRepository } from '../../src/adapters/aws/dynamodb-check-repository';
+import { configFromEnv } from '../../src/core/config';
+import { systemClock } from '../../src/core/ports';
+import { lambdaLog } from '../shared/log';
 import { makeGetCheckHandler } from './handler';
 
-export const handler = makeGetCheckHandler(wireFromEnv());
+const config = configFromEnv(process.env);
+
+export const handler = makeGetCheckHandler({
+  checks: new DynamoDbCheckRepository(createDynamoDocumentClient(), config.checksTable),
+  clock: systemClock,
+  log: lambdaLog(),
+});

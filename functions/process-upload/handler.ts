@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { processUpload, resumeCheck, type UploadEvent } from '../../src/core/use-cases/process-upload';
 import type { GatewayDeps } from '../shared/wiring';
 

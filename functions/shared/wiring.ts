@@ -1,6 +1,6 @@
 // Cold-start wiring: configuration parsed once, SDK clients built once, ports bound to them.
-// Lambda entries call wireFromEnv(); the local stack calls wireGateway() with its own clients.
-import { Logger } from '@aws-lambda-powertools/logger';
+// The processor and the sweep call wireFromEnv(); the API entries build only the ports they use
+// (smaller bundles, faster cold starts); the local stack calls wireGateway() with its own clients.
 import { configFromEnv, type GatewayConfig } from '../../src/core/config';
 import type { Log } from '../../src/core/log';
 import { systemClock, type AuditLog, type CheckRepository, type Clock, type MediaStore, type SecretSource, type UploadSigner } from '../../src/core/ports';
@@ -11,6 +11,7 @@ import { S3MediaStore } from '../../src/adapters/aws/s3-media-store';
 import { S3UploadSigner } from '../../src/adapters/aws/s3-upload-signer';
 import { SecretsManagerSecretSource } from '../../src/adapters/aws/secrets-manager-secret-source';
 import { buildProviderRegistry, type ProviderRegistry } from '../../src/providers/registry';
+import { lambdaLog } from './log';
 import type { CallDeps } from '../../src/providers/call-provider';
 import type { ProcessingPolicy } from '../../src/core/use-cases/process-upload';
 
@@ -50,18 +51,8 @@ export function wireGateway(config: GatewayConfig, clients: AwsClients, options:
     secrets: new SecretsManagerSecretSource(clients.secrets, { cacheSeconds: config.secretCacheSeconds }),
     providers: buildProviderRegistry(config),
     clock: options.clock ?? systemClock,
-    log: options.log ?? powertoolsLog(new Logger({ serviceName: 'liveness-gateway' })),
+    log: options.log ?? lambdaLog(),
     ...(options.http ? { http: options.http } : {}),
-  };
-}
-
-/** Adapts Powertools' Logger to the Log port (structured JSON, level from POWERTOOLS_LOG_LEVEL). */
-export function powertoolsLog(logger: Logger): Log {
-  return {
-    debug: (message, extra) => (extra ? logger.debug(message, extra) : logger.debug(message)),
-    info: (message, extra) => (extra ? logger.info(message, extra) : logger.info(message)),
-    warn: (message, extra) => (extra ? logger.warn(message, extra) : logger.warn(message)),
-    error: (message, extra) => (extra ? logger.error(message, extra) : logger.error(message)),
   };
 }
 

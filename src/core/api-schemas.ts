@@ -1,5 +1,5 @@
 // Public API v1 shapes. The handlers validate with these, and the OpenAPI document is generated from them.
-import { z } from 'zod';
+import * as z from 'zod';
 import { PART_NAMES, PROVIDER_IDS } from './check';
 import { CAPTURE_REASONS, MEDIA_REASONS, OPERATIONAL_REASONS, VERDICT_REASONS } from './reasons';
 

@@ -1,6 +1,6 @@
 // Runtime configuration: one JSON document (env GATEWAY_CONFIG in Lambda), parsed and checked once
 // at cold start. Nothing deeper reads process.env.
-import { z } from 'zod';
+import * as z from 'zod';
 import { PART_NAMES, PROVIDER_IDS } from './check';
 import { ConfigurationError } from './errors';
 

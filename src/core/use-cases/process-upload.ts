@@ -92,13 +92,23 @@ export async function processUpload(deps: ProcessUploadDeps, event: UploadEvent)
   };
   const check = await deps.checks.recordPart(checkId, part, received);
   if (!check) return ignoreLatePart(deps, checkId, part, await deps.checks.get(checkId));
-  await deps.audit.append({ checkId, type: 'PART_RECEIVED', detail: { part, ...received } });
-  if (!allPartsReceived(check)) return 'waiting-for-parts';
-
-  const started = await deps.checks.startProcessing(checkId, at, epoch(now) + deps.policy.processingLeaseSeconds);
+  const partAudited = deps.audit.append({ checkId, type: 'PART_RECEIVED', detail: { part, ...received } });
+  if (!allPartsReceived(check)) {
+    await partAudited;
+    return 'waiting-for-parts';
+  }
+  const [, started] = await Promise.all([
+    partAudited,
+    deps.checks.startProcessing(checkId, at, epoch(now) + deps.policy.processingLeaseSeconds),
+  ]);
   if (!started) return 'already-started';
-  await deps.audit.append({ checkId, type: 'PROCESSING_STARTED', detail: { parts: check.parts, attempt: 1 } });
-  return runAttempt(deps, started);
+  // The audit write runs beside the attempt: it is not on the critical path (its sequence number is
+  // taken when the call starts, so the trail keeps the order).
+  const [, outcome] = await Promise.all([
+    deps.audit.append({ checkId, type: 'PROCESSING_STARTED', detail: { parts: check.parts, attempt: 1 } }),
+    runAttempt(deps, started),
+  ]);
+  return outcome;
 }
 
 /**
@@ -136,18 +146,20 @@ async function runAttempt(deps: ProcessUploadDeps, check: Check): Promise<Proces
     if (!provider) {
       return await finishFailed(deps, check, reason('PROCESSING_FAILED', `provider "${check.provider}" is no longer enabled`), []);
     }
-    const inspections = await inspectAll(deps, checkId, check.parts, provider);
+    const inspections = await inspectAll(deps, check, provider);
     const media = inspections.map((inspection) => inspection.facts);
     const problems = inspections.flatMap((inspection) => (inspection.problem ? [inspection.problem] : []));
-    await deps.audit.append({
-      checkId,
-      type: 'MEDIA_CHECKED',
-      detail: { media, outcome: problems.length ? 'rejected' : 'accepted', problems },
-    });
-    if (problems.length > 0) {
-      return await finishCompleted(deps, check, { decision: 'RETRY', reasons: problems }, media);
-    }
-    return await callAndRecord(deps, check, provider, media);
+    const [, outcome] = await Promise.all([
+      deps.audit.append({
+        checkId,
+        type: 'MEDIA_CHECKED',
+        detail: { media, outcome: problems.length ? 'rejected' : 'accepted', problems },
+      }),
+      problems.length > 0
+        ? finishCompleted(deps, check, { decision: 'RETRY', reasons: problems }, media)
+        : callAndRecord(deps, check, provider, media),
+    ]);
+    return outcome;
   } catch (error) {
     if (error instanceof TransitionConflictError) {
       // Erased, or taken over after our lease ran out: whoever holds it now finishes it.
@@ -181,16 +193,12 @@ async function ignoreLatePart(
   return 'ignored-late';
 }
 
-async function inspectAll(
-  deps: ProcessUploadDeps,
-  checkId: string,
-  parts: readonly PartName[],
-  provider: EnabledProvider,
-): Promise<Inspection[]> {
+async function inspectAll(deps: ProcessUploadDeps, check: Check, provider: EnabledProvider): Promise<Inspection[]> {
   return Promise.all(
-    parts.map(async (part): Promise<Inspection> => {
-      const key = mediaKey(checkId, part);
-      const head = await deps.media.head(key);
+    check.parts.map(async (part): Promise<Inspection> => {
+      const key = mediaKey(check.checkId, part);
+      // Size and type were read from S3 when the part arrived; a resumed attempt asks again.
+      const head = check.received[part] ?? (await deps.media.head(key));
       if (!head) return { facts: { part, bytes: 0 }, problem: reason('MEDIA_MISSING', `${part}: the upload is missing`) };
       const limits = provider.profile.limits[part];
       if (!limits) return { facts: { part, bytes: head.bytes }, problem: reason('UNSUPPORTED_FORMAT', `${part}: not taken by ${provider.id}`) };
@@ -249,8 +257,11 @@ async function callAndRecord(
       ? { kind: 'answer', result: outcome.verdict.result, providerMs: outcome.providerMs }
       : { kind: 'failure', reason: outcome.verdict.reason, providerMs: outcome.providerMs };
   await deps.checks.recordProviderAnswer(checkId, answer, deps.clock.now().toISOString());
-  await deps.audit.append({ checkId, type: 'PROVIDER_ANSWER_RECORDED', detail: { kind: answer.kind, attempts: outcome.attempts } });
-  return finishFromAnswer(deps, { ...check, media: judgedMedia }, answer, judgedMedia);
+  const [, finished] = await Promise.all([
+    deps.audit.append({ checkId, type: 'PROVIDER_ANSWER_RECORDED', detail: { kind: answer.kind, attempts: outcome.attempts } }),
+    finishFromAnswer(deps, { ...check, media: judgedMedia }, answer, judgedMedia),
+  ]);
+  return finished;
 }
 
 async function finishFromAnswer(
@@ -301,13 +312,15 @@ async function finishCompleted(
   providerMs?: number,
 ): Promise<ProcessOutcome> {
   await deps.checks.complete(check.checkId, result, finishDetails(deps, media, providerMs));
-  await deps.audit.append({
-    checkId: check.checkId,
-    type: 'RESULT_RECORDED',
-    detail: { status: 'COMPLETED', decision: result.decision, reasons: result.reasons.map((r) => r.code) },
-  });
   deps.log.info('Check completed', { checkId: check.checkId, decision: result.decision });
-  await deleteMediaIfDue(deps, check);
+  await Promise.all([
+    deps.audit.append({
+      checkId: check.checkId,
+      type: 'RESULT_RECORDED',
+      detail: { status: 'COMPLETED', decision: result.decision, reasons: result.reasons.map((r) => r.code) },
+    }),
+    deleteMediaIfDue(deps, check),
+  ]);
   return 'completed';
 }
 
@@ -319,9 +332,11 @@ async function finishFailed(
   providerMs?: number,
 ): Promise<ProcessOutcome> {
   await deps.checks.fail(check.checkId, failure, finishDetails(deps, media, providerMs));
-  await deps.audit.append({ checkId: check.checkId, type: 'CHECK_FAILED', detail: { status: 'FAILED', reason: failure.code } });
   deps.log.warn('Check failed', { checkId: check.checkId, reason: failure.code });
-  await deleteMediaIfDue(deps, check);
+  await Promise.all([
+    deps.audit.append({ checkId: check.checkId, type: 'CHECK_FAILED', detail: { status: 'FAILED', reason: failure.code } }),
+    deleteMediaIfDue(deps, check),
+  ]);
   return 'failed';
 }
 
