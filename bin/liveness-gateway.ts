@@ -3,7 +3,7 @@
 // Context comes from cdk.json or `-c key=value` (JSON values, or a comma list for providers/corsOrigins).
 import { App, Aspects, Duration } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PROVIDER_IDS } from '../src/core/check';
 import { providerConfigSchema } from '../src/core/config';
 import { LivenessGatewayStack } from '../lib/liveness-gateway-stack';

@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import type { S3EventRecord } from 'aws-lambda';
 import S3rver from 's3rver';
 import s3rverAccount from 's3rver/lib/models/account.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { closeServer, listen, readBody, RequestTooLargeError } from './http-util';
 
 export type { S3EventRecord } from 'aws-lambda';

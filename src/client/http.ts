@@ -1,6 +1,6 @@
 // One JSON call to the API: optional signing, typed errors, and the answer validated against the
 // schema the OpenAPI document is generated from.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { errorResponseSchema } from '../core/api-schemas';
 import { retryAfterMs, throwIfAborted } from './abort';
 import { AbortedError, InvalidResponseError, LivenessApiError, TransportError } from './errors';

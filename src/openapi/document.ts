@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 document of API v1, generated from the same zod schemas the handlers and the
 // typed client use. Routes come from a table: a new route (or a field added to a schema) is one
 // entry (or one schema change), then `npm run openapi`.
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   checkIdSchema,
   checkResultViewSchema,

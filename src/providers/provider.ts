@@ -1,6 +1,6 @@
 // The contract every liveness provider adapter implements. One provider = one folder under
 // src/providers/<id>/ with its request builder, response parser, code table and simulator.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { CheckResult, MediaFacts, PartName, ProviderId } from '../core/check';
 import type { Reason } from '../core/reasons';
 import type { ProviderProfile } from '../media/profiles';

@@ -2,7 +2,7 @@
 // Schema read from the document (zod's fromJSONSchema, an interpreter independent of the zod
 // schemas the document was generated from), and the committed openapi.json must be current.
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack';
 import { withScenarioMarker } from '../../src/providers/simulator-kit';

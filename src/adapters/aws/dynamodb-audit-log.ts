@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { systemClock } from '../../core/ports';
 import type { AuditEntry, AuditEventType, AuditLog, Clock, StoredAuditEntry } from '../../core/ports';
 import { InvalidStoredItemError } from './errors';

@@ -3,7 +3,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PART_NAMES, PROVIDER_IDS } from '../../core/check';
 import type { Check, CheckResult, CheckStatus, Decision, PartName, ProviderAnswer, ReceivedPart } from '../../core/check';
 import { TransitionConflictError } from '../../core/errors';

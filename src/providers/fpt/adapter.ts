@@ -2,7 +2,7 @@
 // The service answers HTTP 200 for every business outcome; the outcome is the body `code` (a
 // string). Two body shapes exist for the same URL (native nested, flat `?v2_format=1`) and the
 // parser reads both, so a proxy or account setting that flips the shape changes nothing.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Decision, MediaFacts } from '../../core/check';
 import { reason, type Reason, type ReasonCode } from '../../core/reasons';
 import { FILE_EXTENSIONS, MB, MIME_TYPES, type MediaFormat, type ProviderProfile } from '../../media/profiles';

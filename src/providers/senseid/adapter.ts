@@ -2,7 +2,7 @@
 // video's liveness and compares it with a reference photo. The body is a urlencoded form whose
 // two media fields are AES-256-GCM encrypted; the outcome is the body's integer `code`, whatever
 // the HTTP status (the vendor does not say which status goes with which code).
-import { z } from 'zod';
+import * as z from 'zod';
 import { reason, type Reason } from '../../core/reasons';
 import { MB, type PartLimits, type ProviderProfile } from '../../media/profiles';
 import { isRetryableStatus } from '../call-provider';

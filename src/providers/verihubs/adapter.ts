@@ -2,7 +2,7 @@
 // out, `App-ID` / `API-Key` headers. Business refusals of the picture come back as HTTP 200 with
 // FAIL_ON_n (a bitmask) or as HTTP 400 codes. The success body's field names are unknown and
 // live in ./response-mapping.ts only.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CheckResult } from '../../core/check';
 import { reason } from '../../core/reasons';
 import { MB, type ProviderProfile } from '../../media/profiles';

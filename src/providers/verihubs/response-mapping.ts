@@ -3,7 +3,7 @@
 // name is a setting with a guessed default, and `fixtures/success.json` shows the default shape.
 // When real sandbox output exists: replace the fixture, adjust the defaults (or the deployment's
 // `settings.responseMapping`) until test/unit/providers/verihubs-mapping.test.ts passes again.
-import { z } from 'zod';
+import * as z from 'zod';
 import { isRecord } from '../verdict';
 
 // Dot-separated own-property names: "liveness.status". No brackets, no wildcards.
