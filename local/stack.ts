@@ -11,7 +11,7 @@ import type { Clock, ResumeQueue } from '../src/core/ports';
 import { createAwsClients } from '../src/adapters/aws/clients';
 import type { CallDeps } from '../src/providers/call-provider';
 import type { LocalSimulator } from '../src/providers/local-kit';
-import { wireGateway, type GatewayDeps } from '../functions/shared/wiring';
+import { wireGateway, type GatewayDeps } from '../functions/common/wiring';
 import { makeCreateCheckHandler } from '../functions/create-check/handler';
 import { makeGetCheckHandler } from '../functions/get-check/handler';
 import { makeGetCheckResultHandler } from '../functions/get-check-result/handler';

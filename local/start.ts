@@ -1,6 +1,6 @@
 // `npm start`: the whole pipeline on this machine. See README.md, "Run it locally".
 import { Logger } from '@aws-lambda-powertools/logger';
-import { powertoolsLog } from '../functions/shared/log';
+import { powertoolsLog } from '../functions/common/log';
 import { startLocalStackWithPage } from '../web/serve';
 
 const port = Number(process.env.PORT ?? 3000);

@@ -2,8 +2,8 @@ import middy from '@middy/core';
 import { createCheckRequestSchema } from '../../src/core/api-schemas';
 import { ValidationError } from '../../src/core/errors';
 import { createCheck } from '../../src/core/use-cases/create-check';
-import { httpErrors, json, jsonBody, type HttpEvent, type HttpResult } from '../shared/http';
-import type { GatewayDeps } from '../shared/wiring';
+import { httpErrors, json, jsonBody, type HttpEvent, type HttpResult } from '../common/http';
+import type { GatewayDeps } from '../common/wiring';
 
 export function makeCreateCheckHandler(deps: Pick<GatewayDeps, 'config' | 'checks' | 'audit' | 'signer' | 'providers' | 'clock' | 'log'>) {
   const settings = {

@@ -7,7 +7,7 @@ import { S3UploadSigner } from '../../src/adapters/aws/s3-upload-signer';
 import { configFromEnv } from '../../src/core/config';
 import { systemClock } from '../../src/core/ports';
 import { buildProviderRegistry } from '../../src/providers/registry';
-import { lambdaLog } from '../shared/log';
+import { lambdaLog } from '../common/log';
 import { makeCreateCheckHandler } from './handler';
 
 const config = configFromEnv(process.env);

@@ -2,8 +2,8 @@ import middy from '@middy/core';
 import { checkIdSchema } from '../../src/core/api-schemas';
 import { CheckNotFoundError } from '../../src/core/errors';
 import { eraseCheck } from '../../src/core/use-cases/erase-check';
-import { httpErrors, json, type HttpEvent, type HttpResult } from '../shared/http';
-import type { GatewayDeps } from '../shared/wiring';
+import { httpErrors, json, type HttpEvent, type HttpResult } from '../common/http';
+import type { GatewayDeps } from '../common/wiring';
 
 /** Who asked: the IAM principal (or JWT subject) API Gateway authorised. */
 function requester(event: HttpEvent): string {

@@ -6,7 +6,7 @@ import { DynamoDbCheckRepository } from '../../src/adapters/aws/dynamodb-check-r
 import { S3MediaStore } from '../../src/adapters/aws/s3-media-store';
 import { configFromEnv } from '../../src/core/config';
 import { systemClock } from '../../src/core/ports';
-import { lambdaLog } from '../shared/log';
+import { lambdaLog } from '../common/log';
 import { makeEraseCheckHandler } from './handler';
 
 const config = configFromEnv(process.env);

@@ -2,8 +2,8 @@ import middy from '@middy/core';
 import { checkIdSchema } from '../../src/core/api-schemas';
 import { CheckNotFoundError } from '../../src/core/errors';
 import { getCheckResult } from '../../src/core/use-cases/read-check';
-import { httpErrors, json, type HttpEvent, type HttpResult } from '../shared/http';
-import type { GatewayDeps } from '../shared/wiring';
+import { httpErrors, json, type HttpEvent, type HttpResult } from '../common/http';
+import type { GatewayDeps } from '../common/wiring';
 
 export function makeGetCheckResultHandler(deps: Pick<GatewayDeps, 'checks' | 'clock' | 'log'>) {
   return middy<HttpEvent, HttpResult>()

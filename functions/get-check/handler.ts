@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import { getCheckStatus } from '../../src/core/use-cases/read-check';
-import { bearerToken, httpErrors, json, type HttpEvent, type HttpResult } from '../shared/http';
-import type { GatewayDeps } from '../shared/wiring';
+import { bearerToken, httpErrors, json, type HttpEvent, type HttpResult } from '../common/http';
+import type { GatewayDeps } from '../common/wiring';
 
 export function makeGetCheckHandler(deps: Pick<GatewayDeps, 'checks' | 'clock' | 'log'>) {
   return middy<HttpEvent, HttpResult>()

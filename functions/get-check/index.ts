@@ -4,7 +4,7 @@ import { createDynamoDocumentClient } from '../../src/adapters/aws/clients';
 import { DynamoDbCheckRepository } from '../../src/adapters/aws/dynamodb-check-repository';
 import { configFromEnv } from '../../src/core/config';
 import { systemClock } from '../../src/core/ports';
-import { lambdaLog } from '../shared/log';
+import { lambdaLog } from '../common/log';
 import { makeGetCheckHandler } from './handler';
 
 const config = configFromEnv(process.env);

@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import * as z from 'zod';
 import { processUpload, resumeCheck, type UploadEvent } from '../../src/core/use-cases/process-upload';
-import type { GatewayDeps } from '../shared/wiring';
+import type { GatewayDeps } from '../common/wiring';
 
 // S3 → SQS notification body. S3 also sends a one-off s3:TestEvent when the notification is set up.
 const s3TestEventSchema = z.object({ Event: z.literal('s3:TestEvent') }).loose();

@@ -1,5 +1,5 @@
 // Lambda entry for the processor: S3 ObjectCreated (checks/*) → SQS → here.
-import { wireFromEnv } from '../shared/wiring';
+import { wireFromEnv } from '../common/wiring';
 import { makeProcessUploadHandler } from './handler';
 
 export const handler = makeProcessUploadHandler(wireFromEnv());

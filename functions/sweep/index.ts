@@ -3,7 +3,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { ConfigurationError } from '../../src/core/errors';
 import { SqsResumeQueue } from '../../src/adapters/aws/sqs-resume-queue';
-import { wireFromEnv } from '../shared/wiring';
+import { wireFromEnv } from '../common/wiring';
 import { makeSweepHandler } from './handler';
 
 const deps = wireFromEnv();

@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { S3EventRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { makeProcessUploadHandler } from '../../functions/process-upload/handler';
-import { wireGateway } from '../../functions/shared/wiring';
+import { wireGateway } from '../../functions/common/wiring';
 import { createLambdaContext } from '../../local/api-server';
 import { LOCAL_S3_CREDENTIALS } from '../../local/s3-gateway';
 import { createAwsClients } from '../../src/adapters/aws/clients';

@@ -2,7 +2,7 @@
 // byte or Base64 fragment of the media may appear in any log line or audit entry.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { powertoolsLog } from '../../functions/shared/log';
+import { powertoolsLog } from '../../functions/common/log';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import type { PartName } from '../../src/core/check';
 import { createCheck, fixture, poll, result, uploadOk, waitForEnd, type CreatedCheck } from '../support/api-client';

@@ -2,7 +2,7 @@
 // die at the worst moment, and uploads that never come — over the local stack, with the real
 // DynamoDB conditional writes deciding every race.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GatewayDeps } from '../../functions/shared/wiring';
+import type { GatewayDeps } from '../../functions/common/wiring';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import type { CheckRepository } from '../../src/core/ports';
 import { createCheck, fixture, poll, result, uploadOk, waitForEnd, type CreatedCheck } from '../support/api-client';
