@@ -2,14 +2,11 @@
 // exception, and never reads past the budget (asserted inside inspectBytes).
 import { describe, expect, it } from 'vitest';
 import { inspectPart, type RangeReader } from '../../../src/media/inspect';
-import { crc32 } from '../../../src/media/png';
+import { ascii, pngWithHeader, u16, u32 } from './support/forged-media';
 import { inspectBytes } from './support/inspect-bytes';
 import { FPT_IMAGE, FPT_VIDEO, loadFixture, MAX_BYTES_READ, MAX_REQUESTS, memoryReader } from './support/media-fixtures';
 import { seededRandom } from './support/seeded-random';
 
-const ascii = (text: string): number[] => [...text].map((c) => c.charCodeAt(0));
-const u32 = (n: number): number[] => [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
-const u16 = (n: number): number[] => [(n >>> 8) & 0xff, n & 0xff];
 function box(type: string, body: number[] | Uint8Array): Uint8Array {
   const out = new Uint8Array(8 + body.length);
   out.set([...u32(out.length), ...ascii(type)]);
@@ -21,12 +18,6 @@ const concat = (...parts: Uint8Array[]): Uint8Array => {
   parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
   return out;
 };
-
-function pngWithHeader(width: number, height: number): Uint8Array {
-  const ihdrData = new Uint8Array([...ascii('IHDR'), ...u32(width), ...u32(height), 8, 2, 0, 0, 0]);
-  const iend = [0, 0, 0, 0, ...ascii('IEND'), 0xae, 0x42, 0x60, 0x82];
-  return new Uint8Array([0x89, ...ascii('PNG\r\n\x1a\n'), ...u32(13), ...ihdrData, ...u32(crc32(ihdrData)), ...new Array<number>(64).fill(0), ...iend]);
-}
 
 function jpegWithFrame(width: number, height: number): Uint8Array {
   const sof = [0xff, 0xc0, ...u16(11), 8, ...u16(height), ...u16(width), 1, 1, 0x11, 0];
