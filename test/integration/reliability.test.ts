@@ -62,6 +62,29 @@ async function recordsOf(stack: LocalStack, checkId: string, count: number) {
   }
 }
 
+/** A stack on a movable clock whose repository crashes as told, with manual sweeps. */
+async function crashingStack(faults: Fault[], config: { maxProcessingAttempts?: number } = {}) {
+  const clock = movableClock();
+  const stack = await startLocalStack({
+    port: 0,
+    env: {},
+    clock,
+    sweepIntervalMs: 0,
+    config: { processingLeaseSeconds: LEASE_SECONDS, ...config },
+    decorate: crashing(faults),
+  });
+  return { clock, stack };
+}
+
+/** Creates a check, uploads both parts and waits until the processor has had its go. */
+async function uploadedCheck(stack: LocalStack): Promise<CreatedCheck> {
+  const check = await createCheck(stack.apiUrl, { parts: ['video', 'reference'] });
+  await uploadBoth(stack, check);
+  await recordsOf(stack, check.checkId, 2);
+  await stack.idle();
+  return check;
+}
+
 const calls = (stack: LocalStack) => stack.simulators.fpt?.stats().calls ?? Number.NaN;
 
 async function auditTypes(stack: LocalStack, checkId: string) {
@@ -108,21 +131,9 @@ describe('duplicated and reordered S3 events (manual delivery)', () => {
 
 describe('a processor that dies mid-way', () => {
   it('is resumed from the recorded provider answer, without a second call, when it died before writing the result', async () => {
-    const clock = movableClock();
-    const stack = await startLocalStack({
-      port: 0,
-      env: {},
-      clock,
-      sweepIntervalMs: 0,
-      config: { processingLeaseSeconds: LEASE_SECONDS },
-      // Dies after the answer is recorded; SQS's redeliveries then find the check PROCESSING and leave it.
-      decorate: crashing([{ method: 'complete', remaining: 1 }]),
-    });
+    const { clock, stack } = await crashingStack([{ method: 'complete', remaining: 1 }]);
     try {
-      const check = await createCheck(stack.apiUrl, { parts: ['video', 'reference'] });
-      await uploadBoth(stack, check);
-      await recordsOf(stack, check.checkId, 2);
-      await stack.idle();
+      const check = await uploadedCheck(stack);
       const stuck = await result(stack.apiUrl, check.checkId);
       expect(stuck.body).toMatchObject({ status: 'PROCESSING' });
       expect(calls(stack)).toBe(1);
@@ -142,20 +153,9 @@ describe('a processor that dies mid-way', () => {
   });
 
   it('calls the provider once more, and only once, when it died before the answer was recorded', async () => {
-    const clock = movableClock();
-    const stack = await startLocalStack({
-      port: 0,
-      env: {},
-      clock,
-      sweepIntervalMs: 0,
-      config: { processingLeaseSeconds: LEASE_SECONDS },
-      decorate: crashing([{ method: 'recordProviderAnswer', remaining: 1 }]),
-    });
+    const { clock, stack } = await crashingStack([{ method: 'recordProviderAnswer', remaining: 1 }]);
     try {
-      const check = await createCheck(stack.apiUrl, { parts: ['video', 'reference'] });
-      await uploadBoth(stack, check);
-      await recordsOf(stack, check.checkId, 2);
-      await stack.idle();
+      const check = await uploadedCheck(stack);
       expect(calls(stack)).toBe(1);
 
       clock.offsetMs = (LEASE_SECONDS + 1) * 1000;
@@ -169,20 +169,9 @@ describe('a processor that dies mid-way', () => {
   });
 
   it('ends FAILED / PROCESSING_FAILED when every attempt dies, once the attempts are used up', async () => {
-    const clock = movableClock();
-    const stack = await startLocalStack({
-      port: 0,
-      env: {},
-      clock,
-      sweepIntervalMs: 0,
-      config: { processingLeaseSeconds: LEASE_SECONDS, maxProcessingAttempts: 2 },
-      decorate: crashing([{ method: 'recordProviderAnswer', remaining: 1000 }]),
-    });
+    const { clock, stack } = await crashingStack([{ method: 'recordProviderAnswer', remaining: 1000 }], { maxProcessingAttempts: 2 });
     try {
-      const check = await createCheck(stack.apiUrl, { parts: ['video', 'reference'] });
-      await uploadBoth(stack, check);
-      await recordsOf(stack, check.checkId, 2);
-      await stack.idle();
+      const check = await uploadedCheck(stack);
       for (let round = 1; round <= 3; round++) {
         clock.offsetMs = round * (LEASE_SECONDS + 1) * 1000;
         await stack.sweep();
