@@ -394,8 +394,11 @@ export class LivenessGatewayStack extends Stack {
         ? {
             corsPreflight: {
               allowOrigins: [...props.corsOrigins],
-              allowMethods: [apigwv2.CorsHttpMethod.GET],
-              allowHeaders: ['authorization'],
+              // With a JWT authoriser the browser creates checks itself, so POST (with a JSON body) is allowed too.
+              allowMethods: props.jwtAuthorizer
+                ? [apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST]
+                : [apigwv2.CorsHttpMethod.GET],
+              allowHeaders: props.jwtAuthorizer ? ['authorization', 'content-type'] : ['authorization'],
               maxAge: Duration.hours(1),
             },
           }

@@ -838,6 +838,12 @@ describe('LivenessGatewayStack with a JWT authoriser on the create route and a l
     expect(create.AuthorizerId).toEqual({ Ref: Object.keys(authorizers)[0] });
   });
 
+  it('lets the configured browser origins POST a JSON body to the create route', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({ AllowMethods: ['GET', 'POST'], AllowHeaders: ['authorization', 'content-type'] }),
+    });
+  });
+
   it('keeps SigV4 on the result and erase routes and the poll route unauthenticated', () => {
     expect(routeOf(template, 'GET /v1/checks/{checkId}/result').AuthorizationType).toBe('AWS_IAM');
     expect(routeOf(template, 'DELETE /v1/checks/{checkId}').AuthorizationType).toBe('AWS_IAM');
