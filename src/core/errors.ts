@@ -52,3 +52,18 @@ export class ConfigurationError extends Error {
     this.name = 'ConfigurationError';
   }
 }
+
+/**
+ * A provider secret is missing, has no value yet, or is not JSON: an operator problem that a retry
+ * cannot fix. Never carries the secret's value.
+ */
+export class SecretMisconfiguredError extends Error {
+  constructor(
+    readonly secretId: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'SecretMisconfiguredError';
+  }
+}

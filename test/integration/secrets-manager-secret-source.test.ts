@@ -3,7 +3,8 @@ import { CreateSecretCommand, GetSecretValueCommand, ResourceNotFoundException }
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../src/adapters/aws/clients';
 import type { AwsClients } from '../../src/adapters/aws/clients';
-import { SecretsManagerSecretSource, SecretUnavailableError } from '../../src/adapters/aws/secrets-manager-secret-source';
+import { SecretsManagerSecretSource } from '../../src/adapters/aws/secrets-manager-secret-source';
+import { SecretMisconfiguredError } from '../../src/core/errors';
 import type { Clock } from '../../src/core/ports';
 import { startLocalSecretsManager } from '../../local/secrets-manager-server';
 import type { LocalSecretsManager } from '../../local/secrets-manager-server';
@@ -135,20 +136,20 @@ describe('SecretsManagerSecretSource', () => {
     expect(Object.isFrozen((value as { nested: object }).nested)).toBe(true);
   });
 
-  it('wraps a missing secret in SecretUnavailableError that keeps the SDK error as its cause', async () => {
+  it('reports a missing secret as misconfigured (no retry can fix it), keeping the SDK error as its cause', async () => {
     const source = new SecretsManagerSecretSource(clients.secrets, { cacheSeconds: 300, clock });
 
     const error: unknown = await source.getJson('liveness/does-not-exist').catch((caught: unknown) => caught);
 
-    expect(error).toBeInstanceOf(SecretUnavailableError);
-    expect(error).toMatchObject({ name: 'SecretUnavailableError', secretId: 'liveness/does-not-exist' });
+    expect(error).toBeInstanceOf(SecretMisconfiguredError);
+    expect(error).toMatchObject({ name: 'SecretMisconfiguredError', secretId: 'liveness/does-not-exist' });
     expect((error as Error).cause).toBeInstanceOf(ResourceNotFoundException);
   });
 
   it('does not cache a failure: the secret is read once it exists', async () => {
     const name = uniqueName();
     const source = new SecretsManagerSecretSource(clients.secrets, { cacheSeconds: 300, clock });
-    await expect(source.getJson(name)).rejects.toBeInstanceOf(SecretUnavailableError);
+    await expect(source.getJson(name)).rejects.toBeInstanceOf(SecretMisconfiguredError);
 
     server.setSecret(name, { apiKey: 'late' });
 
@@ -162,7 +163,7 @@ describe('SecretsManagerSecretSource', () => {
 
     const error: unknown = await source.getJson(name).catch((caught: unknown) => caught);
 
-    expect(error).toBeInstanceOf(SecretUnavailableError);
+    expect(error).toBeInstanceOf(SecretMisconfiguredError);
     const everything = [String(error), (error as Error).stack ?? '', JSON.stringify(error), String((error as Error).cause)].join('\n');
     expect(everything).not.toContain('hunter2');
   });

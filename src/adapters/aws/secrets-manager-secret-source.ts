@@ -1,11 +1,12 @@
 // SecretSource on Secrets Manager: one JSON secret per provider, cached per secret id with a TTL
 // so a rotated value is picked up without a redeploy and warm invocations make no call.
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, ResourceNotFoundException } from '@aws-sdk/client-secrets-manager';
+import { SecretMisconfiguredError } from '../../core/errors';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { systemClock } from '../../core/ports';
 import type { Clock, SecretSource } from '../../core/ports';
 
-/** The secret could not be read or is not a JSON string. Never carries the secret's value. */
+/** The secret could not be read for now (throttling, network, permissions): worth a retry. Never carries the value. */
 export class SecretUnavailableError extends Error {
   constructor(
     readonly secretId: string,
@@ -63,19 +64,23 @@ export class SecretsManagerSecretSource implements SecretSource {
       secretString = output.SecretString;
     } catch (error) {
       // SDK errors describe the request (id, status), never the value, so they are safe to keep.
+      if (error instanceof ResourceNotFoundException) {
+        // Also what a secret created empty (no value put yet) answers: nothing to retry.
+        throw new SecretMisconfiguredError(secretId, `Secret ${secretId} does not exist or has no value yet`, { cause: error });
+      }
       throw new SecretUnavailableError(secretId, `Secret ${secretId} could not be read from Secrets Manager`, {
         cause: error,
       });
     }
     if (secretString === undefined) {
-      throw new SecretUnavailableError(secretId, `Secret ${secretId} has no SecretString (binary secrets are not supported)`);
+      throw new SecretMisconfiguredError(secretId, `Secret ${secretId} has no SecretString (binary secrets are not supported)`);
     }
     let value: unknown;
     try {
       value = JSON.parse(secretString);
     } catch {
       // The SyntaxError is deliberately dropped: V8 quotes the offending input in its message.
-      throw new SecretUnavailableError(secretId, `Secret ${secretId} is not valid JSON`);
+      throw new SecretMisconfiguredError(secretId, `Secret ${secretId} is not valid JSON`);
     }
     // Frozen because every caller shares the cached object until it expires.
     const frozen = deepFreeze(value);

@@ -4,13 +4,13 @@
 // recorded provider answer when there is one, so a crash after the answer never causes a second call.
 import { createHash } from 'node:crypto';
 import { allPartsReceived, PART_NAMES, type Check, type CheckResult, type MediaFacts, type PartName, type ProviderAnswer } from '../check';
-import { TransitionConflictError } from '../errors';
+import { SecretMisconfiguredError, TransitionConflictError } from '../errors';
 import type { Log } from '../log';
 import { mediaKey, type AuditLog, type CheckRepository, type Clock, type MediaStore, type SecretSource } from '../ports';
 import { reason, type Reason } from '../reasons';
 import { inspectPart, type Inspection, type RangeReader } from '../../media/inspect';
 import { callProvider, type CallDeps } from '../../providers/call-provider';
-import type { ProviderMedia } from '../../providers/provider';
+import type { ProviderHttpRequest, ProviderMedia } from '../../providers/provider';
 import type { EnabledProvider, ProviderRegistry } from '../../providers/registry';
 import { deleteCheckMedia } from './media-retention';
 
@@ -218,21 +218,24 @@ async function callAndRecord(
   media: readonly MediaFacts[],
 ): Promise<ProcessOutcome> {
   const checkId = check.checkId;
-  let secret: unknown;
+  let raw: unknown;
   try {
-    const raw = await deps.secrets.getJson(provider.config.secretId);
-    const parsed = provider.adapter.secretSchema.safeParse(raw);
-    if (!parsed.success) {
-      // Paths and rule messages only (e.g. "aesKey: must be 32 characters"): zod issues never carry the value.
-      const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
-      throw new Error(`secret does not match the ${provider.id} secret shape: ${issues}`);
-    }
-    secret = parsed.data;
+    raw = await deps.secrets.getJson(provider.config.secretId);
   } catch (error) {
-    // The error text may describe the secret's shape, never its value; still keep it out of the audit.
-    deps.log.error('Provider secret unavailable', { checkId, provider: provider.id, error: describe(error) });
-    return finishFailed(deps, check, reason('PROVIDER_AUTH_FAILED', `The ${provider.id} credentials are missing or malformed.`), media);
+    // Throttling or a network fault is retried with the message; a secret that is missing or not
+    // JSON is an operator problem: fail at once, saying which, never with the value.
+    if (!(error instanceof SecretMisconfiguredError)) throw error;
+    deps.log.error('Provider secret misconfigured', { checkId, provider: provider.id, error: describe(error) });
+    return finishFailed(deps, check, reason('PROVIDER_AUTH_FAILED', `The ${provider.id} credentials are missing or not JSON.`), media);
   }
+  const parsed = provider.adapter.secretSchema.safeParse(raw);
+  if (!parsed.success) {
+    // Paths and rule messages only (e.g. "aesKey: must be 32 characters"): zod issues never carry the value.
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+    deps.log.error('Provider secret has the wrong shape', { checkId, provider: provider.id, issues });
+    return finishFailed(deps, check, reason('PROVIDER_AUTH_FAILED', `The ${provider.id} credentials do not have the expected fields.`), media);
+  }
+  const secret: unknown = parsed.data;
 
   const providerMedia: ProviderMedia[] = await Promise.all(
     check.parts.map(async (part) => {
@@ -243,7 +246,14 @@ async function callAndRecord(
   );
   // The digest of exactly what the provider judged goes into the result.
   const judgedMedia = providerMedia.map((item) => item.facts);
-  const request = provider.adapter.buildRequest(providerMedia, secret, provider.settings);
+  let request: ProviderHttpRequest;
+  try {
+    request = provider.adapter.buildRequest(providerMedia, secret, provider.settings);
+  } catch (error) {
+    // Building the request is deterministic: a retry would fail the same way.
+    deps.log.error('Provider request could not be built', { checkId, provider: provider.id, error: describe(error) });
+    return finishFailed(deps, check, reason('PROCESSING_FAILED', `The ${provider.id} request could not be built.`), judgedMedia);
+  }
   const outcome = await callProvider(
     provider.adapter,
     request,
