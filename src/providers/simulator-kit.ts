@@ -196,6 +196,17 @@ export interface SimReply {
   readonly body?: string | Uint8Array;
 }
 
+/** A request header's first value (Node lower-cases header names). */
+export function headerValue(req: SimRequest, name: string): string | undefined {
+  const value = req.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+// Standard alphabet, padded. A flat character class: a grouped repetition overflows V8's regex stack on a 30 MB value.
+export function isStandardBase64(text: string): boolean {
+  return text.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(text);
+}
+
 export function jsonReply(status: number, value: unknown, headers: Readonly<Record<string, string>> = {}): SimReply {
   return { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(value) };
 }
@@ -286,6 +297,28 @@ export interface RunningSimulator {
   setDefaultScenario(scenario: string): void;
   /** Stops listening and destroys every open connection, held and trickling ones included. */
   close(): Promise<void>;
+}
+
+/** A started simulator seen from outside: the full endpoint URL its adapter's secret points at. */
+export interface EndpointSimulator {
+  /** Full endpoint URL: what goes into the provider secret's `endpoint`. */
+  readonly url: string;
+  readonly origin: string;
+  stats(): SimulatorStats;
+  requests: RunningSimulator['requests'];
+  setDefaultScenario(scenario: string): void;
+  close(): Promise<void>;
+}
+
+export function endpointSimulator(running: RunningSimulator, path: string): EndpointSimulator {
+  return {
+    url: `${running.origin}${path}`,
+    origin: running.origin,
+    stats: () => running.stats(),
+    requests: () => running.requests(),
+    setDefaultScenario: (scenario) => running.setDefaultScenario(scenario),
+    close: () => running.close(),
+  };
 }
 
 const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;

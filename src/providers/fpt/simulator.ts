@@ -8,12 +8,13 @@ import {
   startSimulator,
   type DecodeResult,
   type DecodedRequest,
-  type RunningSimulator,
   type ScenarioSelection,
   type SimFieldSummary,
   type SimReply,
   type SimRequest,
-  type SimulatorStats,
+  endpointSimulator,
+  headerValue,
+  type EndpointSimulator,
 } from '../simulator-kit';
 
 export const FPT_SIMULATOR_PATH = '/dmp/liveness/v3';
@@ -51,15 +52,7 @@ export interface FptSimulatorOptions {
   readonly latencyMs?: number;
 }
 
-export interface FptSimulator {
-  /** Full endpoint URL, ending in /dmp/liveness/v3: what goes into the secret's `endpoint`. */
-  readonly url: string;
-  readonly origin: string;
-  stats(): SimulatorStats;
-  requests: RunningSimulator['requests'];
-  setDefaultScenario(scenario: string): void;
-  close(): Promise<void>;
-}
+export type FptSimulator = EndpointSimulator;
 
 // ---------------------------------------------------------------------------------------------
 // What each scenario answers
@@ -264,10 +257,6 @@ function extensionOf(filename: string): string {
   return dot < 0 ? '' : filename.slice(dot + 1).toLowerCase();
 }
 
-function headerValue(req: SimRequest, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
 
 function isFile(value: FormDataEntryValue): value is File {
   return typeof value !== 'string';
@@ -340,12 +329,5 @@ export async function startFptSimulator(options: FptSimulatorOptions = {}): Prom
     },
     { port: options.port, host: options.host, defaultScenario: options.defaultScenario, latencyMs: options.latencyMs },
   );
-  return {
-    url: `${running.origin}${FPT_SIMULATOR_PATH}`,
-    origin: running.origin,
-    stats: () => running.stats(),
-    requests: () => running.requests(),
-    setDefaultScenario: (scenario) => running.setDefaultScenario(scenario),
-    close: () => running.close(),
-  };
+  return endpointSimulator(running, FPT_SIMULATOR_PATH);
 }

@@ -11,12 +11,14 @@ import {
   startSimulator,
   type DecodeResult,
   type DecodedRequest,
-  type RunningSimulator,
   type ScenarioSelection,
   type SimFieldSummary,
   type SimReply,
   type SimRequest,
-  type SimulatorStats,
+  endpointSimulator,
+  headerValue,
+  isStandardBase64,
+  type EndpointSimulator,
 } from '../simulator-kit';
 
 export const SENSEID_SIMULATOR_PATH = '/identity/silent_image_verification/stateless';
@@ -65,16 +67,9 @@ export interface SenseIdRecordedRequest {
   readonly flags: Readonly<Record<string, boolean>>;
 }
 
-export interface SenseIdSimulator {
-  /** Full endpoint URL: what goes into the secret's `endpoint`. */
-  readonly url: string;
-  readonly origin: string;
-  stats(): SimulatorStats;
-  requests: RunningSimulator['requests'];
+export interface SenseIdSimulator extends EndpointSimulator {
   /** The decrypted media of the last request that decrypted, or undefined. */
   lastRequest(): SenseIdRecordedRequest | undefined;
-  setDefaultScenario(scenario: string): void;
-  close(): Promise<void>;
 }
 
 /** Narrows a started simulator (e.g. from the local stack) to the SenseID one. */
@@ -93,15 +88,7 @@ interface SenseIdRequestData {
 // ---------------------------------------------------------------------------------------------
 // Request decoding
 
-// Standard alphabet, padded. A flat character class: a grouped repetition overflows V8's regex stack on a 30 MB value.
-function isStandardBase64(text: string): boolean {
-  return text.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(text);
-}
 
-function headerValue(req: SimRequest, name: string): string | undefined {
-  const value = req.headers[name.toLowerCase()];
-  return Array.isArray(value) ? value[0] : value;
-}
 
 function errorBody(code: number, requestId: string = randomUUID()): Record<string, unknown> {
   const message = SENSEID_CODES.get(code)?.meaning.split(' (')[0] ?? 'error';
@@ -254,13 +241,5 @@ export async function startSenseIdSimulator(options: SenseIdSimulatorOptions = {
       latencyMs: options.latencyMs,
     },
   );
-  return {
-    url: `${running.origin}${SENSEID_SIMULATOR_PATH}`,
-    origin: running.origin,
-    stats: () => running.stats(),
-    requests: () => running.requests(),
-    lastRequest: () => last,
-    setDefaultScenario: (scenario) => running.setDefaultScenario(scenario),
-    close: () => running.close(),
-  };
+  return { ...endpointSimulator(running, SENSEID_SIMULATOR_PATH), lastRequest: () => last };
 }

@@ -13,12 +13,14 @@ import {
   startSimulator,
   type DecodeResult,
   type DecodedRequest,
-  type RunningSimulator,
   type ScenarioSelection,
   type SimFieldSummary,
   type SimReply,
   type SimRequest,
-  type SimulatorStats,
+  endpointSimulator,
+  headerValue,
+  isStandardBase64,
+  type EndpointSimulator,
 } from '../simulator-kit';
 
 export const VERIHUBS_SIMULATOR_PATH = '/v1/face/liveness';
@@ -74,15 +76,8 @@ export interface VerihubsRecordedRequest {
   readonly flags: Readonly<Record<string, boolean>>;
 }
 
-export interface VerihubsSimulator {
-  /** Full endpoint URL, ending in /v1/face/liveness: what goes into the secret's `endpoint`. */
-  readonly url: string;
-  readonly origin: string;
-  stats(): SimulatorStats;
-  requests: RunningSimulator['requests'];
+export interface VerihubsSimulator extends EndpointSimulator {
   lastRequest(): VerihubsRecordedRequest | undefined;
-  setDefaultScenario(scenario: string): void;
-  close(): Promise<void>;
 }
 
 /** Narrows a started simulator (e.g. from the local stack) to the Verihubs one. */
@@ -108,10 +103,6 @@ interface VerihubsRequestData {
 // ---------------------------------------------------------------------------------------------
 // Request decoding
 
-// Standard alphabet, padded. A flat character class: a grouped repetition overflows V8's regex stack on a 30 MB value.
-function isStandardBase64(text: string): boolean {
-  return text.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(text);
-}
 const JPEG_MAGIC = [0xff, 0xd8, 0xff];
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -119,10 +110,6 @@ function startsWith(bytes: Uint8Array, magic: readonly number[]): boolean {
   return magic.every((byte, i) => bytes[i] === byte);
 }
 
-function headerValue(req: SimRequest, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
 
 interface Context {
   readonly appId: string;
@@ -284,13 +271,5 @@ export async function startVerihubsSimulator(options: VerihubsSimulatorOptions =
     },
     { port: options.port, host: options.host, defaultScenario: options.defaultScenario, latencyMs: options.latencyMs },
   );
-  return {
-    url: `${running.origin}${VERIHUBS_SIMULATOR_PATH}`,
-    origin: running.origin,
-    stats: () => running.stats(),
-    requests: () => running.requests(),
-    lastRequest: () => last,
-    setDefaultScenario: (scenario) => running.setDefaultScenario(scenario),
-    close: () => running.close(),
-  };
+  return { ...endpointSimulator(running, VERIHUBS_SIMULATOR_PATH), lastRequest: () => last };
 }
