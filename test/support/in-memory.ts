@@ -7,10 +7,7 @@ import type {
   AuditLog,
   CheckRepository,
   FinishDetails,
-  MediaStore,
   NewCheck,
-  ObjectHead,
-  SecretSource,
   StoredAuditEntry,
   UploadForm,
   UploadFormRequest,
@@ -106,36 +103,6 @@ export class InMemoryAuditLog implements AuditLog {
   }
 }
 
-export class InMemoryMediaStore implements MediaStore {
-  readonly objects = new Map<string, { bytes: Uint8Array; contentType?: string }>();
-  rangeReads = 0;
-  bytesRead = 0;
-
-  put(key: string, bytes: Uint8Array, contentType?: string): void {
-    this.objects.set(key, { bytes, ...(contentType ? { contentType } : {}) });
-  }
-  async head(key: string): Promise<ObjectHead | undefined> {
-    const object = this.objects.get(key);
-    if (!object) return undefined;
-    return { bytes: object.bytes.length, etag: `"${object.bytes.length}"`, ...(object.contentType ? { contentType: object.contentType } : {}) };
-  }
-  async readRange(key: string, start: number, endInclusive: number): Promise<Uint8Array> {
-    const object = this.objects.get(key);
-    if (!object) throw new Error(`no object ${key}`);
-    const slice = object.bytes.subarray(start, Math.min(endInclusive + 1, object.bytes.length));
-    this.rangeReads += 1;
-    this.bytesRead += slice.length;
-    return slice;
-  }
-  async readAll(key: string): Promise<Uint8Array> {
-    const object = this.objects.get(key);
-    if (!object) throw new Error(`no object ${key}`);
-    return object.bytes;
-  }
-  async delete(key: string): Promise<void> {
-    this.objects.delete(key);
-  }
-}
 
 export class FakeUploadSigner implements UploadSigner {
   readonly requests: UploadFormRequest[] = [];
@@ -145,10 +112,3 @@ export class FakeUploadSigner implements UploadSigner {
   }
 }
 
-export class StaticSecretSource implements SecretSource {
-  constructor(private readonly values: Record<string, unknown>) {}
-  async getJson(secretId: string): Promise<unknown> {
-    if (!(secretId in this.values)) throw new Error('secret not found');
-    return this.values[secretId];
-  }
-}
