@@ -22,7 +22,12 @@ function contextValue(key: string): unknown {
 }
 
 const commaList = (value: unknown): unknown =>
-  typeof value === 'string' ? value.split(',').map((item) => item.trim()).filter((item) => item.length > 0) : value;
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0)
+    : value;
 
 const providerIdSchema = z.enum(PROVIDER_IDS);
 const contextSchema = z.object({
@@ -89,4 +94,3 @@ new LivenessGatewayStack(app, stackName, {
 });
 
 Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
-

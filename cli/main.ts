@@ -139,7 +139,9 @@ async function parseCommand(argv: readonly string[]): Promise<Command | 'help'> 
   const { values, positionals } = parsed;
   if (values.help) return 'help';
   if (positionals[0] !== 'check' || positionals.length > 1) {
-    throw new UsageError(positionals.length === 0 ? 'missing the command: liveness check ...' : `unknown command "${positionals.join(' ')}"`);
+    throw new UsageError(
+      positionals.length === 0 ? 'missing the command: liveness check ...' : `unknown command "${positionals.join(' ')}"`,
+    );
   }
   if (values.video === undefined && values.selfie === undefined) throw new UsageError('give --video <file> or --selfie <file>');
 
@@ -152,7 +154,8 @@ async function parseCommand(argv: readonly string[]): Promise<Command | 'help'> 
   if (api.protocol !== 'http:' && api.protocol !== 'https:') throw new UsageError(`--api must be http(s), got "${values.api}"`);
 
   const timeoutSeconds = Number(values.timeout);
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, got "${values.timeout}"`);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0)
+    throw new UsageError(`--timeout must be a positive number of seconds, got "${values.timeout}"`);
 
   const files: MediaFile[] = [];
   for (const part of ['video', 'selfie', 'reference'] as const) {
@@ -262,7 +265,12 @@ async function runCheck(command: Command, io: CliIo): Promise<number> {
 }
 
 /** The outcome as people read it: the verdict first, then why. */
-export function formatOutcome(view: CheckStatusResponse, provider: string, waitedMs: number, result?: CheckResultResponse): string {
+export function formatOutcome(
+  view: CheckStatusResponse,
+  provider: string,
+  waitedMs: number,
+  result?: CheckResultResponse,
+): string {
   const verdict = view.status === 'COMPLETED' ? (view.decision ?? 'COMPLETED') : view.status;
   const lines = [`${verdict}  check ${view.checkId}  (${provider}, ${(waitedMs / 1000).toFixed(1)} s)`];
   for (const reason of view.reasons ?? []) lines.push(`  ${reason.code}: ${reason.message}`);
@@ -293,8 +301,15 @@ function reportFailure(error: unknown, json: boolean, io: CliIo): number {
 }
 
 function describeError(error: unknown): { kind: string; message: string; status?: number; code?: string } {
-  if (error instanceof LivenessApiError) return { kind: 'api', status: error.status, code: error.code, message: `API ${error.status} ${error.code}: ${error.message}` };
-  if (error instanceof UploadRefusedError) return { kind: 'upload', status: error.status, code: error.s3Code, message: error.message };
+  if (error instanceof LivenessApiError)
+    return {
+      kind: 'api',
+      status: error.status,
+      code: error.code,
+      message: `API ${error.status} ${error.code}: ${error.message}`,
+    };
+  if (error instanceof UploadRefusedError)
+    return { kind: 'upload', status: error.status, code: error.s3Code, message: error.message };
   if (error instanceof CheckTimeoutError) return { kind: 'timeout', message: error.message };
   if (error instanceof TransportError) return { kind: 'transport', message: error.message };
   if (error instanceof InvalidResponseError) return { kind: 'invalid-response', status: error.status, message: error.message };

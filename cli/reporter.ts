@@ -19,7 +19,14 @@ const REDRAW_MS = 80;
 export function createReporter(options: { readonly enabled: boolean; readonly stream: CliStream }): Reporter {
   const out = options.stream;
   if (!options.enabled) {
-    return { line: () => {}, uploadStarted: () => {}, uploadProgress: () => {}, uploadDone: () => {}, status: () => {}, waiting: (wait) => wait() };
+    return {
+      line: () => {},
+      uploadStarted: () => {},
+      uploadProgress: () => {},
+      uploadDone: () => {},
+      status: () => {},
+      waiting: (wait) => wait(),
+    };
   }
   const tty = out.isTTY === true;
   let lastDraw = 0;
@@ -72,7 +79,8 @@ export function createReporter(options: { readonly enabled: boolean; readonly st
     waiting: async (wait) => {
       if (!tty) return wait();
       const since = Date.now();
-      const tick = (): void => redraw(`waiting for the outcome… ${status || 'asking'} (${Math.round((Date.now() - since) / 1000)} s)`);
+      const tick = (): void =>
+        redraw(`waiting for the outcome… ${status || 'asking'} (${Math.round((Date.now() - since) / 1000)} s)`);
       tick();
       const timer = setInterval(tick, 250);
       try {

@@ -132,7 +132,8 @@ export class GatewayFunction extends Construct implements iam.IGrantable {
     NagSuppressions.addResourceSuppressions(this.function, [
       {
         id: 'AwsSolutions-L1',
-        reason: 'Pinned to nodejs22.x on purpose: the code is built and tested on Node 20-22 (package.json engines); move with the engines range, not ahead of it.',
+        reason:
+          'Pinned to nodejs22.x on purpose: the code is built and tested on Node 20-22 (package.json engines); move with the engines range, not ahead of it.',
       },
     ]);
     NagSuppressions.addResourceSuppressions(
@@ -140,7 +141,8 @@ export class GatewayFunction extends Construct implements iam.IGrantable {
       [
         {
           id: 'AwsSolutions-IAM5',
-          reason: 'Active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions; no other statement of this role uses Resource *.',
+          reason:
+            'Active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions; no other statement of this role uses Resource *.',
           appliesTo: ['Resource::*'],
         },
       ],
@@ -155,7 +157,10 @@ export class GatewayFunction extends Construct implements iam.IGrantable {
   bindChecksTable(table: dynamodb.ITable, operations: readonly ChecksTableOperation[]): void {
     if (operations.length === 0) throw new Error('bindChecksTable: name at least one operation');
     const unique = [...new Set(operations)];
-    this.allow(unique.map((operation) => CHECKS_TABLE_ACTIONS[operation]), [table.tableArn]);
+    this.allow(
+      unique.map((operation) => CHECKS_TABLE_ACTIONS[operation]),
+      [table.tableArn],
+    );
     const readOnly = unique.every((operation) => operation === 'get');
     table.encryptionKey?.grant(this.role, ...(readOnly ? KMS_DECRYPT_ACTIONS : KMS_ENCRYPT_DECRYPT_ACTIONS));
   }

@@ -519,7 +519,8 @@ export class LivenessGatewayStack extends Stack {
       [
         {
           id: 'AwsSolutions-IAM4',
-          reason: 'CDK-provided deploy-time handler that configures the bucket notification (its s3:PutBucketNotification is scoped to the media bucket); the managed AWSLambdaBasicExecutionRole only lets it write logs.',
+          reason:
+            'CDK-provided deploy-time handler that configures the bucket notification (its s3:PutBucketNotification is scoped to the media bucket); the managed AWSLambdaBasicExecutionRole only lets it write logs.',
           appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
         },
       ],
@@ -550,18 +551,24 @@ function resolveSettings(props: LivenessGatewayStackProps): ResolvedSettings {
   const ids = props.providers.map((provider) => provider.id);
   if (ids.length === 0) problems.push('providers: enable at least one provider');
   if (props.jwtAuthorizer) {
-    if (!isHttpsUrl(props.jwtAuthorizer.issuer)) problems.push(`jwtAuthorizer.issuer: "${props.jwtAuthorizer.issuer}" is not an https URL`);
+    if (!isHttpsUrl(props.jwtAuthorizer.issuer))
+      problems.push(`jwtAuthorizer.issuer: "${props.jwtAuthorizer.issuer}" is not an https URL`);
     if (props.jwtAuthorizer.audience.length === 0 || props.jwtAuthorizer.audience.some((aud) => aud.trim().length === 0)) {
       problems.push('jwtAuthorizer.audience: give at least one non-empty audience');
     }
   }
   for (const id of ids) {
-    if (!PROVIDER_IDS.some((known) => known === id)) problems.push(`providers: unknown provider "${id}" (known: ${PROVIDER_IDS.join(', ')})`);
+    if (!PROVIDER_IDS.some((known) => known === id))
+      problems.push(`providers: unknown provider "${id}" (known: ${PROVIDER_IDS.join(', ')})`);
   }
   if (new Set(ids).size !== ids.length) problems.push('providers: each provider may appear once');
-  if (!ids.includes(props.defaultProvider)) problems.push(`defaultProvider: "${props.defaultProvider}" is not among the enabled providers`);
+  if (!ids.includes(props.defaultProvider))
+    problems.push(`defaultProvider: "${props.defaultProvider}" is not among the enabled providers`);
   for (const origin of props.corsOrigins) {
-    if (!isOrigin(origin)) problems.push(`corsOrigins: "${origin}" is not an origin like https://app.example.com (scheme, host, optional port, no path)`);
+    if (!isOrigin(origin))
+      problems.push(
+        `corsOrigins: "${origin}" is not an origin like https://app.example.com (scheme, host, optional port, no path)`,
+      );
   }
 
   const processorConcurrency = props.processorConcurrency ?? 5;
@@ -576,18 +583,23 @@ function resolveSettings(props: LivenessGatewayStackProps): ResolvedSettings {
   const processorTimeout = props.processorTimeout ?? Duration.minutes(2);
   const largestBudgetMs = Math.max(...props.providers.map((p) => p.totalBudgetMs ?? DEFAULT_PROVIDER_BUDGET_MS));
   if (processorTimeout.toMilliseconds() < largestBudgetMs + PROCESSOR_HEADROOM_MS) {
-    problems.push(`processorTimeout: must be at least the largest provider totalBudgetMs + ${PROCESSOR_HEADROOM_MS / 1000} s (${(largestBudgetMs + PROCESSOR_HEADROOM_MS) / 1000} s)`);
+    problems.push(
+      `processorTimeout: must be at least the largest provider totalBudgetMs + ${PROCESSOR_HEADROOM_MS / 1000} s (${(largestBudgetMs + PROCESSOR_HEADROOM_MS) / 1000} s)`,
+    );
   }
   // Visibility timeout (6 × processor timeout) may not exceed SQS's 12 hours; Lambda caps timeout at 15 min anyway.
   if (processorTimeout.toSeconds() > 900) problems.push('processorTimeout: Lambda allows at most 15 minutes');
   const apiThrottle = props.apiThrottle ?? { rateLimit: 50, burstLimit: 100 };
-  if (apiThrottle.rateLimit <= 0 || apiThrottle.burstLimit <= 0) problems.push('apiThrottle: rateLimit and burstLimit must be positive');
+  if (apiThrottle.rateLimit <= 0 || apiThrottle.burstLimit <= 0)
+    problems.push('apiThrottle: rateLimit and burstLimit must be positive');
 
   // Ranges of the runtime values themselves are checked by the config schema (assertValidConfig);
   // here only what relates them to the deployed shape.
   const processingLeaseSeconds = props.processingLeaseSeconds ?? processorTimeout.toSeconds() + LEASE_MARGIN_SECONDS;
   if (processingLeaseSeconds <= processorTimeout.toSeconds()) {
-    problems.push(`processingLeaseSeconds: must exceed the processor timeout (${processorTimeout.toSeconds()} s), or a resumed attempt could run beside a live one`);
+    problems.push(
+      `processingLeaseSeconds: must exceed the processor timeout (${processorTimeout.toSeconds()} s), or a resumed attempt could run beside a live one`,
+    );
   }
   const sweepInterval = props.sweepInterval ?? Duration.minutes(5);
   const sweepMinutes = sweepInterval.toSeconds() / 60;

@@ -48,7 +48,11 @@ export type StaticRoute =
     }
   | {
       readonly path: string;
-      readonly handle: (request: IncomingMessage, response: ServerResponse, params: Readonly<Record<string, string>>) => void | Promise<void>;
+      readonly handle: (
+        request: IncomingMessage,
+        response: ServerResponse,
+        params: Readonly<Record<string, string>>,
+      ) => void | Promise<void>;
     };
 
 export interface CorsOptions {
@@ -88,7 +92,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const onHandlerError =
     options.onHandlerError ??
     ((error: unknown, routeKey: string) =>
-      console.error(`[local-api] ${routeKey} failed: ${error instanceof Error ? `${error.name}: ${error.message}` : 'non-error thrown'}`));
+      console.error(
+        `[local-api] ${routeKey} failed: ${error instanceof Error ? `${error.name}: ${error.message}` : 'non-error thrown'}`,
+      ));
   const routes = options.routes.map((route) => ({ ...route, matcher: compilePath(route.path) }));
   const staticRoutes = (options.staticRoutes ?? []).map((route) => ({ route, matcher: compilePath(route.path) }));
 
@@ -375,7 +381,10 @@ function header(request: IncomingMessage, name: string): string | undefined {
 }
 
 function functionNameFor(route: ApiRoute): string {
-  const slug = route.path.replace(/[{}+]/g, '').replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  const slug = route.path
+    .replace(/[{}+]/g, '')
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
   return `${route.method.toLowerCase()}-${slug}`;
 }
 

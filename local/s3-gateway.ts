@@ -91,8 +91,7 @@ export async function startLocalS3(options: LocalS3GatewayOptions = {}): Promise
   // s3rver accepts SDK requests only from access key ids in its (process-wide) registry.
   s3rverAccount.DUMMY_ACCOUNT.createKeyPair(credentials.accessKeyId, credentials.secretAccessKey);
   const onListenerError =
-    options.onListenerError ??
-    ((error: unknown) => console.error('[local-s3] an ObjectCreated listener failed:', error));
+    options.onListenerError ?? ((error: unknown) => console.error('[local-s3] an ObjectCreated listener failed:', error));
 
   const directory = await mkdtemp(join(tmpdir(), 'liveness-s3-'));
   const backend = new S3rver({
@@ -316,7 +315,9 @@ export async function checkPostForm(check: PostFormCheck): Promise<void> {
   }
 
   const conditions = policy.conditions.map(parseCondition);
-  const covered = new Set(conditions.flatMap((condition) => (condition.kind === 'content-length-range' ? [] : [condition.field])));
+  const covered = new Set(
+    conditions.flatMap((condition) => (condition.kind === 'content-length-range' ? [] : [condition.field])),
+  );
   const extra = [...fields.keys()].filter(
     (name) => !EXEMPT_FIELDS.has(name) && !name.startsWith('x-ignore-') && !covered.has(name),
   );
@@ -325,7 +326,11 @@ export async function checkPostForm(check: PostFormCheck): Promise<void> {
   }
   const formBucket = fields.get('bucket');
   if (formBucket !== undefined && formBucket !== check.bucket) {
-    throw new S3Error(403, 'AccessDenied', `Invalid according to Policy: Policy Condition failed: ["eq", "$bucket", "${check.bucket}"]`);
+    throw new S3Error(
+      403,
+      'AccessDenied',
+      `Invalid according to Policy: Policy Condition failed: ["eq", "$bucket", "${check.bucket}"]`,
+    );
   }
   if (fields.get('key')?.includes('${filename}') === true) {
     // Forwarding bytes unchanged cannot substitute the file name; our keys are fixed anyway.
@@ -442,7 +447,8 @@ function decodePolicy(policyBase64: string): z.infer<typeof policySchema> {
 }
 
 function parseCondition(raw: unknown): Condition {
-  const invalid = (): S3Error => new S3Error(400, 'InvalidPolicyDocument', `Invalid Policy: Invalid Condition: ${JSON.stringify(raw)}`);
+  const invalid = (): S3Error =>
+    new S3Error(400, 'InvalidPolicyDocument', `Invalid Policy: Invalid Condition: ${JSON.stringify(raw)}`);
   if (Array.isArray(raw)) {
     const [op, first, second] = raw;
     if (raw.length !== 3 || typeof op !== 'string') throw invalid();
@@ -453,7 +459,12 @@ function parseCondition(raw: unknown): Condition {
       if (!Number.isSafeInteger(min) || !Number.isSafeInteger(max) || min < 0 || max < min) throw invalid();
       return { kind, min, max };
     }
-    if ((kind === 'eq' || kind === 'starts-with') && typeof first === 'string' && first.startsWith('$') && typeof second === 'string') {
+    if (
+      (kind === 'eq' || kind === 'starts-with') &&
+      typeof first === 'string' &&
+      first.startsWith('$') &&
+      typeof second === 'string'
+    ) {
       const source = `["${op}", "${first}", "${second}"]`;
       return { kind, field: first.slice(1).toLowerCase(), value: second, source };
     }

@@ -161,7 +161,9 @@ export async function startLocalSecretsManager(options: LocalSecretsManagerOptio
       send(response, 200, requestId, operation({ ...input }));
     } catch (error) {
       const serviceError =
-        error instanceof ServiceError ? error : new ServiceError('InternalServiceError', 'Internal error in the local stand-in.', 500);
+        error instanceof ServiceError
+          ? error
+          : new ServiceError('InternalServiceError', 'Internal error in the local stand-in.', 500);
       send(response, serviceError.status, requestId, { __type: serviceError.type, message: serviceError.message });
     }
   };

@@ -35,7 +35,12 @@ export interface LocalStackOptions {
   readonly providerConfig?: Partial<Record<ProviderId, Partial<NonNullable<GatewayConfigInput['providers'][ProviderId]>>>>;
   readonly uploadExpirySeconds?: number;
   /** Other gateway settings (retention, lease, attempts, grace), as in GATEWAY_CONFIG. */
-  readonly config?: Partial<Pick<GatewayConfigInput, 'mediaRetentionSeconds' | 'processingLeaseSeconds' | 'maxProcessingAttempts' | 'uploadGraceSeconds' | 'checkRetentionDays'>>;
+  readonly config?: Partial<
+    Pick<
+      GatewayConfigInput,
+      'mediaRetentionSeconds' | 'processingLeaseSeconds' | 'maxProcessingAttempts' | 'uploadGraceSeconds' | 'checkRetentionDays'
+    >
+  >;
   /** Only these providers are enabled (default: every provider the local stack knows). */
   readonly providers?: readonly ProviderId[];
   /** Think time of every built-in simulator (load tests and benchmarks). Default 0. */
@@ -143,8 +148,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const deliverMessage = async (body: string, what: string): Promise<void> => {
       const message: SQSRecord = sqsEnvelope(body);
       for (let receive = 1; receive <= MAX_RECEIVES; receive++) {
-        const event: SQSEvent = { Records: [{ ...message, attributes: { ...message.attributes, ApproximateReceiveCount: String(receive) } }] };
-        const response = await processor(event, createLambdaContext({ functionName: 'process-upload', timeoutMs: 120_000, region: REGION }));
+        const event: SQSEvent = {
+          Records: [{ ...message, attributes: { ...message.attributes, ApproximateReceiveCount: String(receive) } }],
+        };
+        const response = await processor(
+          event,
+          createLambdaContext({ functionName: 'process-upload', timeoutMs: 120_000, region: REGION }),
+        );
         if (!response.batchItemFailures.length) return;
       }
       log.error('Message dropped after repeated failures (in AWS it would wait in the dead-letter queue)', { what });
@@ -172,7 +182,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const sweepIntervalMs = options.sweepIntervalMs ?? 30_000;
     if (sweepIntervalMs > 0) {
       const timer = setInterval(() => {
-        sweepOnce().catch((error: unknown) => log.error('Sweep failed', { error: error instanceof Error ? error.message : 'unknown' }));
+        sweepOnce().catch((error: unknown) =>
+          log.error('Sweep failed', { error: error instanceof Error ? error.message : 'unknown' }),
+        );
       }, sweepIntervalMs);
       timer.unref();
       stoppers.push(async () => clearInterval(timer));

@@ -6,7 +6,14 @@ import { pathToFileURL } from 'node:url';
 import { inspectPart } from '../src/media/inspect';
 import type { PartLimits } from '../src/media/profiles';
 import { LARGE_MEDIA } from '../test/unit/media/support/large-media';
-import { FPT_IMAGE, FPT_VIDEO, fixtureNames, isImageName, loadFixture, memoryReader } from '../test/unit/media/support/media-fixtures';
+import {
+  FPT_IMAGE,
+  FPT_VIDEO,
+  fixtureNames,
+  isImageName,
+  loadFixture,
+  memoryReader,
+} from '../test/unit/media/support/media-fixtures';
 
 export interface MediaBenchRow {
   readonly file: string;
@@ -70,7 +77,12 @@ function benchInputs(): BenchInput[] {
     bytes: loadFixture(file),
     limits: isImageName(file) ? FPT_IMAGE : FPT_VIDEO,
   }));
-  const generated = LARGE_MEDIA.map((media): BenchInput => ({ file: media.name, source: 'generated', bytes: media.build(), limits: FPT_VIDEO }));
+  const generated = LARGE_MEDIA.map((media): BenchInput => ({
+    file: media.name,
+    source: 'generated',
+    bytes: media.build(),
+    limits: FPT_VIDEO,
+  }));
   return [...fixtures, ...generated];
 }
 
@@ -90,11 +102,21 @@ export async function runMediaBench(options: { readonly runs?: number } = {}): P
 
 export function formatMediaBench(result: MediaBenchResult): string {
   const header = ['file', 'bytes', 'bytes read', 'requests', 'median ms', 'outcome'];
-  const lines = result.rows.map((r) => [r.file, String(r.bytes), String(r.bytesRead), String(r.requests), r.medianMs.toFixed(2), r.outcome]);
+  const lines = result.rows.map((r) => [
+    r.file,
+    String(r.bytes),
+    String(r.bytesRead),
+    String(r.requests),
+    r.medianMs.toFixed(2),
+    r.outcome,
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
   const numeric = new Set([1, 2, 3, 4]);
   const row = (cells: readonly string[]): string =>
-    cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (numeric.has(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   return [
     row(header),
     row(widths.map((w) => '-'.repeat(w))),

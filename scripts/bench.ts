@@ -180,7 +180,9 @@ async function benchOverhead(stack: LocalStack): Promise<OverheadResult> {
   return {
     overheadMs: summarise(samples.map((sample) => sample.overheadMs)),
     overheadStrictMs: summarise(samples.map((sample) => sample.overheadStrictMs)),
-    stageMedianMs: Object.fromEntries(stageNames.map((name) => [name, median(samples.map((sample) => sample.stages[name] ?? Number.NaN))])),
+    stageMedianMs: Object.fromEntries(
+      stageNames.map((name) => [name, median(samples.map((sample) => sample.stages[name] ?? Number.NaN))]),
+    ),
     roundTripMedianMs: await roundTrips(stack, lastCheckId),
   };
 }
@@ -224,7 +226,12 @@ async function benchCreate(stack: LocalStack): Promise<CreateResult> {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  return { sequentialMs: summarise(sequential), concurrentMs: summarise(concurrent), perSecond: CREATE_CONCURRENT / seconds, errors };
+  return {
+    sequentialMs: summarise(sequential),
+    concurrentMs: summarise(concurrent),
+    perSecond: CREATE_CONCURRENT / seconds,
+    errors,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -250,7 +257,8 @@ function deployedBundlingOptions(): BundlingOptions {
   const source = readFileSync(join(ROOT, 'lib/gateway-function.ts'), 'utf8');
   const match = (pattern: RegExp, what: string): string => {
     const found = pattern.exec(source)?.[1];
-    if (found === undefined) throw new Error(`lib/gateway-function.ts: cannot read the bundling option ${what}; update scripts/bench.ts`);
+    if (found === undefined)
+      throw new Error(`lib/gateway-function.ts: cannot read the bundling option ${what}; update scripts/bench.ts`);
     return found;
   };
   const strings = (list: string): string[] => [...list.matchAll(/'([^']*)'|"([^"]*)"/g)].map((m) => m[1] ?? m[2] ?? '');
@@ -308,7 +316,11 @@ function coldStartConfig(): string {
     auditTable: 'audit',
     mediaBucket: 'media',
     defaultProvider: 'fpt',
-    providers: { fpt: { secretId: 'bench/fpt' }, senseid: { secretId: 'bench/senseid' }, verihubs: { secretId: 'bench/verihubs' } },
+    providers: {
+      fpt: { secretId: 'bench/fpt' },
+      senseid: { secretId: 'bench/senseid' },
+      verihubs: { secretId: 'bench/verihubs' },
+    },
     resumeQueueUrl: 'https://sqs.us-east-1.amazonaws.com/000000000000/bench-uploads',
   };
   parseGatewayConfig(config);
@@ -352,7 +364,8 @@ async function importMs(file: string, sourceMaps: boolean): Promise<number> {
   });
   const last = stdout.trim().split('\n').at(-1) ?? '';
   const parsed: unknown = JSON.parse(last);
-  if (typeof parsed !== 'object' || parsed === null || !('ms' in parsed) || typeof parsed.ms !== 'number') throw new Error(`unexpected output: ${last}`);
+  if (typeof parsed !== 'object' || parsed === null || !('ms' in parsed) || typeof parsed.ms !== 'number')
+    throw new Error(`unexpected output: ${last}`);
   return parsed.ms;
 }
 
@@ -426,27 +439,42 @@ interface PartMedia {
   readonly contentType: string;
 }
 
-const contentTypeOf = (name: string): string => (/\.png$/i.test(name) ? 'image/png' : /\.jpe?g$/i.test(name) ? 'image/jpeg' : 'video/mp4');
+const contentTypeOf = (name: string): string =>
+  /\.png$/i.test(name) ? 'image/png' : /\.jpe?g$/i.test(name) ? 'image/jpeg' : 'video/mp4';
 
 /** The heaviest media a part takes: a 10 MiB mp4 for a video, the largest allowed fixture image otherwise. */
 function heaviestMedia(part: PartName, limits: PartLimits): PartMedia {
   if (limits.kind === 'video') {
     const size = Math.min(MEMORY_VIDEO_BYTES, limits.maxBytes);
-    return { label: `face_moving.mp4 padded to ${size} B`, bytes: padMdat(loadFixture('face_moving.mp4'), size), contentType: 'video/mp4' };
+    return {
+      label: `face_moving.mp4 padded to ${size} B`,
+      bytes: padMdat(loadFixture('face_moving.mp4'), size),
+      contentType: 'video/mp4',
+    };
   }
   if (part === 'reference') return { label: 'id_astronaut_1024.jpg', bytes: ID_PHOTO, contentType: 'image/jpeg' };
   const candidates = fixtureNames()
-    .filter((name) => isImageName(name) && limits.formats.some((format) => (format === 'jpeg' ? /\.jpe?g$/i : /\.png$/i).test(name)))
+    .filter(
+      (name) => isImageName(name) && limits.formats.some((format) => (format === 'jpeg' ? /\.jpe?g$/i : /\.png$/i).test(name)),
+    )
     .map((name) => ({ name, bytes: loadFixture(name) }))
     .filter((candidate) => candidate.bytes.length <= limits.maxBytes)
     .sort((a, b) => b.bytes.length - a.bytes.length);
   const largest = candidates[0];
   if (!largest) throw new Error(`no fixture image fits ${part}`);
-  return { label: `${largest.name} (largest allowed fixture image)`, bytes: largest.bytes, contentType: contentTypeOf(largest.name) };
+  return {
+    label: `${largest.name} (largest allowed fixture image)`,
+    bytes: largest.bytes,
+    contentType: contentTypeOf(largest.name),
+  };
 }
 
 /** Creates and uploads a check, hands every record but the last to the in-process processor, returns the last. */
-async function stagedCheck(stack: LocalStack, provider: ProviderId, media: ReadonlyMap<PartName, PartMedia>): Promise<{ checkId: string; last: S3EventRecord }> {
+async function stagedCheck(
+  stack: LocalStack,
+  provider: ProviderId,
+  media: ReadonlyMap<PartName, PartMedia>,
+): Promise<{ checkId: string; last: S3EventRecord }> {
   const parts = [...media.keys()];
   const check = await createCheck(stack.apiUrl, { provider, parts });
   for (const [part, item] of media) await uploadOk(formOf(check, part), item.bytes, item.contentType);
@@ -464,7 +492,11 @@ async function stagedCheck(stack: LocalStack, provider: ProviderId, media: Reado
  * process (stack, media, esbuild: ~300 MB) would report ~300 MB before doing anything.
  */
 function spawnMeasured(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn('/bin/sh', ['-c', '"$0" "$@"; exit $?', process.execPath, ...args], { cwd, env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  return spawn('/bin/sh', ['-c', '"$0" "$@"; exit $?', process.execPath, ...args], {
+    cwd,
+    env,
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
 }
 
 function childReport(child: ChildProcess, what: string): Promise<ProcessorChildReport> {
@@ -499,7 +531,10 @@ process.send(report, () => process.disconnect());
 
 async function outcomeOf(stack: LocalStack, checkId: string): Promise<string> {
   const read = await result(stack.apiUrl, checkId);
-  return [read.body.status, read.body.decision].filter((item) => item !== undefined).map(String).join(' ');
+  return [read.body.status, read.body.decision]
+    .filter((item) => item !== undefined)
+    .map(String)
+    .join(' ');
 }
 
 async function benchMemory(stack: LocalStack, processorBundle: string | undefined): Promise<MemoryResult[]> {
@@ -521,7 +556,14 @@ async function benchMemory(stack: LocalStack, processorBundle: string | undefine
     });
     const source = await childReport(sourceChild, `processor child (${provider})`);
 
-    let bundle: MemoryResult['bundle'] = { baselineMaxRssKiB: Number.NaN, maxRssKiB: Number.NaN, vmHwmKiB: Number.NaN, handlerMs: Number.NaN, batchItemFailures: Number.NaN, outcome: 'not run' };
+    let bundle: MemoryResult['bundle'] = {
+      baselineMaxRssKiB: Number.NaN,
+      maxRssKiB: Number.NaN,
+      vmHwmKiB: Number.NaN,
+      handlerMs: Number.NaN,
+      batchItemFailures: Number.NaN,
+      outcome: 'not run',
+    };
     if (processorBundle) {
       const fromBundle = await stagedCheck(stack, provider, media);
       const bundleChild = spawnMeasured(
@@ -538,7 +580,10 @@ async function benchMemory(stack: LocalStack, processorBundle: string | undefine
           AWS_ENDPOINT_URL_SECRETS_MANAGER: stack.endpoints.secretsManager,
         }),
       );
-      bundle = { ...(await childReport(bundleChild, `bundled processor (${provider})`)), outcome: await outcomeOf(stack, fromBundle.checkId) };
+      bundle = {
+        ...(await childReport(bundleChild, `bundled processor (${provider})`)),
+        outcome: await outcomeOf(stack, fromBundle.checkId),
+      };
     }
     results.push({
       provider,
@@ -575,7 +620,13 @@ async function main(): Promise<void> {
   const outDir = mkdtempSync(join(tmpdir(), 'liveness-bench-'));
   // Other work on the machine moves every timing here; the load average says how busy it was.
   const loadAtStart = loadavg();
-  const report: Record<string, unknown> = { at: new Date().toISOString(), node: process.version, cpus: cpus().length, loadAverageAtStart: loadAtStart, sections: [...sections] };
+  const report: Record<string, unknown> = {
+    at: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    loadAverageAtStart: loadAtStart,
+    sections: [...sections],
+  };
   try {
     if (sections.has('pipeline') || sections.has('create')) {
       // One stack, zero-latency simulators, deliveries as they happen.
@@ -585,10 +636,27 @@ async function main(): Promise<void> {
           console.log(`pipeline overhead (${OVERHEAD_CHECKS} checks, sequential) …`);
           const overhead = await benchOverhead(stack);
           rows.push(
-            { section: 'pipeline', figure: 'overhead p50 (last part stored → result stored − providerMs)', value: ms(overhead.overheadMs.p50), target: `≤ ${TARGETS.overheadP50Ms} ms`, ok: overhead.overheadMs.p50 <= TARGETS.overheadP50Ms },
+            {
+              section: 'pipeline',
+              figure: 'overhead p50 (last part stored → result stored − providerMs)',
+              value: ms(overhead.overheadMs.p50),
+              target: `≤ ${TARGETS.overheadP50Ms} ms`,
+              ok: overhead.overheadMs.p50 <= TARGETS.overheadP50Ms,
+            },
             { section: 'pipeline', figure: 'overhead p95', value: ms(overhead.overheadMs.p95), target: 'info' },
-            { section: 'pipeline', figure: 'overhead p99', value: ms(overhead.overheadMs.p99), target: `≤ ${TARGETS.overheadP99Ms} ms`, ok: overhead.overheadMs.p99 <= TARGETS.overheadP99Ms },
-            { section: 'pipeline', figure: 'overhead p50/p99 with the provider audit writes (− HTTP only)', value: `${ms(overhead.overheadStrictMs.p50)} / ${ms(overhead.overheadStrictMs.p99)}`, target: 'info' },
+            {
+              section: 'pipeline',
+              figure: 'overhead p99',
+              value: ms(overhead.overheadMs.p99),
+              target: `≤ ${TARGETS.overheadP99Ms} ms`,
+              ok: overhead.overheadMs.p99 <= TARGETS.overheadP99Ms,
+            },
+            {
+              section: 'pipeline',
+              figure: 'overhead p50/p99 with the provider audit writes (− HTTP only)',
+              value: `${ms(overhead.overheadStrictMs.p50)} / ${ms(overhead.overheadStrictMs.p99)}`,
+              target: 'info',
+            },
           );
           details.push(
             'pipeline overhead, median per stage (ms, audit timestamps, 1 ms resolution):',
@@ -609,16 +677,46 @@ async function main(): Promise<void> {
           };
         }
         if (sections.has('create')) {
-          console.log(`POST /v1/checks (${CREATE_SEQUENTIAL} sequential, ${CREATE_CONCURRENT} at ${CREATE_CONCURRENCY} in flight) …`);
+          console.log(
+            `POST /v1/checks (${CREATE_SEQUENTIAL} sequential, ${CREATE_CONCURRENT} at ${CREATE_CONCURRENCY} in flight) …`,
+          );
           const create = await benchCreate(stack);
           rows.push(
-            { section: 'create', figure: `POST /v1/checks p50 (sequential, ${CREATE_SEQUENTIAL})`, value: ms(create.sequentialMs.p50), target: `≤ ${TARGETS.createP50Ms} ms`, ok: create.sequentialMs.p50 <= TARGETS.createP50Ms },
+            {
+              section: 'create',
+              figure: `POST /v1/checks p50 (sequential, ${CREATE_SEQUENTIAL})`,
+              value: ms(create.sequentialMs.p50),
+              target: `≤ ${TARGETS.createP50Ms} ms`,
+              ok: create.sequentialMs.p50 <= TARGETS.createP50Ms,
+            },
             { section: 'create', figure: 'POST /v1/checks p99 (sequential)', value: ms(create.sequentialMs.p99), target: 'info' },
-            { section: 'create', figure: `POST /v1/checks throughput (${CREATE_CONCURRENCY} in flight, ${CREATE_CONCURRENT})`, value: `${create.perSecond.toFixed(0)} /s`, target: `≥ ${TARGETS.createPerSecond} /s`, ok: create.perSecond >= TARGETS.createPerSecond },
-            { section: 'create', figure: `POST /v1/checks p50 / p99 at ${CREATE_CONCURRENCY} in flight`, value: `${ms(create.concurrentMs.p50)} / ${ms(create.concurrentMs.p99)}`, target: 'info' },
-            { section: 'create', figure: 'POST /v1/checks errors', value: String(create.errors), target: '0', ok: create.errors === 0 },
+            {
+              section: 'create',
+              figure: `POST /v1/checks throughput (${CREATE_CONCURRENCY} in flight, ${CREATE_CONCURRENT})`,
+              value: `${create.perSecond.toFixed(0)} /s`,
+              target: `≥ ${TARGETS.createPerSecond} /s`,
+              ok: create.perSecond >= TARGETS.createPerSecond,
+            },
+            {
+              section: 'create',
+              figure: `POST /v1/checks p50 / p99 at ${CREATE_CONCURRENCY} in flight`,
+              value: `${ms(create.concurrentMs.p50)} / ${ms(create.concurrentMs.p99)}`,
+              target: 'info',
+            },
+            {
+              section: 'create',
+              figure: 'POST /v1/checks errors',
+              value: String(create.errors),
+              target: '0',
+              ok: create.errors === 0,
+            },
           );
-          report.createCheck = { sequentialMs: roundSummary(create.sequentialMs), concurrentMs: roundSummary(create.concurrentMs), perSecond: round2(create.perSecond), errors: create.errors };
+          report.createCheck = {
+            sequentialMs: roundSummary(create.sequentialMs),
+            concurrentMs: roundSummary(create.concurrentMs),
+            perSecond: round2(create.perSecond),
+            errors: create.errors,
+          };
         }
       } finally {
         await stack.stop();
@@ -628,7 +726,9 @@ async function main(): Promise<void> {
     let processorBundle: string | undefined;
     if (sections.has('bundles') || sections.has('memory')) {
       const timed = sections.has('bundles');
-      console.log(timed ? 'function bundles (esbuild, lib/gateway-function.ts options) and cold import …' : 'bundling process-upload …');
+      console.log(
+        timed ? 'function bundles (esbuild, lib/gateway-function.ts options) and cold import …' : 'bundling process-upload …',
+      );
       const { options, bundles } = await benchBundles(outDir, timed ? undefined : 'process-upload');
       processorBundle = bundles.find((bundle) => bundle.name === 'process-upload')?.file;
       if (timed) {
@@ -636,13 +736,28 @@ async function main(): Promise<void> {
           const api = API_FUNCTIONS.has(bundle.name);
           const kb = bundle.bytes / 1000;
           rows.push(
-            { section: 'bundle', figure: `${bundle.name} minified size`, value: `${kb.toFixed(1)} KB`, target: api ? `≤ ${TARGETS.apiBundleKB} KB` : 'info', ...(api ? { ok: kb <= TARGETS.apiBundleKB } : {}) },
-            { section: 'bundle', figure: `${bundle.name} cold import (median of ${COLD_INIT_RUNS})`, value: ms(bundle.initMs), target: `≤ ${TARGETS.coldInitMs} ms`, ok: bundle.initMs <= TARGETS.coldInitMs },
+            {
+              section: 'bundle',
+              figure: `${bundle.name} minified size`,
+              value: `${kb.toFixed(1)} KB`,
+              target: api ? `≤ ${TARGETS.apiBundleKB} KB` : 'info',
+              ...(api ? { ok: kb <= TARGETS.apiBundleKB } : {}),
+            },
+            {
+              section: 'bundle',
+              figure: `${bundle.name} cold import (median of ${COLD_INIT_RUNS})`,
+              value: ms(bundle.initMs),
+              target: `≤ ${TARGETS.coldInitMs} ms`,
+              ok: bundle.initMs <= TARGETS.coldInitMs,
+            },
           );
         }
         details.push(
           'bundle contents (largest inputs, KB in the minified output):',
-          ...bundles.map((bundle) => `  ${bundle.name.padEnd(17)} ${bundle.topInputs.map((input) => `${input.module} ${(input.bytes / 1000).toFixed(0)}`).join(', ')}`),
+          ...bundles.map(
+            (bundle) =>
+              `  ${bundle.name.padEnd(17)} ${bundle.topInputs.map((input) => `${input.module} ${(input.bytes / 1000).toFixed(0)}`).join(', ')}`,
+          ),
           `cold import without --enable-source-maps: ${bundles.map((bundle) => `${bundle.name} ${bundle.initNoSourceMapsMs.toFixed(0)} ms`).join(', ')}`,
           '',
         );
@@ -650,7 +765,12 @@ async function main(): Promise<void> {
           method:
             'esbuild JS API with the options read from lib/gateway-function.ts (bundle, platform node, no externals). Size is the minified index.mjs (KB = 1000 bytes; the .map is separate). Cold import: a fresh `node` per run timing `await import(bundle)` with GATEWAY_CONFIG, AWS_REGION and NODE_OPTIONS=--enable-source-maps as deployed; initNoSourceMapsMs is the same without source maps.',
           options,
-          functions: bundles.map((bundle) => ({ ...bundle, file: undefined, initMs: round2(bundle.initMs), initNoSourceMapsMs: round2(bundle.initNoSourceMapsMs) })),
+          functions: bundles.map((bundle) => ({
+            ...bundle,
+            file: undefined,
+            initMs: round2(bundle.initMs),
+            initNoSourceMapsMs: round2(bundle.initNoSourceMapsMs),
+          })),
         };
       }
     }
@@ -658,7 +778,13 @@ async function main(): Promise<void> {
     if (sections.has('memory')) {
       // Manual delivery, so the child process is the one that handles the last record.
       console.log('processor peak memory per provider (child processes) …');
-      const memoryStack = await startLocalStack({ port: 0, env: {}, simulatorLatencyMs: 0, sweepIntervalMs: 0, autoDeliver: false });
+      const memoryStack = await startLocalStack({
+        port: 0,
+        env: {},
+        simulatorLatencyMs: 0,
+        sweepIntervalMs: 0,
+        autoDeliver: false,
+      });
       let memory: MemoryResult[];
       try {
         memory = await benchMemory(memoryStack, processorBundle);
@@ -668,15 +794,29 @@ async function main(): Promise<void> {
       for (const item of memory) {
         const mib = item.source.maxRssKiB / 1024;
         rows.push(
-          { section: 'memory', figure: `processor ${item.provider} maxRSS (tsx child; ${item.source.outcome})`, value: `${mib.toFixed(0)} MiB`, target: `≤ ${TARGETS.processorMaxRssMiB} MiB`, ok: mib <= TARGETS.processorMaxRssMiB && item.source.batchItemFailures === 0 },
-          { section: 'memory', figure: `processor ${item.provider} maxRSS (deployed bundle, plain node; ${item.bundle.outcome})`, value: `${(item.bundle.maxRssKiB / 1024).toFixed(0)} MiB`, target: 'info' },
+          {
+            section: 'memory',
+            figure: `processor ${item.provider} maxRSS (tsx child; ${item.source.outcome})`,
+            value: `${mib.toFixed(0)} MiB`,
+            target: `≤ ${TARGETS.processorMaxRssMiB} MiB`,
+            ok: mib <= TARGETS.processorMaxRssMiB && item.source.batchItemFailures === 0,
+          },
+          {
+            section: 'memory',
+            figure: `processor ${item.provider} maxRSS (deployed bundle, plain node; ${item.bundle.outcome})`,
+            value: `${(item.bundle.maxRssKiB / 1024).toFixed(0)} MiB`,
+            target: 'info',
+          },
         );
       }
       const line = (label: string, figures: ProcessorChildReport): string =>
         `${label} ${(figures.baselineMaxRssKiB / 1024).toFixed(0)} → ${(figures.maxRssKiB / 1024).toFixed(0)} (VmHWM ${(figures.vmHwmKiB / 1024).toFixed(0)}), ${figures.handlerMs.toFixed(0)} ms`;
       details.push(
         'processor memory (MiB): maxRSS after wiring → at the end (VmHWM cross-check), handler time',
-        ...memory.map((item) => `  ${item.provider.padEnd(9)} ${line('tsx', item.source)}; ${line('bundle', item.bundle)}\n            media: ${item.media}`),
+        ...memory.map(
+          (item) =>
+            `  ${item.provider.padEnd(9)} ${line('tsx', item.source)}; ${line('bundle', item.bundle)}\n            media: ${item.media}`,
+        ),
         '',
       );
       report.processorMemory = {
@@ -684,8 +824,18 @@ async function main(): Promise<void> {
           'The parent stack (autoDeliver off) creates a check per provider with its default parts, uploads the media, delivers all records but the last in-process, then a child handles the last SQS-wrapped S3 record once (media check, full reads, provider call, result). maxRssKiB = process.resourceUsage().maxRSS at the end; baselineMaxRssKiB = the same after imports and wiring; vmHwmKiB = /proc/self/status VmHWM. Children are forked by /bin/sh, not by the ~300 MB parent, whose RSS Linux would otherwise carry into their maxRSS. "source": node --import tsx wiring the processor from source against the parent endpoints (tsx adds ~40 MB of its own). "bundle": plain node importing the esbuild bundle of functions/process-upload with GATEWAY_CONFIG and AWS_ENDPOINT_URL_* as in Lambda.',
         results: memory.map((item) => ({
           ...item,
-          source: { ...item.source, maxRssMiB: round2(item.source.maxRssKiB / 1024), baselineMaxRssMiB: round2(item.source.baselineMaxRssKiB / 1024), handlerMs: round2(item.source.handlerMs) },
-          bundle: { ...item.bundle, maxRssMiB: round2(item.bundle.maxRssKiB / 1024), baselineMaxRssMiB: round2(item.bundle.baselineMaxRssKiB / 1024), handlerMs: round2(item.bundle.handlerMs) },
+          source: {
+            ...item.source,
+            maxRssMiB: round2(item.source.maxRssKiB / 1024),
+            baselineMaxRssMiB: round2(item.source.baselineMaxRssKiB / 1024),
+            handlerMs: round2(item.source.handlerMs),
+          },
+          bundle: {
+            ...item.bundle,
+            maxRssMiB: round2(item.bundle.maxRssKiB / 1024),
+            baselineMaxRssMiB: round2(item.bundle.baselineMaxRssKiB / 1024),
+            handlerMs: round2(item.bundle.handlerMs),
+          },
         })),
       };
     }
@@ -695,8 +845,20 @@ async function main(): Promise<void> {
       const media: MediaBenchResult = await runMediaBench();
       const slowest = Math.max(...media.rows.map((row) => row.medianMs));
       rows.push(
-        { section: 'media', figure: `max bytes read per file (${media.rows.length} files)`, value: `${media.maxBytesRead} B`, target: `≤ ${media.budget.maxBytesRead} B`, ok: media.maxBytesRead <= media.budget.maxBytesRead },
-        { section: 'media', figure: 'max range requests per file', value: String(media.maxRequests), target: `≤ ${media.budget.maxRequests}`, ok: media.maxRequests <= media.budget.maxRequests },
+        {
+          section: 'media',
+          figure: `max bytes read per file (${media.rows.length} files)`,
+          value: `${media.maxBytesRead} B`,
+          target: `≤ ${media.budget.maxBytesRead} B`,
+          ok: media.maxBytesRead <= media.budget.maxBytesRead,
+        },
+        {
+          section: 'media',
+          figure: 'max range requests per file',
+          value: String(media.maxRequests),
+          target: `≤ ${media.budget.maxRequests}`,
+          ok: media.maxRequests <= media.budget.maxRequests,
+        },
         { section: 'media', figure: `slowest file, median of ${media.runs} inspections`, value: ms(slowest), target: 'info' },
       );
       details.push(formatMediaBench(media), '');
@@ -705,7 +867,12 @@ async function main(): Promise<void> {
 
     console.log('');
     console.log(details.join('\n'));
-    console.log(table(['section', 'figure', 'value', 'target', ''], rows.map((row) => [row.section, row.figure, row.value, row.target, pass(row.ok)])));
+    console.log(
+      table(
+        ['section', 'figure', 'value', 'target', ''],
+        rows.map((row) => [row.section, row.figure, row.value, row.target, pass(row.ok)]),
+      ),
+    );
     const misses = rows.filter((row) => row.ok === false);
     const seconds = (performance.now() - benchStarted) / 1000;
     report.rows = rows;
@@ -715,7 +882,9 @@ async function main(): Promise<void> {
     // A partial run never overwrites the full report.
     const output = sections.size === SECTIONS.length ? OUTPUT : OUTPUT.replace('.json', `-${[...sections].join('-')}.json`);
     writeJson(output, report);
-    console.log(`\n${misses.length ? `${misses.length} target(s) missed` : 'every target met'} in ${seconds.toFixed(0)} s (load average at start ${loadAtStart.map((value) => value.toFixed(2)).join(' ')} on ${cpus().length} cores); wrote ${output}`);
+    console.log(
+      `\n${misses.length ? `${misses.length} target(s) missed` : 'every target met'} in ${seconds.toFixed(0)} s (load average at start ${loadAtStart.map((value) => value.toFixed(2)).join(' ')} on ${cpus().length} cores); wrote ${output}`,
+    );
     if (misses.length) process.exitCode = 1;
   } finally {
     rmSync(outDir, { recursive: true, force: true });

@@ -17,7 +17,17 @@ import { LOCAL_S3_CREDENTIALS } from '../local/s3-gateway';
 import { createAwsClients } from '../src/adapters/aws/clients';
 import { PROVIDER_IDS, type PartName, type ProviderId } from '../src/core/check';
 import { createCheck, fixture, poll, result, uploadOk } from '../test/support/api-client';
-import { errorText, round2, roundSummary, sleep, summarise, table, withinDeadline, writeJson, type Summary } from './support/stats';
+import {
+  errorText,
+  round2,
+  roundSummary,
+  sleep,
+  summarise,
+  table,
+  withinDeadline,
+  writeJson,
+  type Summary,
+} from './support/stats';
 
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'EXPIRED']);
 const OUTPUT = 'bench-results/load.json';
@@ -94,7 +104,13 @@ function parseOptions(argv: readonly string[]): LoadOptions {
 }
 
 /** One check, start to end, as a backend + device + frontend would drive it. */
-async function runCheck(stack: LocalStack, options: LoadOptions, parts: readonly PartName[], run: CheckRun, stopping: () => boolean): Promise<void> {
+async function runCheck(
+  stack: LocalStack,
+  options: LoadOptions,
+  parts: readonly PartName[],
+  run: CheckRun,
+  stopping: () => boolean,
+): Promise<void> {
   const started = performance.now();
   const check = await createCheck(stack.apiUrl, { provider: options.provider, parts, externalRef: `load-${run.index}` });
   run.createMs = performance.now() - started;
@@ -127,7 +143,12 @@ async function runCheck(stack: LocalStack, options: LoadOptions, parts: readonly
 }
 
 /** Runs `work` over 0..count-1 with at most `limit` in flight. */
-async function pool(count: number, limit: number, work: (index: number) => Promise<void>, stopping: () => boolean = () => false): Promise<void> {
+async function pool(
+  count: number,
+  limit: number,
+  work: (index: number) => Promise<void>,
+  stopping: () => boolean = () => false,
+): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < count && !stopping()) {
@@ -160,7 +181,12 @@ interface Verification {
 }
 
 /** Reads every check back from the stores: status, audit trail, simulator counters, bucket. */
-async function verify(stack: LocalStack, options: LoadOptions, runs: readonly CheckRun[], s3: ReturnType<typeof createAwsClients>['s3']): Promise<Verification> {
+async function verify(
+  stack: LocalStack,
+  options: LoadOptions,
+  runs: readonly CheckRun[],
+  s3: ReturnType<typeof createAwsClients>['s3'],
+): Promise<Verification> {
   const created = runs.filter((run): run is CheckRun & { checkId: string } => run.checkId !== undefined);
   const problems: string[] = [];
   let lost = 0;
@@ -186,7 +212,8 @@ async function verify(stack: LocalStack, options: LoadOptions, runs: readonly Ch
       problems.push(`${run.checkId}: ended as ${status}`);
     }
     const timings = read.body.timings as { createdAt?: string; completedAt?: string } | undefined;
-    if (timings?.createdAt && timings.completedAt) serverE2e.push(Date.parse(timings.completedAt) - Date.parse(timings.createdAt));
+    if (timings?.createdAt && timings.completedAt)
+      serverE2e.push(Date.parse(timings.completedAt) - Date.parse(timings.createdAt));
     const audit = await stack.deps.audit.list(run.checkId);
     const count = (type: string): number => audit.filter((entry) => entry.type === type).length;
     const requests = count('PROVIDER_REQUEST');
@@ -235,7 +262,11 @@ async function verify(stack: LocalStack, options: LoadOptions, runs: readonly Ch
     serverE2e: summarise(serverE2e),
     decisions,
     objectsLeft,
-    problems: [...errors.map((run) => `check #${run.index}${run.checkId ? ` ${run.checkId}` : ''}: ${run.error ?? ''}`), ...problems, ...(notRun > 0 ? [`${notRun} checks never started (deadline)`] : [])],
+    problems: [
+      ...errors.map((run) => `check #${run.index}${run.checkId ? ` ${run.checkId}` : ''}: ${run.error ?? ''}`),
+      ...problems,
+      ...(notRun > 0 ? [`${notRun} checks never started (deadline)`] : []),
+    ],
   };
 }
 
@@ -272,9 +303,14 @@ async function main(): Promise<void> {
   process.once('SIGINT', stopStack);
   try {
     const provider = stack.deps.providers.get(options.provider);
-    if (!provider || !stack.simulators[options.provider]) throw new Error(`provider ${options.provider} has no simulator in the local stack`);
+    if (!provider || !stack.simulators[options.provider])
+      throw new Error(`provider ${options.provider} has no simulator in the local stack`);
     const parts = provider.profile.defaultParts;
-    const s3 = createAwsClients({ region: 'us-east-1', credentials: LOCAL_S3_CREDENTIALS, endpoints: { s3: stack.endpoints.s3 } }).s3;
+    const s3 = createAwsClients({
+      region: 'us-east-1',
+      credentials: LOCAL_S3_CREDENTIALS,
+      endpoints: { s3: stack.endpoints.s3 },
+    }).s3;
     console.log(
       `load: ${options.checks} checks, ${options.concurrency} in flight, provider ${options.provider} (${parts.join('+')}), simulator think time ${options.latencyMs} ms, API ${stack.apiUrl}`,
     );
@@ -299,9 +335,16 @@ async function main(): Promise<void> {
     let finished = 0;
     const started = performance.now();
     const progress = setInterval(() => {
-      const point = { seconds: Math.round((performance.now() - started) / 1000), ended: finished, rssMiB: Math.round(process.memoryUsage.rss() / 1024 / 1024), mediaObjects: lastObjects };
+      const point = {
+        seconds: Math.round((performance.now() - started) / 1000),
+        ended: finished,
+        rssMiB: Math.round(process.memoryUsage.rss() / 1024 / 1024),
+        mediaObjects: lastObjects,
+      };
       timeline.push(point);
-      console.log(`  … ${point.ended}/${options.checks} ended at ${point.seconds} s; RSS ${point.rssMiB} MiB, media objects stored ${point.mediaObjects}`);
+      console.log(
+        `  … ${point.ended}/${options.checks} ended at ${point.seconds} s; RSS ${point.rssMiB} MiB, media objects stored ${point.mediaObjects}`,
+      );
     }, 10_000);
     await pool(
       options.checks,
@@ -338,8 +381,20 @@ async function main(): Promise<void> {
       table(
         ['figure', 'p50', 'p95', 'p99', 'max'],
         [
-          ['end to end, as the poller saw it (create sent → terminal poll)', ms(observed.p50), ms(observed.p95), ms(observed.p99), ms(observed.max)],
-          ['end to end, server clock (createdAt → completedAt)', ms(verification.serverE2e.p50), ms(verification.serverE2e.p95), ms(verification.serverE2e.p99), ms(verification.serverE2e.max)],
+          [
+            'end to end, as the poller saw it (create sent → terminal poll)',
+            ms(observed.p50),
+            ms(observed.p95),
+            ms(observed.p99),
+            ms(observed.max),
+          ],
+          [
+            'end to end, server clock (createdAt → completedAt)',
+            ms(verification.serverE2e.p50),
+            ms(verification.serverE2e.p95),
+            ms(verification.serverE2e.p99),
+            ms(verification.serverE2e.max),
+          ],
           ['POST /v1/checks under load', ms(create.p50), ms(create.p95), ms(create.p99), ms(create.max)],
           ['polls per check', String(polls.p50), String(polls.p95), String(polls.p99), String(polls.max)],
         ],
@@ -347,10 +402,21 @@ async function main(): Promise<void> {
     );
     console.log('');
     console.log(`throughput ${throughput.toFixed(1)} checks/s (${ended.length} ended in ${(wallMs / 1000).toFixed(1)} s)`);
-    console.log(`decisions ${Object.entries(verification.decisions).map(([key, count]) => `${key}: ${count}`).join(', ')}`);
-    console.log(`peak RSS of this process ${maxRssMiB.toFixed(0)} MiB (stack + driver); peak media objects in the bucket ${peakObjects}, left ${verification.objectsLeft}`);
+    console.log(
+      `decisions ${Object.entries(verification.decisions)
+        .map(([key, count]) => `${key}: ${count}`)
+        .join(', ')}`,
+    );
+    console.log(
+      `peak RSS of this process ${maxRssMiB.toFixed(0)} MiB (stack + driver); peak media objects in the bucket ${peakObjects}, left ${verification.objectsLeft}`,
+    );
     console.log('');
-    console.log(table(['invariant', 'expected', 'actual', ''], verification.invariants.map((check) => [check.name, check.expected, check.actual, check.ok ? 'PASS' : 'FAIL'])));
+    console.log(
+      table(
+        ['invariant', 'expected', 'actual', ''],
+        verification.invariants.map((check) => [check.name, check.expected, check.actual, check.ok ? 'PASS' : 'FAIL']),
+      ),
+    );
     if (verification.problems.length) {
       console.log(`\nfirst problems (${verification.problems.length} in all):`);
       for (const problem of verification.problems.slice(0, 10)) console.log(`  ${problem}`);

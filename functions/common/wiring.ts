@@ -3,7 +3,15 @@
 // (smaller bundles, faster cold starts); the local stack calls wireGateway() with its own clients.
 import { configFromEnv, type GatewayConfig } from '../../src/core/config';
 import type { Log } from '../../src/core/log';
-import { systemClock, type AuditLog, type CheckRepository, type Clock, type MediaStore, type SecretSource, type UploadSigner } from '../../src/core/ports';
+import {
+  systemClock,
+  type AuditLog,
+  type CheckRepository,
+  type Clock,
+  type MediaStore,
+  type SecretSource,
+  type UploadSigner,
+} from '../../src/core/ports';
 import { createAwsClients, type AwsClients } from '../../src/adapters/aws/clients';
 import { DynamoDbAuditLog } from '../../src/adapters/aws/dynamodb-audit-log';
 import { DynamoDbCheckRepository } from '../../src/adapters/aws/dynamodb-check-repository';

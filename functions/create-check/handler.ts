@@ -5,7 +5,9 @@ import { createCheck } from '../../src/core/use-cases/create-check';
 import { httpErrors, json, jsonBody, type HttpEvent, type HttpResult } from '../common/http';
 import type { GatewayDeps } from '../common/wiring';
 
-export function makeCreateCheckHandler(deps: Pick<GatewayDeps, 'config' | 'checks' | 'audit' | 'signer' | 'providers' | 'clock' | 'log'>) {
+export function makeCreateCheckHandler(
+  deps: Pick<GatewayDeps, 'config' | 'checks' | 'audit' | 'signer' | 'providers' | 'clock' | 'log'>,
+) {
   const settings = {
     uploadExpirySeconds: deps.config.uploadExpirySeconds,
     checkRetentionDays: deps.config.checkRetentionDays,

@@ -7,9 +7,13 @@ import type { GatewayDeps } from '../common/wiring';
 
 /** Who asked: the IAM principal (or JWT subject) API Gateway authorised. */
 function requester(event: HttpEvent): string {
-  const authorizer = (event.requestContext as { authorizer?: { iam?: { userArn?: string }; jwt?: { claims?: { sub?: string } } } })
-    .authorizer;
-  return authorizer?.iam?.userArn ?? (authorizer?.jwt?.claims?.sub ? `jwt:${authorizer.jwt.claims.sub}` : 'unauthenticated (local stack)');
+  const authorizer = (
+    event.requestContext as { authorizer?: { iam?: { userArn?: string }; jwt?: { claims?: { sub?: string } } } }
+  ).authorizer;
+  return (
+    authorizer?.iam?.userArn ??
+    (authorizer?.jwt?.claims?.sub ? `jwt:${authorizer.jwt.claims.sub}` : 'unauthenticated (local stack)')
+  );
 }
 
 export function makeEraseCheckHandler(deps: Pick<GatewayDeps, 'checks' | 'audit' | 'media' | 'clock' | 'log'>) {

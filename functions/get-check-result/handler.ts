@@ -8,9 +8,9 @@ import type { GatewayDeps } from '../common/wiring';
 export function makeGetCheckResultHandler(deps: Pick<GatewayDeps, 'checks' | 'clock' | 'log'>) {
   return middy<HttpEvent, HttpResult>()
     .handler(async (event) => {
-    const checkId = checkIdSchema.safeParse(event.pathParameters?.checkId);
-    if (!checkId.success) throw new CheckNotFoundError();
-    return json(200, await getCheckResult(deps.checks, deps.clock, checkId.data));
-  })
+      const checkId = checkIdSchema.safeParse(event.pathParameters?.checkId);
+      if (!checkId.success) throw new CheckNotFoundError();
+      return json(200, await getCheckResult(deps.checks, deps.clock, checkId.data));
+    })
     .use(httpErrors(deps.log));
 }

@@ -12,9 +12,11 @@ const s3NotificationSchema = z
       z
         .object({
           eventName: z.string(),
-          s3: z.object({
-            object: z.object({ key: z.string(), size: z.number().optional(), eTag: z.string().optional() }).loose(),
-          }).loose(),
+          s3: z
+            .object({
+              object: z.object({ key: z.string(), size: z.number().optional(), eTag: z.string().optional() }).loose(),
+            })
+            .loose(),
         })
         .loose(),
     ),
@@ -24,8 +26,7 @@ const s3NotificationSchema = z
 const resumeMessageSchema = z.object({ resumeCheckId: z.uuid() }).strict();
 
 export type ProcessorMessage =
-  | { readonly kind: 'uploads'; readonly uploads: UploadEvent[] }
-  | { readonly kind: 'resume'; readonly checkId: string };
+  { readonly kind: 'uploads'; readonly uploads: UploadEvent[] } | { readonly kind: 'resume'; readonly checkId: string };
 
 /** An SQS message body: S3 notifications (from the bucket) or a resume request (from the sweep). */
 export function parseProcessorMessage(body: string): ProcessorMessage | undefined {
@@ -54,8 +55,7 @@ function uploadEventsOf(json: unknown): UploadEvent[] | undefined {
 
 /** SQS batch of S3 notifications and resume requests; a message that fails is reported alone so only it is retried. */
 export function makeProcessUploadHandler(deps: GatewayDeps) {
-  return middy<SQSEvent, SQSBatchResponse>()
-    .handler(async (event) => {
+  return middy<SQSEvent, SQSBatchResponse>().handler(async (event) => {
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     for (const message of event.Records) {
       const parsed = parseProcessorMessage(message.body);

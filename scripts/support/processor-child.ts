@@ -63,7 +63,10 @@ async function main(): Promise<void> {
   const baselineMaxRssKiB = process.resourceUsage().maxRSS;
 
   const started = performance.now();
-  const response = await handler(sqsEventFor(record), createLambdaContext({ functionName: 'process-upload', timeoutMs: 120_000, region }));
+  const response = await handler(
+    sqsEventFor(record),
+    createLambdaContext({ functionName: 'process-upload', timeoutMs: 120_000, region }),
+  );
   const handlerMs = performance.now() - started;
   const report: ProcessorChildReport = {
     baselineMaxRssKiB,

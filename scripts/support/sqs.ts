@@ -11,7 +11,12 @@ export function sqsEventFor(record: S3EventRecord): SQSEvent {
         messageId: randomUUID(),
         receiptHandle: randomUUID(),
         body: JSON.stringify({ Records: [record] }),
-        attributes: { ApproximateReceiveCount: '1', SentTimestamp: now, SenderId: 'bench', ApproximateFirstReceiveTimestamp: now },
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: now,
+          SenderId: 'bench',
+          ApproximateFirstReceiveTimestamp: now,
+        },
         messageAttributes: {},
         md5OfBody: '',
         eventSource: 'aws:sqs',

@@ -43,7 +43,10 @@ export function roundSummary(summary: Summary): Summary {
 }
 
 export function median(values: readonly number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 /** Two decimals at most, as a number (keeps the JSON readable). */

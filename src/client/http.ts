@@ -36,7 +36,8 @@ export interface JsonAnswer<T> {
 
 /** API Gateway answers its own refusals (IAM, throttling, 5xx) as {"message": "..."}. */
 function gatewayMessage(value: unknown): string | undefined {
-  if (typeof value === 'object' && value !== null && 'message' in value && typeof value.message === 'string') return value.message;
+  if (typeof value === 'object' && value !== null && 'message' in value && typeof value.message === 'string')
+    return value.message;
   return undefined;
 }
 

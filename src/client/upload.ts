@@ -84,7 +84,9 @@ export function defaultUploadTransport(): UploadTransport {
 // A Uint8Array over a SharedArrayBuffer is not a BlobPart in the DOM typings; copy it then.
 function asBlobPart(segment: UploadData): BlobPart {
   if (!(segment instanceof Uint8Array)) return segment;
-  return segment.buffer instanceof ArrayBuffer ? new Uint8Array(segment.buffer, segment.byteOffset, segment.byteLength) : segment.slice();
+  return segment.buffer instanceof ArrayBuffer
+    ? new Uint8Array(segment.buffer, segment.byteOffset, segment.byteLength)
+    : segment.slice();
 }
 
 /** S3's XML error: `<Error><Code>EntityTooLarge</Code><Message>...</Message>...</Error>`. */

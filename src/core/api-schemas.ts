@@ -16,12 +16,7 @@ export const createCheckRequestSchema = z
       .meta({ uniqueItems: true })
       .optional()
       .describe("Which media this check will upload; default is the provider's usual set"),
-    externalRef: z
-      .string()
-      .min(1)
-      .max(128)
-      .optional()
-      .describe("The operator's opaque applicant id"),
+    externalRef: z.string().min(1).max(128).optional().describe("The operator's opaque applicant id"),
     consent: z
       .object({
         noticeVersion: z.string().min(1).max(64).describe('Version of the privacy notice the user accepted'),
@@ -126,12 +121,8 @@ export const checkResultViewSchema = z
     decision: decisionSchema.optional(),
     reasons: z.array(reasonSchema).optional(),
     liveness: z.object({ live: z.boolean(), score: scoreSchema.optional().describe('Higher = more likely live') }).optional(),
-    deepfake: z
-      .object({ detected: z.boolean(), score: scoreSchema.optional().describe('Higher = more likely fake') })
-      .optional(),
-    faceMatch: z
-      .object({ matched: z.boolean(), score: scoreSchema.optional().describe('Higher = more alike') })
-      .optional(),
+    deepfake: z.object({ detected: z.boolean(), score: scoreSchema.optional().describe('Higher = more likely fake') }).optional(),
+    faceMatch: z.object({ matched: z.boolean(), score: scoreSchema.optional().describe('Higher = more alike') }).optional(),
     quality: flagsSchema.optional(),
     attributes: flagsSchema.optional(),
     media: z.array(mediaFactsSchema),

@@ -50,7 +50,12 @@ export const gatewayConfigSchema = z
     /** Provider secrets are re-read after this many seconds, so a rotated value needs no redeploy. */
     secretCacheSeconds: z.number().int().min(0).max(3600).default(300),
     /** Media is deleted this long after the check is decided (0: at once). */
-    mediaRetentionSeconds: z.number().int().min(0).max(30 * 86_400).default(0),
+    mediaRetentionSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(30 * 86_400)
+      .default(0),
     /**
      * One processing attempt owns a check this long; after that the sweep may resume it. Must exceed
      * the processor's timeout, so a resumed attempt never runs beside a live one.

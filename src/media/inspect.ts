@@ -77,7 +77,8 @@ export async function inspectPart(
 }
 
 async function inspect(part: PartName, reader: BudgetedReader, limits: PartLimits, options: InspectOptions): Promise<Outcome> {
-  if (reader.size === 0) return { measured: newMeasured(), problem: reason('MEDIA_CORRUPT', `${part}: the file is empty (0 bytes)`) };
+  if (reader.size === 0)
+    return { measured: newMeasured(), problem: reason('MEDIA_CORRUPT', `${part}: the file is empty (0 bytes)`) };
   const file = new SparseFile(reader, 0);
   await file.fetch(0, HEAD_BYTES);
   const format = detectFormat(file.bytes(0, Math.min(reader.size, HEAD_BYTES)));

@@ -41,7 +41,21 @@ const MAX_CHILD_BOXES = 1024;
 const MAX_TRUN_SAMPLES = 1_000_000;
 
 /** Top-level boxes that may follow the moov in a fragmented file; the tail resync trusts only these. */
-const FRAGMENT_LEVEL_TYPES = new Set(['moof', 'mdat', 'mfra', 'free', 'skip', 'styp', 'sidx', 'ssix', 'emsg', 'prft', 'uuid', 'udta', 'meta']);
+const FRAGMENT_LEVEL_TYPES = new Set([
+  'moof',
+  'mdat',
+  'mfra',
+  'free',
+  'skip',
+  'styp',
+  'sidx',
+  'ssix',
+  'emsg',
+  'prft',
+  'uuid',
+  'udta',
+  'meta',
+]);
 
 const CODEC_NAMES: Readonly<Record<string, string>> = {
   avc1: 'h264',
@@ -87,7 +101,8 @@ function eachChild(file: SparseFile, parent: Box, first: number, visit: (child: 
 }
 
 function requireBody(box: Box, length: number): void {
-  if (box.end - box.body < length) throw corrupt(`${box.type} box at offset ${box.start} is too short (${box.end - box.body} bytes)`);
+  if (box.end - box.body < length)
+    throw corrupt(`${box.type} box at offset ${box.start} is too short (${box.end - box.body} bytes)`);
 }
 
 function parseMvhd(file: SparseFile, box: Box): Pick<Movie, 'timescale' | 'duration'> {
@@ -235,7 +250,8 @@ function trunDuration(file: SparseFile, trun: Box, defaultDuration: number): num
   if (!(flags & 0x100)) return count * defaultDuration;
   const fieldsPerSample = [0x100, 0x200, 0x400, 0x800].filter((bit) => flags & bit).length;
   const first = trun.body + 8 + (flags & 0x1 ? 4 : 0) + (flags & 0x4 ? 4 : 0);
-  if (first + count * fieldsPerSample * 4 > trun.end) throw corrupt(`trun box at offset ${trun.start} is shorter than its samples`);
+  if (first + count * fieldsPerSample * 4 > trun.end)
+    throw corrupt(`trun box at offset ${trun.start} is shorter than its samples`);
   let sum = 0;
   for (let i = 0; i < count; i += 1) sum += file.u32(first + i * fieldsPerSample * 4);
   return sum;
@@ -334,7 +350,8 @@ function measureDuration(out: Measured, top: TopLevel, movie: Movie): void {
   if (movie.fragmentDuration) return setDuration(out, movie.fragmentDuration / movie.timescale);
   if (top.fragmentEnds.length > 0) {
     setDuration(out, Math.max(...top.fragmentEnds), top.resynced);
-    if (top.resynced) out.notes.push(`duration is a lower bound (${out.durationSeconds ?? 0} s): fragments in the middle were not read`);
+    if (top.resynced)
+      out.notes.push(`duration is a lower bound (${out.durationSeconds ?? 0} s): fragments in the middle were not read`);
     return;
   }
   const trackDurations = movie.tracks.map((t) => (t.headerDuration ?? 0) / movie.timescale);
@@ -352,7 +369,8 @@ export function parseIsoBmff(file: SparseFile, out: Measured): void {
   const video = videoTrackOf(movie);
   const entry = video.sampleEntry ?? 'unknown';
   out.codec = CODEC_NAMES[entry] ?? entry.trim();
-  if (video.codedWidth === undefined || video.codedHeight === undefined) throw corrupt('the video track has no visual sample entry');
+  if (video.codedWidth === undefined || video.codedHeight === undefined)
+    throw corrupt('the video track has no visual sample entry');
   setPicture(out, video.codedWidth, video.codedHeight, video.rotation);
   measureDuration(out, top, movie);
 }

@@ -112,7 +112,8 @@ const hex = (id: number): string => `0x${id.toString(16).toUpperCase()}`;
 function spanOf(header: ElementHeader, limit: number, where: string): Span {
   if (header.size === undefined) throw corrupt(`element ${hex(header.id)} at offset ${header.start} has an unknown size`);
   const end = header.dataStart + header.size;
-  if (end > limit) throw corrupt(`element ${hex(header.id)} at offset ${header.start} runs past the end of the ${where} (truncated)`);
+  if (end > limit)
+    throw corrupt(`element ${hex(header.id)} at offset ${header.start} runs past the end of the ${where} (truncated)`);
   return { dataStart: header.dataStart, end };
 }
 
@@ -219,7 +220,7 @@ function uintIn(bytes: Uint8Array, from: number, length: number): number {
 /** Walks cluster-level elements flat from `at` for as long as they are whole and valid in `bytes`. */
 function walkFlat(bytes: Uint8Array, at: number, tracks: ReadonlySet<number>): FlatWalk {
   const walk: FlatWalk = { awaitingTimecode: false, blocks: [], reached: at };
-  for (let i = at; i < bytes.length; ) {
+  for (let i = at; i < bytes.length;) {
     const step = stepAt(bytes, i, tracks);
     if (!step) break;
     record(walk, bytes, step.header);
@@ -312,9 +313,9 @@ interface Timing {
 /** Frame length in ticks: the track's DefaultDuration, else the smallest step between the last video timestamps. */
 function frameTicks(blocks: readonly Block[], timing: Timing, base: number): number {
   if (timing.video.defaultDurationNs) return timing.video.defaultDurationNs / timing.timecodeScale;
-  const times = [...new Set(blocks.filter((b) => b.track === timing.video.number).map((b) => (b.clusterTimecode ?? base) + b.relative))].sort(
-    (a, b) => a - b,
-  );
+  const times = [
+    ...new Set(blocks.filter((b) => b.track === timing.video.number).map((b) => (b.clusterTimecode ?? base) + b.relative)),
+  ].sort((a, b) => a - b);
   let step = Number.POSITIVE_INFINITY;
   for (let i = 1; i < times.length; i += 1) step = Math.min(step, (times[i] ?? 0) - (times[i - 1] ?? 0));
   return Number.isFinite(step) ? step : 0;

@@ -12,7 +12,8 @@ function seconds(value: number, limit: number): string {
 }
 
 function minimumSize(limits: PartLimits): string {
-  if (limits.minLongSide !== undefined && limits.minShortSide !== undefined) return `${limits.minLongSide}x${limits.minShortSide}`;
+  if (limits.minLongSide !== undefined && limits.minShortSide !== undefined)
+    return `${limits.minLongSide}x${limits.minShortSide}`;
   if (limits.minLongSide !== undefined) return `long side ${limits.minLongSide} px`;
   return `short side ${limits.minShortSide ?? 0} px`;
 }

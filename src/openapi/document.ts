@@ -77,7 +77,7 @@ export const ROUTES: readonly RouteSpec[] = [
     operationId: 'createCheck',
     summary: 'Create a check: presigned upload forms and a poll token',
     description:
-      "Backend route. The backend hands the frontend only checkId, uploads and pollToken. An unknown provider, a parts combination the provider cannot take, or a malformed body is a 400 that says which.",
+      'Backend route. The backend hands the frontend only checkId, uploads and pollToken. An unknown provider, a parts combination the provider cannot take, or a malformed body is a 400 that says which.',
     security: 'sigv4',
     requestBody: 'CreateCheckRequest',
     responses: {
@@ -128,7 +128,10 @@ export const ROUTES: readonly RouteSpec[] = [
 
 const SHARED_RESPONSES: Readonly<Record<Security, Readonly<Record<number, ResponseSpec>>>> = {
   sigv4: {
-    403: { description: 'API Gateway refused the SigV4 signature or the caller lacks execute-api:Invoke', schema: 'GatewayMessage' },
+    403: {
+      description: 'API Gateway refused the SigV4 signature or the caller lacks execute-api:Invoke',
+      schema: 'GatewayMessage',
+    },
     429: { description: 'Throttled by API Gateway; retry later', schema: 'GatewayMessage' },
     500: { description: 'Something went wrong on our side (no detail is given)', schema: 'Error' },
   },
@@ -144,7 +147,7 @@ const SECURITY_SCHEMES = {
     name: 'Authorization',
     in: 'header',
     description:
-      'AWS Signature Version 4 for the service execute-api, from the operator backend\'s IAM credentials; the caller needs execute-api:Invoke on the route. Not enforced by the local stack (npm start).',
+      "AWS Signature Version 4 for the service execute-api, from the operator backend's IAM credentials; the caller needs execute-api:Invoke on the route. Not enforced by the local stack (npm start).",
     'x-amazon-apigateway-authtype': 'awsSigv4',
   },
   pollToken: {
@@ -190,7 +193,9 @@ export function buildOpenApiDocument(): JsonObject {
     });
     const responses: Record<string, JsonObject> = {};
     const all = { ...SHARED_RESPONSES[route.security], ...route.responses };
-    for (const status of Object.keys(all).map(Number).sort((a, b) => a - b)) {
+    for (const status of Object.keys(all)
+      .map(Number)
+      .sort((a, b) => a - b)) {
       const response = all[status];
       if (!response) continue;
       responses[String(status)] = {

@@ -31,8 +31,7 @@ export interface CallDeps {
 }
 
 type AttemptResult =
-  | { readonly kind: 'response'; readonly response: ProviderHttpResponse }
-  | { readonly kind: 'error'; readonly error: string };
+  { readonly kind: 'response'; readonly response: ProviderHttpResponse } | { readonly kind: 'error'; readonly error: string };
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -49,11 +48,7 @@ export function retryAfterMs(headers: Readonly<Record<string, string>>, nowMs: n
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }
 
-async function attempt(
-  request: ProviderHttpRequest,
-  timeoutMs: number,
-  fetchImpl: typeof fetch,
-): Promise<AttemptResult> {
+async function attempt(request: ProviderHttpRequest, timeoutMs: number, fetchImpl: typeof fetch): Promise<AttemptResult> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
   try {
@@ -70,9 +65,7 @@ async function attempt(
       response: { status: res.status, headers: Object.fromEntries(res.headers.entries()), bodyText },
     };
   } catch (error) {
-    const message = controller.signal.aborted
-      ? `timeout after ${timeoutMs} ms`
-      : describeNetworkError(error);
+    const message = controller.signal.aborted ? `timeout after ${timeoutMs} ms` : describeNetworkError(error);
     return { kind: 'error', error: message };
   } finally {
     clearTimeout(timer);
@@ -81,7 +74,8 @@ async function attempt(
 
 function describeNetworkError(error: unknown): string {
   if (error instanceof Error) {
-    const cause = error.cause instanceof Error ? `: ${(error.cause as Error & { code?: string }).code ?? error.cause.message}` : '';
+    const cause =
+      error.cause instanceof Error ? `: ${(error.cause as Error & { code?: string }).code ?? error.cause.message}` : '';
     return `${error.message}${cause}`;
   }
   return 'network error';
@@ -170,7 +164,8 @@ export async function callProvider<S>(
         outcome: verdict.kind === 'answer' ? verdict.result.decision : verdict.reason.code,
       });
       if (!retryable) return { verdict, providerMs: now() - started, attempts: attemptNo };
-      lastProblem = verdict.kind === 'failure' ? `HTTP ${result.response.status}, ${verdict.reason.code}` : `HTTP ${result.response.status}`;
+      lastProblem =
+        verdict.kind === 'failure' ? `HTTP ${result.response.status}, ${verdict.reason.code}` : `HTTP ${result.response.status}`;
       lastFailure = verdict.kind === 'failure' ? verdict : undefined;
       minDelayMs = retryAfterMs(result.response.headers, now()) ?? 0;
     } else {

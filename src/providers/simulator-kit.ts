@@ -409,7 +409,8 @@ export async function startSimulator<D>(spec: SimulatorSpec<D>, options: Simulat
     const out: Record<string, string> = {};
     for (const [name, value] of Object.entries(headers)) {
       if (value === undefined) continue;
-      out[name] = SECRET_HEADER.test(name) || secretHeaders.has(name) ? '[redacted]' : Array.isArray(value) ? value.join(', ') : value;
+      out[name] =
+        SECRET_HEADER.test(name) || secretHeaders.has(name) ? '[redacted]' : Array.isArray(value) ? value.join(', ') : value;
     }
     return out;
   };
@@ -454,7 +455,11 @@ export async function startSimulator<D>(spec: SimulatorSpec<D>, options: Simulat
       }
       case 'fault_malformed_json': {
         const body = Buffer.from(replyWithPass(selection, decoded, req).body ?? '{}');
-        send(res, { status: 200, headers: { 'content-type': 'application/json' }, body: body.subarray(0, Math.floor(body.length / 2)) });
+        send(res, {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+          body: body.subarray(0, Math.floor(body.length / 2)),
+        });
         return 200;
       }
       case 'fault_slow_body': {
@@ -465,15 +470,18 @@ export async function startSimulator<D>(spec: SimulatorSpec<D>, options: Simulat
         res.writeHead(reply.status, { ...reply.headers });
         res.flushHeaders();
         let sent = 0;
-        const timer = setInterval(() => {
-          if (sent >= body.length) {
-            stop();
-            res.end();
-            return;
-          }
-          res.write(body.subarray(sent, sent + 1));
-          sent++;
-        }, Math.max(1, interval));
+        const timer = setInterval(
+          () => {
+            if (sent >= body.length) {
+              stop();
+              res.end();
+              return;
+            }
+            res.write(body.subarray(sent, sent + 1));
+            sent++;
+          },
+          Math.max(1, interval),
+        );
         const stop = () => {
           clearInterval(timer);
           cleanups.delete(stop);
@@ -502,7 +510,13 @@ export async function startSimulator<D>(spec: SimulatorSpec<D>, options: Simulat
       send(res, jsonReply(413, { error: `request body over ${maxBodyBytes} bytes` }, { connection: 'close' }));
       return;
     }
-    const simReq: SimRequest = { method: base.method, path: url.pathname, query: url.searchParams, headers: req.headers, body: read.body };
+    const simReq: SimRequest = {
+      method: base.method,
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      body: read.body,
+    };
     if (url.pathname !== spec.path) {
       record({ ...base, bodyBytes: read.body.length, fields: [], outcome: 404 });
       send(res, jsonReply(404, { error: 'Not Found' }));
@@ -567,7 +581,14 @@ export async function startSimulator<D>(spec: SimulatorSpec<D>, options: Simulat
     handler(req, res, url).catch((error: unknown) => {
       // A simulator bug must be loud and distinguishable from fault_500.
       if (!res.headersSent) {
-        send(res, jsonReply(500, { error: `${spec.name} simulator failure: ${error instanceof Error ? error.message : String(error)}` }, { 'x-sim-error': 'internal' }));
+        send(
+          res,
+          jsonReply(
+            500,
+            { error: `${spec.name} simulator failure: ${error instanceof Error ? error.message : String(error)}` },
+            { 'x-sim-error': 'internal' },
+          ),
+        );
       } else {
         res.destroy();
       }

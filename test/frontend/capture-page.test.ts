@@ -34,9 +34,12 @@ async function captureOnPage(page: Page, options: { idPhoto?: string; screenshot
   await page.getByRole('button', { name: 'Start camera' }).click();
   await expect.poll(() => page.locator('#preview').evaluate((video: HTMLVideoElement) => video.videoWidth)).toBeGreaterThan(0);
 
-  const created = page.waitForResponse((response) => response.url().endsWith('/v1/checks') && response.request().method() === 'POST', {
-    timeout: 20_000,
-  });
+  const created = page.waitForResponse(
+    (response) => response.url().endsWith('/v1/checks') && response.request().method() === 'POST',
+    {
+      timeout: 20_000,
+    },
+  );
   await page.getByRole('button', { name: 'Record 6 seconds' }).click();
   if (options.screenshotWhileRecording) {
     await page.locator('#rec-indicator').waitFor({ state: 'visible' });
@@ -82,35 +85,44 @@ it('records 6 s from the camera, uploads video and ID photo with progress, and s
   }
 });
 
-it('records webm where mp4 is not offered, and shows the retry message when more than one face is in view', { timeout: 45_000 }, async () => {
-  stack.simulators.fpt?.setDefaultScenario('multiple_faces');
-  const page = await chrome.context.newPage();
-  // Browsers without an mp4 MediaRecorder (Firefox, older Chrome) record webm: its header has no
-  // duration, and the media check must measure it from the file.
-  await page.addInitScript(() => {
-    const supported = MediaRecorder.isTypeSupported.bind(MediaRecorder);
-    MediaRecorder.isTypeSupported = (type: string) => !type.startsWith('video/mp4') && supported(type);
-  });
-  try {
-    const checkId = await captureOnPage(page, {});
+it(
+  'records webm where mp4 is not offered, and shows the retry message when more than one face is in view',
+  { timeout: 45_000 },
+  async () => {
+    stack.simulators.fpt?.setDefaultScenario('multiple_faces');
+    const page = await chrome.context.newPage();
+    // Browsers without an mp4 MediaRecorder (Firefox, older Chrome) record webm: its header has no
+    // duration, and the media check must measure it from the file.
+    await page.addInitScript(() => {
+      const supported = MediaRecorder.isTypeSupported.bind(MediaRecorder);
+      MediaRecorder.isTypeSupported = (type: string) => !type.startsWith('video/mp4') && supported(type);
+    });
+    try {
+      const checkId = await captureOnPage(page, {});
 
-    await expect.poll(() => page.locator('#outcome-title').textContent()).toBe('Let’s try that again');
-    expect(await page.locator('#outcome-message').textContent()).toBe('Record again: More than one face was in view.');
-    expect(await page.locator('#outcome').getAttribute('data-tone')).toBe('retry');
-    await page.screenshot({ path: `${SCREENSHOTS}capture-retry.png` });
-    await page.getByRole('button', { name: 'Record again' }).click();
-    await expect.poll(() => page.getByRole('button', { name: 'Record 6 seconds' }).isVisible()).toBe(true);
+      await expect.poll(() => page.locator('#outcome-title').textContent()).toBe('Let’s try that again');
+      expect(await page.locator('#outcome-message').textContent()).toBe('Record again: More than one face was in view.');
+      expect(await page.locator('#outcome').getAttribute('data-tone')).toBe('retry');
+      await page.screenshot({ path: `${SCREENSHOTS}capture-retry.png` });
+      await page.getByRole('button', { name: 'Record again' }).click();
+      await expect.poll(() => page.getByRole('button', { name: 'Record 6 seconds' }).isVisible()).toBe(true);
 
-    const full = await result(stack.apiUrl, checkId);
-    expect(full.body).toMatchObject({ status: 'COMPLETED', decision: 'RETRY', reasons: [{ code: 'MULTIPLE_FACES' }], parts: ['video'] });
-    const video = (full.body.media as { part: string; container: string; durationSeconds: number }[])[0];
-    expect(video?.container).toBe('webm');
-    expect(video?.durationSeconds).toBeGreaterThanOrEqual(5);
-  } finally {
-    stack.simulators.fpt?.setDefaultScenario('pass');
-    await page.close();
-  }
-});
+      const full = await result(stack.apiUrl, checkId);
+      expect(full.body).toMatchObject({
+        status: 'COMPLETED',
+        decision: 'RETRY',
+        reasons: [{ code: 'MULTIPLE_FACES' }],
+        parts: ['video'],
+      });
+      const video = (full.body.media as { part: string; container: string; durationSeconds: number }[])[0];
+      expect(video?.container).toBe('webm');
+      expect(video?.durationSeconds).toBeGreaterThanOrEqual(5);
+    } finally {
+      stack.simulators.fpt?.setDefaultScenario('pass');
+      await page.close();
+    }
+  },
+);
 
 it('takes a video file instead of the camera', { timeout: 30_000 }, async () => {
   const page = await chrome.context.newPage();

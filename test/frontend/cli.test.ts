@@ -56,7 +56,9 @@ describe.concurrent('liveness check', () => {
       '--api',
       stack.apiUrl,
     );
-    expect(result.stdout).toMatch(/^PASS {2}check [0-9a-f-]{36} {2}\(fpt, [\d.]+ s\)\n {2}scores: liveness [\d.]+, face match [\d.]+/);
+    expect(result.stdout).toMatch(
+      /^PASS {2}check [0-9a-f-]{36} {2}\(fpt, [\d.]+ s\)\n {2}scores: liveness [\d.]+, face match [\d.]+/,
+    );
     expect(result.code).toBe(0);
     // Not a terminal: plain progress lines, no carriage-return redraws.
     expect(result.stderr).toContain('video: uploading 436.5 kB\n');
@@ -93,7 +95,10 @@ describe.concurrent('liveness check', () => {
     [['check'], /give --video/],
     [['check', '--video', 'clip.gif'], /--video must be a video file/],
     [['check', '--video', 'missing.mp4'], /no such file/],
-    [['check', '--video', `${FIXTURES}face_moving.mp4`, '--reference', `${FIXTURES}face_moving.mp4`], /--reference must be an image/],
+    [
+      ['check', '--video', `${FIXTURES}face_moving.mp4`, '--reference', `${FIXTURES}face_moving.mp4`],
+      /--reference must be an image/,
+    ],
     [['check', '--vidoe', 'x.mp4'], /Unknown option '--vidoe'/],
     [['verify'], /unknown command "verify"/],
     [['check', '--video', `${FIXTURES}face_moving.mp4`, '--timeout', '0'], /--timeout must be a positive number/],
@@ -105,8 +110,18 @@ describe.concurrent('liveness check', () => {
   });
 
   it('exits 3 when the API cannot be reached, as JSON with --json', async ({ expect }) => {
-    const result = await liveness('check', '--video', `${FIXTURES}face_moving.mp4`, '--api', `http://127.0.0.1:${await closedPort()}`, '--json');
-    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: { kind: 'transport', message: expect.stringContaining('ECONNREFUSED') } });
+    const result = await liveness(
+      'check',
+      '--video',
+      `${FIXTURES}face_moving.mp4`,
+      '--api',
+      `http://127.0.0.1:${await closedPort()}`,
+      '--json',
+    );
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      ok: false,
+      error: { kind: 'transport', message: expect.stringContaining('ECONNREFUSED') },
+    });
     expect(result.code).toBe(3);
   });
 

@@ -82,13 +82,17 @@ describe('waitForResult polling', () => {
 
   it('rejects an answer that does not match the documented shape', async () => {
     const { fetch } = scriptedFetch([() => json(200, { checkId: CHECK_ID, status: 'DONE', updatedAt: NOW })]);
-    const error = await new CheckSession({ apiUrl: 'http://api', handoff: HANDOFF, fetch }).getStatus().catch((caught: unknown) => caught);
+    const error = await new CheckSession({ apiUrl: 'http://api', handoff: HANDOFF, fetch })
+      .getStatus()
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(InvalidResponseError);
     expect(String(error)).toContain('status');
   });
 
   it('reports an unreachable API as TransportError with the cause', async () => {
-    const { fetch } = scriptedFetch([() => Promise.reject(new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED') }))]);
+    const { fetch } = scriptedFetch([
+      () => Promise.reject(new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED') })),
+    ]);
     const error = await new LivenessClient({ apiUrl: 'http://api', fetch }).createCheck().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(TransportError);
     expect(String(error)).toContain('ECONNREFUSED');
@@ -106,7 +110,15 @@ describe('request signing hook', () => {
       pollToken: 'token',
       expiresAt: NOW,
     };
-    const result = { checkId: CHECK_ID, status: 'PROCESSING', provider: 'fpt', parts: ['video'], media: [], timings: { createdAt: NOW }, updatedAt: NOW };
+    const result = {
+      checkId: CHECK_ID,
+      status: 'PROCESSING',
+      provider: 'fpt',
+      parts: ['video'],
+      media: [],
+      timings: { createdAt: NOW },
+      updatedAt: NOW,
+    };
     const { fetch, calls } = scriptedFetch([() => json(201, created), processing, () => json(200, result)]);
     const signed: string[] = [];
     const client = new LivenessClient({
@@ -121,7 +133,11 @@ describe('request signing hook', () => {
     await client.session(check).getStatus();
     await client.getResult(CHECK_ID);
     expect(signed).toEqual([`POST http://api/v1/checks {"parts":["video"]}`, `GET http://api/v1/checks/${CHECK_ID}/result `]);
-    expect(calls.map((call) => call.headers.authorization)).toEqual(['AWS4-HMAC-SHA256 test', 'Bearer token', 'AWS4-HMAC-SHA256 test']);
+    expect(calls.map((call) => call.headers.authorization)).toEqual([
+      'AWS4-HMAC-SHA256 test',
+      'Bearer token',
+      'AWS4-HMAC-SHA256 test',
+    ]);
   });
 });
 
@@ -135,7 +151,14 @@ describe('SigV4', () => {
       applyChecksum: false,
     });
     const signed = await signer.sign(
-      { method: 'GET', protocol: 'https:', hostname: 'example.amazonaws.com', path: '/', query: {}, headers: { host: 'example.amazonaws.com' } },
+      {
+        method: 'GET',
+        protocol: 'https:',
+        hostname: 'example.amazonaws.com',
+        path: '/',
+        query: {},
+        headers: { host: 'example.amazonaws.com' },
+      },
       { signingDate: new Date('2015-08-30T12:36:00Z') },
     );
     expect(signed.headers.authorization).toBe(

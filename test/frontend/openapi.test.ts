@@ -79,14 +79,15 @@ async function completedCheck(video: Uint8Array, parts: ('video' | 'reference')[
 
 describe('real answers match the document', () => {
   it('POST /v1/checks 201', async () => {
-    expectDocumented('post', '/v1/checks', 201, await postCheck(stack.apiUrl, { parts: ['video', 'reference'], externalRef: 'a-1' }));
+    expectDocumented(
+      'post',
+      '/v1/checks',
+      201,
+      await postCheck(stack.apiUrl, { parts: ['video', 'reference'], externalRef: 'a-1' }),
+    );
   });
 
-  it.each([
-    [{ provider: 'acme' }],
-    [{ parts: ['face'] }],
-    ['{not json'],
-  ])('POST /v1/checks 400 for %j', async (body) => {
+  it.each([[{ provider: 'acme' }], [{ parts: ['face'] }], ['{not json']])('POST /v1/checks 400 for %j', async (body) => {
     expectDocumented('post', '/v1/checks', 400, await postCheck(stack.apiUrl, body));
   });
 
@@ -112,7 +113,12 @@ describe('real answers match the document', () => {
   it('GET /v1/checks/{checkId}/result 200 before any upload, 404 for an unknown check', async () => {
     const waiting = await createCheck(stack.apiUrl, {});
     expectDocumented('get', '/v1/checks/{checkId}/result', 200, await result(stack.apiUrl, waiting.checkId));
-    expectDocumented('get', '/v1/checks/{checkId}/result', 404, await result(stack.apiUrl, '00000000-0000-4000-8000-000000000000'));
+    expectDocumented(
+      'get',
+      '/v1/checks/{checkId}/result',
+      404,
+      await result(stack.apiUrl, '00000000-0000-4000-8000-000000000000'),
+    );
   });
 
   it('DELETE /v1/checks/{checkId} 200 (twice: the second says alreadyErased), 404 for an unknown check', async () => {
@@ -151,7 +157,9 @@ describe('the validators read from the document', () => {
     expect(resultView.safeParse({ ...full, liveness: { live: true, score: 1.5 } }).success).toBe(false);
     expect(resultView.safeParse({ ...full, media: undefined }).success).toBe(false);
     expect(validatorFor('post', '/v1/checks', 201).safeParse({ checkId: check.checkId }).success).toBe(false);
-    expect(validatorFor('get', '/v1/checks/{checkId}', 200, { closed: true }).safeParse({ ...view, score: 0.9 }).success).toBe(false);
+    expect(validatorFor('get', '/v1/checks/{checkId}', 200, { closed: true }).safeParse({ ...view, score: 0.9 }).success).toBe(
+      false,
+    );
   });
 });
 
@@ -168,7 +176,11 @@ describe('the document', () => {
 
   it('has every route of the table, SigV4 on the backend routes and the bearer token on the poll route', () => {
     const operations = Object.entries(document.paths ?? {}).flatMap(([path, item]) =>
-      Object.entries(isObject(item) ? item : {}).map(([method, operation]) => ({ path, method, security: at(operation, 'security') })),
+      Object.entries(isObject(item) ? item : {}).map(([method, operation]) => ({
+        path,
+        method,
+        security: at(operation, 'security'),
+      })),
     );
     const described = operations.map(({ method, path, security }) => `${method} ${path} ${JSON.stringify(security)}`).sort();
     expect(described).toEqual(ROUTES.map((route) => `${route.method} ${route.path} [{"${route.security}":[]}]`).sort());
@@ -183,7 +195,9 @@ describe('the document', () => {
   });
 
   it('has no dangling $ref', () => {
-    const refs = [...JSON.stringify(document).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map(([, name]) => name ?? '');
+    const refs = [...JSON.stringify(document).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map(
+      ([, name]) => name ?? '',
+    );
     expect(refs.length).toBeGreaterThan(10);
     for (const name of refs) expect(at(document, 'components', 'schemas', name), name).toBeDefined();
   });

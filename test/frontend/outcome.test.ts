@@ -29,19 +29,28 @@ describe('outcome wording', () => {
   });
 
   it('gives the reason of a FAIL and where to turn', () => {
-    const text = outcomeText(view({ decision: 'FAIL', reasons: [{ code: 'FACE_MISMATCH', message: 'The face does not match the ID photo.' }] }));
+    const text = outcomeText(
+      view({ decision: 'FAIL', reasons: [{ code: 'FACE_MISMATCH', message: 'The face does not match the ID photo.' }] }),
+    );
     expect(text.tone).toBe('fail');
     expect(text.message).toMatch(/^The face does not match the ID photo\. .*contact support/);
   });
 
   it('tells a REVIEW it is being looked at, without the internal reason', () => {
-    const text = outcomeText(view({ decision: 'REVIEW', reasons: [{ code: 'NEEDS_REVIEW', message: 'The check needs a manual review.' }] }));
+    const text = outcomeText(
+      view({ decision: 'REVIEW', reasons: [{ code: 'NEEDS_REVIEW', message: 'The check needs a manual review.' }] }),
+    );
     expect(text).toMatchObject({ tone: 'review', title: 'Thanks — we’re reviewing your check' });
     expect(text.message).not.toContain('manual review');
   });
 
   it('never puts an operational FAILED on the user nor shows its reason', () => {
-    const text = outcomeText(view({ status: 'FAILED', reasons: [{ code: 'PROVIDER_AUTH_FAILED', message: 'The liveness service refused our credentials.' }] }));
+    const text = outcomeText(
+      view({
+        status: 'FAILED',
+        reasons: [{ code: 'PROVIDER_AUTH_FAILED', message: 'The liveness service refused our credentials.' }],
+      }),
+    );
     expect(text).toMatchObject({ tone: 'error', title: 'Something went wrong on our side' });
     expect(text.message).not.toContain('credentials');
   });

@@ -70,7 +70,10 @@ async function processingCheck(): Promise<string> {
   const check = newCheck({ parts: ['video'] });
   await checks.create(check);
   await checks.recordPart(check.checkId, 'video', VIDEO_PART);
-  expect(await checks.startProcessing(check.checkId, '2026-01-01T00:02:00.000Z', LEASE)).toMatchObject({ status: 'PROCESSING', attempt: 1 });
+  expect(await checks.startProcessing(check.checkId, '2026-01-01T00:02:00.000Z', LEASE)).toMatchObject({
+    status: 'PROCESSING',
+    attempt: 1,
+  });
   return check.checkId;
 }
 
@@ -134,7 +137,9 @@ describe('DynamoDbCheckRepository', () => {
     await checks.recordPart(check.checkId, 'video', VIDEO_PART);
 
     const outcomes = await Promise.all(
-      Array.from({ length: 12 }, (_, index) => checks.startProcessing(check.checkId, `2026-01-01T00:02:${String(index).padStart(2, '0')}.000Z`, LEASE)),
+      Array.from({ length: 12 }, (_, index) =>
+        checks.startProcessing(check.checkId, `2026-01-01T00:02:${String(index).padStart(2, '0')}.000Z`, LEASE),
+      ),
     );
 
     expect(outcomes.filter(Boolean)).toHaveLength(1);
@@ -171,7 +176,11 @@ describe('DynamoDbCheckRepository', () => {
 
   it('drops undefined optional fields of a result instead of failing the write', async () => {
     const checkId = await processingCheck();
-    const result: CheckResult = { decision: 'RETRY', reasons: [reason('VIDEO_TOO_SHORT')], liveness: { live: false, score: undefined } };
+    const result: CheckResult = {
+      decision: 'RETRY',
+      reasons: [reason('VIDEO_TOO_SHORT')],
+      liveness: { live: false, score: undefined },
+    };
 
     await checks.complete(checkId, result, { media: [], at: '2026-01-01T00:03:00.000Z', mediaDueAt: DUE });
 
@@ -194,9 +203,9 @@ describe('DynamoDbCheckRepository', () => {
     const check = newCheck();
     await checks.create(check);
 
-    await expect(checks.complete(check.checkId, RESULT, { media: [], at: '2026-01-01T00:03:00.000Z', mediaDueAt: DUE })).rejects.toBeInstanceOf(
-      TransitionConflictError,
-    );
+    await expect(
+      checks.complete(check.checkId, RESULT, { media: [], at: '2026-01-01T00:03:00.000Z', mediaDueAt: DUE }),
+    ).rejects.toBeInstanceOf(TransitionConflictError);
     expect((await checks.get(check.checkId))?.status).toBe('AWAITING_UPLOAD');
   });
 
@@ -208,9 +217,9 @@ describe('DynamoDbCheckRepository', () => {
 
     expect(await checks.get(checkId)).toMatchObject({ status: 'FAILED', failure, media: MEDIA, providerMs: 60_000 });
     expect((await checks.get(checkId))?.result).toBeUndefined();
-    await expect(checks.complete(checkId, RESULT, { media: [], at: '2026-01-01T00:04:00.000Z', mediaDueAt: DUE })).rejects.toBeInstanceOf(
-      TransitionConflictError,
-    );
+    await expect(
+      checks.complete(checkId, RESULT, { media: [], at: '2026-01-01T00:04:00.000Z', mediaDueAt: DUE }),
+    ).rejects.toBeInstanceOf(TransitionConflictError);
   });
 
   it('refuses to read a stored item of the wrong shape', async () => {
@@ -245,7 +254,9 @@ describe('DynamoDbAuditLog', () => {
     const audit = new DynamoDbAuditLog(clients.dynamo, db.auditTable, fixedClock);
     const checkId = randomUUID();
 
-    await Promise.all(Array.from({ length: 20 }, (_, index) => audit.append({ checkId, type: 'PROVIDER_RETRY', detail: { index } })));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, index) => audit.append({ checkId, type: 'PROVIDER_RETRY', detail: { index } })),
+    );
 
     expect(await audit.list(checkId)).toHaveLength(20);
   });
@@ -256,7 +267,11 @@ describe('DynamoDbAuditLog', () => {
     const second = randomUUID();
 
     await audit.append({ checkId: first, type: 'CHECK_CREATED', detail: { provider: 'fpt' } });
-    await audit.append({ checkId: second, type: 'CHECK_FAILED', detail: { code: 'PROVIDER_UNAVAILABLE', nested: { attempts: 3 } } });
+    await audit.append({
+      checkId: second,
+      type: 'CHECK_FAILED',
+      detail: { code: 'PROVIDER_UNAVAILABLE', nested: { attempts: 3 } },
+    });
 
     expect(await audit.list(first)).toMatchObject([{ checkId: first, type: 'CHECK_CREATED', detail: { provider: 'fpt' } }]);
     expect(await audit.list(second)).toMatchObject([

@@ -177,7 +177,11 @@ describe('local API server: results become HTTP responses', () => {
   it('answers a CORS preflight and marks real responses for any origin', async () => {
     const preflight = await fetch(`${api.url}/v1/checks/abc`, {
       method: 'OPTIONS',
-      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+      headers: {
+        origin: 'http://localhost:5173',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization',
+      },
     });
     const actual = await fetch(`${api.url}/v1/checks/abc`, { headers: { origin: 'http://localhost:5173' } });
 

@@ -52,7 +52,13 @@ function uniqueKey(): string {
 }
 
 function videoForm(overrides: Partial<UploadFormRequest> = {}): Promise<UploadForm> {
-  return signer.presignPost({ key: uniqueKey(), maxBytes: 10_000_000, contentTypePrefix: 'video/', expiresInSeconds: 300, ...overrides });
+  return signer.presignPost({
+    key: uniqueKey(),
+    maxBytes: 10_000_000,
+    contentTypePrefix: 'video/',
+    expiresInSeconds: 300,
+    ...overrides,
+  });
 }
 
 interface UploadOptions {
@@ -64,7 +70,10 @@ interface UploadOptions {
 }
 
 /** Posts the form as a browser would: the policy's fields, then Content-Type, then the file last. */
-async function upload(form: UploadForm, options: UploadOptions = {}): Promise<{ status: number; text: string; headers: Headers }> {
+async function upload(
+  form: UploadForm,
+  options: UploadOptions = {},
+): Promise<{ status: number; text: string; headers: Headers }> {
   const body = new FormData();
   for (const [name, value] of Object.entries({ ...form.fields, ...options.fields })) body.append(name, value);
   if (options.contentType !== null) body.append('Content-Type', options.contentType ?? 'video/mp4');
@@ -184,7 +193,9 @@ describe('local S3 gateway: presigned POST uploads', () => {
 
     expect(response.status).toBe(403);
     expect(response.text).toContain('<Code>AccessDenied</Code>');
-    expect(response.text).toContain('Invalid according to Policy: Policy Condition failed: ["starts-with", "$Content-Type", "video/"]');
+    expect(response.text).toContain(
+      'Invalid according to Policy: Policy Condition failed: ["starts-with", "$Content-Type", "video/"]',
+    );
     await expectNothingStored(form);
   });
 
@@ -278,7 +289,11 @@ describe('local S3 gateway: presigned POST uploads', () => {
   });
 
   it('refuses a form signed for another region', async () => {
-    const otherRegion = createAwsClients({ region: 'ap-southeast-1', credentials: s3.credentials, endpoints: { s3: s3.endpoint } });
+    const otherRegion = createAwsClients({
+      region: 'ap-southeast-1',
+      credentials: s3.credentials,
+      endpoints: { s3: s3.endpoint },
+    });
     const form = await new S3UploadSigner(otherRegion.s3, s3.bucket).presignPost({
       key: uniqueKey(),
       maxBytes: 10_000_000,
@@ -365,7 +380,12 @@ describe('local S3 gateway: SDK requests pass through', () => {
 
 describe('S3UploadSigner', () => {
   it('signs a form that pins the key and bounds size and content type, leaving Content-Type to the client', async () => {
-    const form = await signer.presignPost({ key: 'checks/x/video', maxBytes: 5000, contentTypePrefix: 'video/', expiresInSeconds: 120 });
+    const form = await signer.presignPost({
+      key: 'checks/x/video',
+      maxBytes: 5000,
+      contentTypePrefix: 'video/',
+      expiresInSeconds: 120,
+    });
     const policy = JSON.parse(Buffer.from(form.fields.Policy ?? '', 'base64').toString('utf8')) as {
       expiration: string;
       conditions: unknown[];

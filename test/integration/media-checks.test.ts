@@ -26,7 +26,10 @@ beforeAll(async () => {
 afterAll(async () => stack?.stop());
 
 /** Runs one FPT check with the given video and reference; returns the full result. */
-async function runCheck(video: { bytes: Uint8Array; type: string }, reference: { bytes: Uint8Array; type: string } = { bytes: ID_PHOTO, type: 'image/jpeg' }) {
+async function runCheck(
+  video: { bytes: Uint8Array; type: string },
+  reference: { bytes: Uint8Array; type: string } = { bytes: ID_PHOTO, type: 'image/jpeg' },
+) {
   const check = await createCheck(stack.apiUrl, { provider: 'fpt', parts: ['video', 'reference'] });
   await uploadOk(form(check, 'video'), video.bytes, video.type);
   await uploadOk(form(check, 'reference'), reference.bytes, reference.type);
@@ -38,14 +41,44 @@ const randomBytes = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 2_654_43
 
 describe('media the provider would refuse ends RETRY with the rule and the measured value, and no provider call', () => {
   it.each([
-    ['face_1s.mp4 (too short)', 'VIDEO_TOO_SHORT', { bytes: fixture('face_1s.mp4'), type: 'video/mp4' }, undefined, /1\.0 s, minimum 5 s/],
-    ['face_12s.mp4 (too long)', 'VIDEO_TOO_LONG', { bytes: fixture('face_12s.mp4'), type: 'video/mp4' }, undefined, /12\.0 s, maximum 10 s/],
-    ['face_tiny_320x240.mp4 (too small)', 'RESOLUTION_TOO_LOW', { bytes: fixture('face_tiny_320x240.mp4'), type: 'video/mp4' }, undefined, /320x240, minimum 800x600/],
+    [
+      'face_1s.mp4 (too short)',
+      'VIDEO_TOO_SHORT',
+      { bytes: fixture('face_1s.mp4'), type: 'video/mp4' },
+      undefined,
+      /1\.0 s, minimum 5 s/,
+    ],
+    [
+      'face_12s.mp4 (too long)',
+      'VIDEO_TOO_LONG',
+      { bytes: fixture('face_12s.mp4'), type: 'video/mp4' },
+      undefined,
+      /12\.0 s, maximum 10 s/,
+    ],
+    [
+      'face_tiny_320x240.mp4 (too small)',
+      'RESOLUTION_TOO_LOW',
+      { bytes: fixture('face_tiny_320x240.mp4'), type: 'video/mp4' },
+      undefined,
+      /320x240, minimum 800x600/,
+    ],
     ['a truncated mp4', 'MEDIA_CORRUPT', { bytes: truncated, type: 'video/mp4' }, undefined, /truncat|past the end|runs past/i],
     ['random bytes', 'UNSUPPORTED_FORMAT', { bytes: randomBytes, type: 'video/mp4' }, undefined, /video/],
     ['a JPEG sent as the video', 'UNSUPPORTED_FORMAT', { bytes: ID_PHOTO, type: 'video/mp4' }, undefined, /jpeg/],
-    ['a PNG renamed .jpg', 'UNSUPPORTED_FORMAT', { bytes: VIDEO, type: 'video/mp4' }, { bytes: fixture('id_astronaut_512.png'), type: 'image/jpeg' }, /png/],
-    ['an image claiming 100000x100000', 'UNSUPPORTED_FORMAT', { bytes: VIDEO, type: 'video/mp4' }, { bytes: pngWithHeader(100_000, 100_000), type: 'image/png' }, /100000x100000/],
+    [
+      'a PNG renamed .jpg',
+      'UNSUPPORTED_FORMAT',
+      { bytes: VIDEO, type: 'video/mp4' },
+      { bytes: fixture('id_astronaut_512.png'), type: 'image/jpeg' },
+      /png/,
+    ],
+    [
+      'an image claiming 100000x100000',
+      'UNSUPPORTED_FORMAT',
+      { bytes: VIDEO, type: 'video/mp4' },
+      { bytes: pngWithHeader(100_000, 100_000), type: 'image/png' },
+      /100000x100000/,
+    ],
   ])('%s → %s', async (_label, code, video, reference, message) => {
     const before = calls();
     const body = await runCheck(video, reference);
@@ -63,11 +96,22 @@ describe('media the provider would refuse ends RETRY with the rule and the measu
     expect(await refused.text()).toContain('EntityTooSmall');
 
     const s3 = createS3Client({ region: 'us-east-1', credentials: LOCAL_S3_CREDENTIALS, endpoint: stack.s3Endpoint });
-    await s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: mediaKey(check.checkId, 'video'), Body: new Uint8Array(0), ContentType: 'video/mp4' }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: stack.bucket,
+        Key: mediaKey(check.checkId, 'video'),
+        Body: new Uint8Array(0),
+        ContentType: 'video/mp4',
+      }),
+    );
     s3.destroy();
     await uploadOk(form(check, 'reference'), ID_PHOTO, 'image/jpeg');
     const body = await waitForEnd(stack.apiUrl, check.checkId);
-    expect(body).toMatchObject({ status: 'COMPLETED', decision: 'RETRY', reasons: [expect.objectContaining({ code: 'MEDIA_CORRUPT' })] });
+    expect(body).toMatchObject({
+      status: 'COMPLETED',
+      decision: 'RETRY',
+      reasons: [expect.objectContaining({ code: 'MEDIA_CORRUPT' })],
+    });
     await stack.idle();
     expect(calls()).toBe(before);
   });
@@ -93,16 +137,29 @@ describe('real captures in every container pass the FPT profile and reach the pr
   });
 
   it('id_exif_orient6.jpg passes as the reference, measured after its EXIF rotation', async () => {
-    const body = await runCheck({ bytes: VIDEO, type: 'video/mp4' }, { bytes: fixture('id_exif_orient6.jpg'), type: 'image/jpeg' });
+    const body = await runCheck(
+      { bytes: VIDEO, type: 'video/mp4' },
+      { bytes: fixture('id_exif_orient6.jpg'), type: 'image/jpeg' },
+    );
     expect(body).toMatchObject({ status: 'COMPLETED', decision: 'PASS' });
-    expect(body.media).toEqual(expect.arrayContaining([expect.objectContaining({ part: 'reference', width: 768, height: 1024, rotation: 90 })]));
+    expect(body.media).toEqual(
+      expect.arrayContaining([expect.objectContaining({ part: 'reference', width: 768, height: 1024, rotation: 90 })]),
+    );
   });
 
   it('records the measured facts of a rotated phone video in the result', async () => {
     const body = await runCheck({ bytes: fixture('face_rot90.mp4'), type: 'video/mp4' });
     expect(body.media).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ part: 'video', container: 'mp4', codec: expect.any(String), width: 720, height: 1280, rotation: 90, durationSeconds: expect.closeTo(6, 1) }),
+        expect.objectContaining({
+          part: 'video',
+          container: 'mp4',
+          codec: expect.any(String),
+          width: 720,
+          height: 1280,
+          rotation: 90,
+          durationSeconds: expect.closeTo(6, 1),
+        }),
       ]),
     );
   });

@@ -69,7 +69,11 @@ describe('FPT pipeline over the local stack', () => {
 
   it.each(['native', 'flat'])('reads a spoof verdict in the %s response shape', async (format) => {
     const { body } = await runCheck(withScenarioMarker(VIDEO, 'mp4', format === 'flat' ? 'spoof&format=flat' : 'spoof'));
-    expect(body).toMatchObject({ status: 'COMPLETED', decision: 'FAIL', reasons: [expect.objectContaining({ code: 'SPOOF_DETECTED' })] });
+    expect(body).toMatchObject({
+      status: 'COMPLETED',
+      decision: 'FAIL',
+      reasons: [expect.objectContaining({ code: 'SPOOF_DETECTED' })],
+    });
     expect(body.liveness).toMatchObject({ live: false });
   });
 
@@ -95,7 +99,11 @@ describe('FPT pipeline over the local stack', () => {
   it('refuses a JPEG sent as the video with RETRY / UNSUPPORTED_FORMAT and never calls the provider', async () => {
     const before = providerCalls();
     const { body } = await runCheck(ID_PHOTO);
-    expect(body).toMatchObject({ status: 'COMPLETED', decision: 'RETRY', reasons: [expect.objectContaining({ code: 'UNSUPPORTED_FORMAT' })] });
+    expect(body).toMatchObject({
+      status: 'COMPLETED',
+      decision: 'RETRY',
+      reasons: [expect.objectContaining({ code: 'UNSUPPORTED_FORMAT' })],
+    });
     await stack.idle();
     expect(providerCalls()).toBe(before);
   });
@@ -104,13 +112,24 @@ describe('FPT pipeline over the local stack', () => {
     const { check } = await runCheck(VIDEO);
     const audit = await stack.deps.audit.list(check.checkId);
     expect(audit.map((entry) => entry.type)).toEqual(
-      expect.arrayContaining(['CHECK_CREATED', 'PART_RECEIVED', 'MEDIA_CHECKED', 'PROVIDER_REQUEST', 'PROVIDER_RESPONSE', 'RESULT_RECORDED']),
+      expect.arrayContaining([
+        'CHECK_CREATED',
+        'PART_RECEIVED',
+        'MEDIA_CHECKED',
+        'PROVIDER_REQUEST',
+        'PROVIDER_RESPONSE',
+        'RESULT_RECORDED',
+      ]),
     );
     const received = audit.filter((entry) => entry.type === 'PART_RECEIVED');
     expect(received).toHaveLength(2);
     for (const entry of received) expect(entry.detail).toMatchObject({ bytes: expect.any(Number), etag: expect.any(String) });
     const response = audit.find((entry) => entry.type === 'PROVIDER_RESPONSE');
-    expect(response?.detail).toMatchObject({ httpStatus: 200, latencyMs: expect.any(Number), body: expect.stringContaining('"code"') });
+    expect(response?.detail).toMatchObject({
+      httpStatus: 200,
+      latencyMs: expect.any(Number),
+      body: expect.stringContaining('"code"'),
+    });
     const text = JSON.stringify(audit);
     expect(text).not.toContain(check.pollToken);
     expect(text).not.toContain(Buffer.from(VIDEO.subarray(1000, 1060)).toString('base64'));

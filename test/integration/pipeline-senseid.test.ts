@@ -54,9 +54,10 @@ const TABLE: readonly (readonly [scenario: string, expected: string, markIn?: 'r
 describe('SenseID pipeline: every vendor code drives a real check', () => {
   for (const [scenario, expected, markIn] of TABLE) {
     it(`ends "${scenario}" (marker in the ${markIn ?? 'video'}) as ${expected}, decided by senseid`, async () => {
-      const { body } = markIn === 'reference'
-        ? await senseidCheck(VIDEO, withScenarioMarker(ID_PHOTO, 'jpeg', scenario))
-        : await senseidCheck(withScenarioMarker(VIDEO, 'mp4', scenario));
+      const { body } =
+        markIn === 'reference'
+          ? await senseidCheck(VIDEO, withScenarioMarker(ID_PHOTO, 'jpeg', scenario))
+          : await senseidCheck(withScenarioMarker(VIDEO, 'mp4', scenario));
       expect(outcomeOf(body)).toBe(expected);
       expect(body).toMatchObject({ provider: 'senseid', parts: ['video', 'reference'] });
     });
@@ -130,7 +131,9 @@ describe('SENSEID_ENDPOINT with the operator key, IV and front-proxy auth header
   });
 
   it('refuses to start without the key when an endpoint is configured', async () => {
-    await expect(startLocalStack({ port: 0, env: { SENSEID_ENDPOINT: server.url, SENSEID_AES_IV: iv } })).rejects.toThrow(ConfigurationError);
+    await expect(startLocalStack({ port: 0, env: { SENSEID_ENDPOINT: server.url, SENSEID_AES_IV: iv } })).rejects.toThrow(
+      ConfigurationError,
+    );
   });
 });
 

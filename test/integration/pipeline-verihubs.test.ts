@@ -29,7 +29,12 @@ beforeAll(async () => {
     port: 0,
     env: {},
     providerConfig: {
-      verihubs: { settings: { validateQuality: true, validateAttribute: true, validateNface: true }, timeoutMs: 2000, maxAttempts: 2, totalBudgetMs: 5000 },
+      verihubs: {
+        settings: { validateQuality: true, validateAttribute: true, validateNface: true },
+        timeoutMs: 2000,
+        maxAttempts: 2,
+        totalBudgetMs: 5000,
+      },
     },
   });
 });
@@ -113,7 +118,13 @@ describe('Verihubs payload, end to end', () => {
     expect(outcomeOf(body)).toBe('COMPLETED PASS');
     const last = builtInSimulator().lastRequest();
     expect(last && Buffer.from(last.image).equals(Buffer.from(selfie))).toBe(true);
-    expect(last?.flags).toEqual({ is_quality: true, is_attribute: true, validate_quality: true, validate_attribute: true, validate_nface: true });
+    expect(last?.flags).toEqual({
+      is_quality: true,
+      is_attribute: true,
+      validate_quality: true,
+      validate_attribute: true,
+      validate_nface: true,
+    });
   });
 
   it('keeps neither the credentials nor the image in the audit trail', async () => {
@@ -145,7 +156,11 @@ describe('provider choice per check', () => {
     expect(senseid.body).toMatchObject({ status: 'COMPLETED', decision: 'PASS', provider: 'senseid' });
     expect(verihubs.body).toMatchObject({ status: 'COMPLETED', decision: 'PASS', provider: 'verihubs' });
     const after = calls();
-    expect({ fpt: after.fpt - before.fpt, senseid: after.senseid - before.senseid, verihubs: after.verihubs - before.verihubs }).toEqual({
+    expect({
+      fpt: after.fpt - before.fpt,
+      senseid: after.senseid - before.senseid,
+      verihubs: after.verihubs - before.verihubs,
+    }).toEqual({
       fpt: 1,
       senseid: 1,
       verihubs: 1,

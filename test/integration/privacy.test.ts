@@ -3,7 +3,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import { mediaKey } from '../../src/core/ports';
-import { createCheck, fixture, poll, result, upload, uploadOk, waitForEnd, type CreatedCheck, type UploadForm } from '../support/api-client';
+import {
+  createCheck,
+  fixture,
+  poll,
+  result,
+  upload,
+  uploadOk,
+  waitForEnd,
+  type CreatedCheck,
+  type UploadForm,
+} from '../support/api-client';
 
 const VIDEO = fixture('face_moving.mp4');
 const ID_PHOTO = fixture('id_astronaut_1024.jpg');
@@ -135,7 +145,11 @@ describe('with no keep window', () => {
       const second = await createCheck(stack.apiUrl, { parts: ['video', 'reference'] });
       const videoForm = form(first, 'video');
 
-      const otherKey = await upload({ ...videoForm, fields: { ...videoForm.fields, key: mediaKey(second.checkId, 'video') } }, VIDEO, 'video/mp4');
+      const otherKey = await upload(
+        { ...videoForm, fields: { ...videoForm.fields, key: mediaKey(second.checkId, 'video') } },
+        VIDEO,
+        'video/mp4',
+      );
       expect(otherKey.status).toBe(403);
 
       const tooLarge = await upload(form(first, 'reference'), new Uint8Array(5 * 1024 * 1024 + 1), 'image/jpeg');
@@ -152,7 +166,11 @@ describe('with no keep window', () => {
         expiresInSeconds: 1,
       });
       await new Promise((resolve) => setTimeout(resolve, 1_100));
-      const expired = await upload({ ...shortLived, maxBytes: 0, contentTypes: [], fields: { ...shortLived.fields } }, VIDEO, 'video/mp4');
+      const expired = await upload(
+        { ...shortLived, maxBytes: 0, contentTypes: [], fields: { ...shortLived.fields } },
+        VIDEO,
+        'video/mp4',
+      );
       expect(expired.status).toBe(403);
       expect(await expired.text()).toMatch(/expired/i);
 

@@ -73,7 +73,12 @@ describe.concurrent('provider faults end every check within the call budget', ()
   for (const provider of PROVIDERS) {
     for (const [fault, expected, requests, retries] of FAULTS) {
       it(`${provider}: ${fault} → ${expected} after ${requests} attempt(s), under ${BOUND_MS} ms`, async ({ expect }) => {
-        const { check, body, processingMs } = await runProviderCheck(stack.apiUrl, provider, uploads(provider, fault), BOUND_MS + 5000);
+        const { check, body, processingMs } = await runProviderCheck(
+          stack.apiUrl,
+          provider,
+          uploads(provider, fault),
+          BOUND_MS + 5000,
+        );
         expect(outcomeOf(body)).toBe(expected);
         expect(body.provider).toBe(provider);
         expect(processingMs).toBeLessThan(BOUND_MS);

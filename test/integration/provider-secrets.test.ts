@@ -20,7 +20,11 @@ beforeAll(async () => {
 afterAll(async () => stack?.stop());
 
 async function putSecret(value: string): Promise<void> {
-  const client = createSecretsManagerClient({ region: 'us-east-1', credentials: LOCAL_S3_CREDENTIALS, endpoint: stack.endpoints.secretsManager });
+  const client = createSecretsManagerClient({
+    region: 'us-east-1',
+    credentials: LOCAL_S3_CREDENTIALS,
+    endpoint: stack.endpoints.secretsManager,
+  });
   await client.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: value }));
   client.destroy();
 }
@@ -34,17 +38,23 @@ async function runCheck() {
 it.each([
   ['not JSON', 'apiKey=operator-typo-secret', /missing or not JSON/],
   ['JSON of the wrong shape', '{"api_key":"operator-typo-secret"}', /expected fields/],
-])('ends FAILED / PROVIDER_AUTH_FAILED at once for a secret that is %s, without calling the provider', async (_label, value, message) => {
-  const before = stack.simulators.fpt?.stats().calls;
-  await putSecret(value);
-  const started = Date.now();
-  const body = await runCheck();
-  expect(body).toMatchObject({ status: 'FAILED', reasons: [expect.objectContaining({ code: 'PROVIDER_AUTH_FAILED', message: expect.stringMatching(message) })] });
-  expect(Date.now() - started).toBeLessThan(5_000);
-  expect(stack.simulators.fpt?.stats().calls).toBe(before);
-  const audit = JSON.stringify(await stack.deps.audit.list(String(body.checkId)));
-  expect(audit).not.toContain('operator-typo-secret');
-});
+])(
+  'ends FAILED / PROVIDER_AUTH_FAILED at once for a secret that is %s, without calling the provider',
+  async (_label, value, message) => {
+    const before = stack.simulators.fpt?.stats().calls;
+    await putSecret(value);
+    const started = Date.now();
+    const body = await runCheck();
+    expect(body).toMatchObject({
+      status: 'FAILED',
+      reasons: [expect.objectContaining({ code: 'PROVIDER_AUTH_FAILED', message: expect.stringMatching(message) })],
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(stack.simulators.fpt?.stats().calls).toBe(before);
+    const audit = JSON.stringify(await stack.deps.audit.list(String(body.checkId)));
+    expect(audit).not.toContain('operator-typo-secret');
+  },
+);
 
 it('picks up the corrected secret without a restart', async () => {
   await putSecret(JSON.stringify(original));

@@ -26,10 +26,14 @@ function walkThrough(): string {
 it('runs the README curl walk-through against the local stack and ends with a PASS', async () => {
   const script = walkThrough();
   expect(script).toContain('API=http://127.0.0.1:3000');
-  const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script.replace('API=http://127.0.0.1:3000', `API=${stack.apiUrl}`)], {
-    cwd: new URL('../..', import.meta.url).pathname,
-    timeout: 30_000,
-  });
+  const { stdout } = await run(
+    'bash',
+    ['-euo', 'pipefail', '-c', script.replace('API=http://127.0.0.1:3000', `API=${stack.apiUrl}`)],
+    {
+      cwd: new URL('../..', import.meta.url).pathname,
+      timeout: 30_000,
+    },
+  );
   expect(stdout).toContain('video: HTTP 204');
   expect(stdout).toContain('reference: HTTP 204');
   expect(stdout).toMatch(/"status": "COMPLETED",\s+"decision": "PASS"/);

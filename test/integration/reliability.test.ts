@@ -145,7 +145,10 @@ describe('a processor that dies mid-way', () => {
       expect(await waitForEnd(stack.apiUrl, check.checkId)).toMatchObject({ status: 'COMPLETED', decision: 'PASS' });
       expect(calls(stack)).toBe(1);
       const audit = await stack.deps.audit.list(check.checkId);
-      expect(audit.find((entry) => entry.type === 'PROCESSING_RESUMED')?.detail).toMatchObject({ attempt: 2, fromRecordedAnswer: true });
+      expect(audit.find((entry) => entry.type === 'PROCESSING_RESUMED')?.detail).toMatchObject({
+        attempt: 2,
+        fromRecordedAnswer: true,
+      });
       expect(audit.filter((entry) => entry.type === 'PROVIDER_REQUEST')).toHaveLength(1);
     } finally {
       await stack.stop();
@@ -169,7 +172,9 @@ describe('a processor that dies mid-way', () => {
   });
 
   it('ends FAILED / PROCESSING_FAILED when every attempt dies, once the attempts are used up', async () => {
-    const { clock, stack } = await crashingStack([{ method: 'recordProviderAnswer', remaining: 1000 }], { maxProcessingAttempts: 2 });
+    const { clock, stack } = await crashingStack([{ method: 'recordProviderAnswer', remaining: 1000 }], {
+      maxProcessingAttempts: 2,
+    });
     try {
       const check = await uploadedCheck(stack);
       for (let round = 1; round <= 3; round++) {

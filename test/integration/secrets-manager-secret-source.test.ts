@@ -164,7 +164,9 @@ describe('SecretsManagerSecretSource', () => {
     const error: unknown = await source.getJson(name).catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(SecretMisconfiguredError);
-    const everything = [String(error), (error as Error).stack ?? '', JSON.stringify(error), String((error as Error).cause)].join('\n');
+    const everything = [String(error), (error as Error).stack ?? '', JSON.stringify(error), String((error as Error).cause)].join(
+      '\n',
+    );
     expect(everything).not.toContain('hunter2');
   });
 });

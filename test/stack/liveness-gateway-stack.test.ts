@@ -9,7 +9,12 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LivenessGatewayStack, type LivenessGatewayStackProps } from '../../lib/liveness-gateway-stack';
 import { MEDIA_PREFIX } from '../../lib/gateway-function';
-import { AUDIT_TABLE_KEYS, CHECKS_SWEEP_INDEX, CHECKS_TABLE_KEYS, CHECKS_TTL_ATTRIBUTE } from '../../src/adapters/aws/table-schema';
+import {
+  AUDIT_TABLE_KEYS,
+  CHECKS_SWEEP_INDEX,
+  CHECKS_TABLE_KEYS,
+  CHECKS_TTL_ATTRIBUTE,
+} from '../../src/adapters/aws/table-schema';
 import { parseGatewayConfig } from '../../src/core/config';
 import { mediaKey } from '../../src/core/ports';
 
@@ -18,7 +23,11 @@ const SYNTH_TIMEOUT_MS = 60_000;
 // Same feature flags as `cdk synth`, so the template under test is the one that deploys.
 const cdkJson: unknown = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8'));
 const cdkContext: Record<string, unknown> =
-  typeof cdkJson === 'object' && cdkJson !== null && 'context' in cdkJson && typeof cdkJson.context === 'object' && cdkJson.context !== null
+  typeof cdkJson === 'object' &&
+  cdkJson !== null &&
+  'context' in cdkJson &&
+  typeof cdkJson.context === 'object' &&
+  cdkJson.context !== null
     ? { ...cdkJson.context }
     : {};
 
@@ -351,7 +360,8 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
     });
 
     it('declares the sweep index keys with the types the repository writes (shard S, sweepAt N)', () => {
-      const tables: Record<string, { Properties?: { AttributeDefinitions: unknown } }> = template.findResources('AWS::DynamoDB::Table');
+      const tables: Record<string, { Properties?: { AttributeDefinitions: unknown } }> =
+        template.findResources('AWS::DynamoDB::Table');
       expect(tables[ids.checksTable]?.Properties?.AttributeDefinitions).toEqual(
         expect.arrayContaining([
           { AttributeName: CHECKS_SWEEP_INDEX.partitionKey, AttributeType: 'S' },
@@ -536,7 +546,9 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
 
   describe('least privilege', () => {
     it('lets only the processor read media, and only under checks/', () => {
-      const reads = statements(template).filter((s) => s.actions.some((a) => a === 's3:GetObject' || a === 's3:*' || a === 's3:Get*'));
+      const reads = statements(template).filter((s) =>
+        s.actions.some((a) => a === 's3:GetObject' || a === 's3:*' || a === 's3:Get*'),
+      );
       expect(reads).toHaveLength(1);
       const [read] = reads;
       expect(read?.roles).toEqual([ids.roles.processUpload]);
@@ -545,7 +557,9 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
 
     it('lets only the processor, the sweep and the erase route delete media, and only under checks/', () => {
       const deletes = statements(template).filter((s) => s.actions.some((a) => a === 's3:DeleteObject' || a === 's3:Delete*'));
-      expect(deletes.flatMap((s) => s.roles).sort()).toEqual([ids.roles.eraseCheck, ids.roles.processUpload, ids.roles.sweep].sort());
+      expect(deletes.flatMap((s) => s.roles).sort()).toEqual(
+        [ids.roles.eraseCheck, ids.roles.processUpload, ids.roles.sweep].sort(),
+      );
       for (const statement of deletes) {
         // IAM policy minimisation may merge the processor's GetObject into the same statement.
         expect(statement.actions.filter((a) => a.startsWith('s3:Delete'))).toEqual(['s3:DeleteObject']);
@@ -587,8 +601,12 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
       expect(resourcesOfRoleFor(template, ids.roles.sweep, 'dynamodb:Query')).toEqual([
         { 'Fn::Join': ['', [{ 'Fn::GetAtt': [ids.checksTable, 'Arn'] }, `/index/${CHECKS_SWEEP_INDEX.indexName}`]] },
       ]);
-      expect(resourcesOfRoleFor(template, ids.roles.sweep, 'dynamodb:UpdateItem')).toEqual([{ 'Fn::GetAtt': [ids.checksTable, 'Arn'] }]);
-      expect(resourcesOfRoleFor(template, ids.roles.sweep, 'dynamodb:PutItem')).toEqual([{ 'Fn::GetAtt': [ids.auditTable, 'Arn'] }]);
+      expect(resourcesOfRoleFor(template, ids.roles.sweep, 'dynamodb:UpdateItem')).toEqual([
+        { 'Fn::GetAtt': [ids.checksTable, 'Arn'] },
+      ]);
+      expect(resourcesOfRoleFor(template, ids.roles.sweep, 'dynamodb:PutItem')).toEqual([
+        { 'Fn::GetAtt': [ids.auditTable, 'Arn'] },
+      ]);
       expect(resourcesOfRoleFor(template, ids.roles.sweep, 'sqs:SendMessage')).toEqual([{ 'Fn::GetAtt': [ids.queue, 'Arn'] }]);
       const actions = actionsOfRole(template, ids.roles.sweep);
       expect(actions.filter((a) => a.startsWith('secretsmanager:'))).toEqual([]);
@@ -609,11 +627,17 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
       expect(resourcesOfRoleFor(template, ids.roles.eraseCheck, 'dynamodb:GetItem')).toEqual([checksTableArn]);
       expect(resourcesOfRoleFor(template, ids.roles.eraseCheck, 'dynamodb:Query')).toEqual([auditTableArn]);
       expect(resourcesOfRoleFor(template, ids.roles.eraseCheck, 'dynamodb:PutItem')).toEqual([auditTableArn]);
-      expect(actionsOfRole(template, ids.roles.eraseCheck).filter((a) => /^s3:(Get|List|\*)/.test(a) || a.startsWith('secretsmanager:'))).toEqual([]);
+      expect(
+        actionsOfRole(template, ids.roles.eraseCheck).filter(
+          (a) => /^s3:(Get|List|\*)/.test(a) || a.startsWith('secretsmanager:'),
+        ),
+      ).toEqual([]);
     });
 
     it('lets only the erase route delete check records, and nothing send to a queue but the sweep', () => {
-      const deleters = statements(template).filter((s) => s.actions.some((a) => /^dynamodb:(DeleteItem|BatchWriteItem|\*)$/.test(a)));
+      const deleters = statements(template).filter((s) =>
+        s.actions.some((a) => /^dynamodb:(DeleteItem|BatchWriteItem|\*)$/.test(a)),
+      );
       expect(deleters.flatMap((s) => s.roles)).toEqual([ids.roles.eraseCheck]);
       const senders = statements(template).filter((s) => s.actions.some((a) => a.startsWith('sqs:Send')));
       expect(senders.flatMap((s) => s.roles)).toEqual([ids.roles.sweep]);
@@ -629,7 +653,9 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
     });
 
     it('gives create-check s3:PutObject under checks/ (so its presigned POST is authorised) and no media read', () => {
-      const s3Statements = statementsOfRole(template, ids.roles.createCheck).filter((s) => s.actions.some((a) => a.startsWith('s3:')));
+      const s3Statements = statementsOfRole(template, ids.roles.createCheck).filter((s) =>
+        s.actions.some((a) => a.startsWith('s3:')),
+      );
       expect(s3Statements).toEqual([
         expect.objectContaining({
           actions: ['s3:PutObject'],
@@ -639,7 +665,13 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
     });
 
     it('gives the API functions no media read and the read routes no writes at all', () => {
-      for (const role of [ids.roles.createCheck, ids.roles.getCheck, ids.roles.getCheckResult, ids.roles.eraseCheck, ids.roles.sweep]) {
+      for (const role of [
+        ids.roles.createCheck,
+        ids.roles.getCheck,
+        ids.roles.getCheckResult,
+        ids.roles.eraseCheck,
+        ids.roles.sweep,
+      ]) {
         expect(actionsOfRole(template, role)).not.toContain('s3:GetObject');
         expect(actionsOfRole(template, role)).not.toContain('secretsmanager:GetSecretValue');
       }
@@ -764,14 +796,21 @@ describe('LivenessGatewayStack with two providers, an imported secret and a cust
     template.hasResourceProperties('AWS::S3::Bucket', {
       BucketEncryption: {
         ServerSideEncryptionConfiguration: [
-          Match.objectLike({ ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }), BucketKeyEnabled: true }),
+          Match.objectLike({
+            ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }),
+            BucketKeyEnabled: true,
+          }),
         ],
       },
     });
     const tables: Record<string, { Properties?: { SSESpecification: unknown } }> = template.findResources('AWS::DynamoDB::Table');
     expect(Object.keys(tables)).toHaveLength(2);
     for (const table of Object.values(tables)) {
-      expect(table.Properties?.SSESpecification).toMatchObject({ SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: expect.anything() });
+      expect(table.Properties?.SSESpecification).toMatchObject({
+        SSEEnabled: true,
+        SSEType: 'KMS',
+        KMSMasterKeyId: expect.anything(),
+      });
     }
   });
 
@@ -782,7 +821,10 @@ describe('LivenessGatewayStack with two providers, an imported secret and a cust
   });
 
   it('adds no CORS rules when no origin is configured', () => {
-    template.hasResourceProperties('AWS::S3::Bucket', { CorsConfiguration: Match.absent(), LifecycleConfiguration: Match.anyValue() });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      CorsConfiguration: Match.absent(),
+      LifecycleConfiguration: Match.anyValue(),
+    });
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.absent() });
   });
 
@@ -852,7 +894,12 @@ describe('LivenessGatewayStack with a JWT authoriser on the create route and a l
 
   it('passes the retention, attempts, grace and sweep interval through', () => {
     const config = gatewayConfigOf(template, logicalId(stack.functions.processUpload.function));
-    expect(config).toMatchObject({ mediaRetentionSeconds: 259_200, maxProcessingAttempts: 5, uploadGraceSeconds: 600, processingLeaseSeconds: 180 });
+    expect(config).toMatchObject({
+      mediaRetentionSeconds: 259_200,
+      maxProcessingAttempts: 5,
+      uploadGraceSeconds: 600,
+      processingLeaseSeconds: 180,
+    });
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(10 minutes)' });
   });
 
@@ -869,7 +916,8 @@ describe('LivenessGatewayStack with a JWT authoriser on the create route and a l
 });
 
 describe('LivenessGatewayStack props', () => {
-  const attempt = (props: Partial<LivenessGatewayStackProps>) => () => new LivenessGatewayStack(newApp(), 'Gateway', { ...BASE_PROPS, ...props });
+  const attempt = (props: Partial<LivenessGatewayStackProps>) => () =>
+    new LivenessGatewayStack(newApp(), 'Gateway', { ...BASE_PROPS, ...props });
 
   it('refuses a default provider that is not enabled', () => {
     expect(attempt({ defaultProvider: 'senseid' })).toThrow(/defaultProvider: "senseid" is not among the enabled providers/);
@@ -893,7 +941,9 @@ describe('LivenessGatewayStack props', () => {
   });
 
   it('refuses a processing lease that does not exceed the processor timeout', () => {
-    expect(attempt({ processingLeaseSeconds: 120 })).toThrow(/processingLeaseSeconds: must exceed the processor timeout \(120 s\)/);
+    expect(attempt({ processingLeaseSeconds: 120 })).toThrow(
+      /processingLeaseSeconds: must exceed the processor timeout \(120 s\)/,
+    );
     expect(attempt({ processingLeaseSeconds: 121 })).not.toThrow();
   });
 
@@ -921,7 +971,9 @@ describe('LivenessGatewayStack props', () => {
 const AUDIT_FORBIDDEN = /^dynamodb:(\*|Update.*|Delete.*|BatchWrite.*|PartiQL(Update|Delete)|TransactWrite.*)$/;
 
 function expectAuditTableAppendOnly(template: Template, auditTableId: string): void {
-  const onAudit = statements(template).filter((s) => s.effect === 'Allow' && s.resources.some((r) => r === '*' || mentions(r, auditTableId)));
+  const onAudit = statements(template).filter(
+    (s) => s.effect === 'Allow' && s.resources.some((r) => r === '*' || mentions(r, auditTableId)),
+  );
   expect(onAudit.length).toBeGreaterThan(0);
   for (const statement of onAudit) {
     expect(statement.actions.filter((action) => AUDIT_FORBIDDEN.test(action))).toEqual([]);

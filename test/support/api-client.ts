@@ -66,9 +66,7 @@ export async function uploadOk(form: UploadForm, bytes: Uint8Array, contentType:
 }
 
 export async function poll(apiUrl: string, checkId: string, token?: string): Promise<JsonResponse> {
-  return asJson(
-    await fetch(`${apiUrl}/v1/checks/${checkId}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }),
-  );
+  return asJson(await fetch(`${apiUrl}/v1/checks/${checkId}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }));
 }
 
 export async function result(apiUrl: string, checkId: string): Promise<JsonResponse> {

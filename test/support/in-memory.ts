@@ -33,7 +33,15 @@ export class InMemoryCheckRepository implements CheckRepository {
   async startProcessing(checkId: string, at: string, leaseUntil: number): Promise<Check | undefined> {
     const check = this.items.get(checkId);
     if (!check || check.status !== 'AWAITING_UPLOAD') return undefined;
-    return this.put({ ...check, status: 'PROCESSING', processingStartedAt: at, updatedAt: at, leaseUntil, attempt: 1, sweepAt: leaseUntil });
+    return this.put({
+      ...check,
+      status: 'PROCESSING',
+      processingStartedAt: at,
+      updatedAt: at,
+      leaseUntil,
+      attempt: 1,
+      sweepAt: leaseUntil,
+    });
   }
   async resumeProcessing(checkId: string, at: string, now: number, leaseUntil: number): Promise<Check | undefined> {
     const check = this.items.get(checkId);
@@ -103,7 +111,6 @@ export class InMemoryAuditLog implements AuditLog {
   }
 }
 
-
 export class FakeUploadSigner implements UploadSigner {
   readonly requests: UploadFormRequest[] = [];
   async presignPost(request: UploadFormRequest): Promise<UploadForm> {
@@ -111,4 +118,3 @@ export class FakeUploadSigner implements UploadSigner {
     return { url: 'https://bucket.example/', fields: { key: request.key } };
   }
 }
-

@@ -190,7 +190,9 @@ async function submit(video: Blob): Promise<void> {
     for (const [part, file] of files) {
       const limit = handoff.uploads[part]?.maxBytes;
       if (limit !== undefined && file.size > limit) {
-        throw new FriendlyError(`The ${label(part).toLowerCase()} is too large (${megabytes(file.size)}; at most ${megabytes(limit)}).`);
+        throw new FriendlyError(
+          `The ${label(part).toLowerCase()} is too large (${megabytes(file.size)}; at most ${megabytes(limit)}).`,
+        );
       }
     }
     const session = new CheckSession({ apiUrl: API_URL, handoff });
@@ -227,8 +229,10 @@ function problem(error: unknown): string {
   if (error instanceof FriendlyError) return error.message;
   if (error instanceof AbortedError) return 'Cancelled. Nothing was checked.';
   if (error instanceof UploadRefusedError) {
-    if (error.s3Code === 'EntityTooLarge') return `The ${label(error.part).toLowerCase()} is too large. Record a shorter video or choose a smaller file.`;
-    if (error.s3Code === 'AccessDenied') return 'The upload link has expired or does not accept this kind of file. Please start again.';
+    if (error.s3Code === 'EntityTooLarge')
+      return `The ${label(error.part).toLowerCase()} is too large. Record a shorter video or choose a smaller file.`;
+    if (error.s3Code === 'AccessDenied')
+      return 'The upload link has expired or does not accept this kind of file. Please start again.';
     return 'The upload was refused. Please start again.';
   }
   if (error instanceof TransportError) return 'We could not reach the server. Check your connection and try again.';

@@ -15,7 +15,12 @@ export interface OutcomeText {
 export function outcomeText(view: CheckStatusResponse): OutcomeText {
   const reasons = (view.reasons ?? []).map((reason) => reason.message).join(' ');
   if (view.status === 'EXPIRED') {
-    return { tone: 'error', title: 'This session timed out', message: 'The upload did not arrive in time. Please start again.', action: 'Start again' };
+    return {
+      tone: 'error',
+      title: 'This session timed out',
+      message: 'The upload did not arrive in time. Please start again.',
+      action: 'Start again',
+    };
   }
   if (view.status === 'FAILED') {
     return {
@@ -27,7 +32,12 @@ export function outcomeText(view: CheckStatusResponse): OutcomeText {
   }
   switch (view.decision) {
     case 'PASS':
-      return { tone: 'success', title: 'You’re verified', message: 'Thanks — your check passed. You can continue.', action: 'Start a new check' };
+      return {
+        tone: 'success',
+        title: 'You’re verified',
+        message: 'Thanks — your check passed. You can continue.',
+        action: 'Start a new check',
+      };
     case 'RETRY':
       return {
         tone: 'retry',
@@ -50,6 +60,11 @@ export function outcomeText(view: CheckStatusResponse): OutcomeText {
         action: 'Start again',
       };
     case undefined:
-      return { tone: 'error', title: 'Something went wrong on our side', message: 'Please try again in a few minutes.', action: 'Try again' };
+      return {
+        tone: 'error',
+        title: 'Something went wrong on our side',
+        message: 'Please try again in a few minutes.',
+        action: 'Try again',
+      };
   }
 }

@@ -56,7 +56,10 @@ export function createDynamoDocumentClient(options: CommonOptions & { endpoint?:
 }
 
 export function createSecretsManagerClient(options: CommonOptions & { endpoint?: string } = {}): SecretsManagerClient {
-  return new SecretsManagerClient({ ...common(options), ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}) });
+  return new SecretsManagerClient({
+    ...common(options),
+    ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
+  });
 }
 
 export function createAwsClients(options: AwsClientsOptions = {}): AwsClients {

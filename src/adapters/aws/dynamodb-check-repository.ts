@@ -189,7 +189,8 @@ export class DynamoDbCheckRepository implements CheckRepository {
 
   async startProcessing(checkId: string, at: string, leaseUntil: number): Promise<Check | undefined> {
     return this.transition(checkId, {
-      update: 'SET #status = :processing, #processingStartedAt = :at, #updatedAt = :at, #leaseUntil = :lease, #attempt = :one, #sweepAt = :lease',
+      update:
+        'SET #status = :processing, #processingStartedAt = :at, #updatedAt = :at, #leaseUntil = :lease, #attempt = :one, #sweepAt = :lease',
       condition: '#status = :awaiting',
       names: { '#processingStartedAt': 'processingStartedAt', '#leaseUntil': 'leaseUntil', '#attempt': 'attempt' },
       values: { ':processing': 'PROCESSING', ':awaiting': 'AWAITING_UPLOAD', ':at': at, ':lease': leaseUntil, ':one': 1 },

@@ -1,6 +1,13 @@
 // MediaStore on S3. Ranged GETs let the media check read a container's header without
 // downloading the whole upload.
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, NoSuchKey, NotFound, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  NoSuchKey,
+  NotFound,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { MediaStore, ObjectHead } from '../../core/ports';
 import { MediaObjectNotFoundError } from './errors';

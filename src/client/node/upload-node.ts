@@ -45,7 +45,9 @@ export const nodeUploadTransport: UploadTransport = (upload) =>
       response.on('end', () =>
         finish(() => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') })),
       );
-      response.on('error', (error) => finish(() => reject(new TransportError(`POST ${upload.url}: ${error.message}`, { cause: error }))));
+      response.on('error', (error) =>
+        finish(() => reject(new TransportError(`POST ${upload.url}: ${error.message}`, { cause: error }))),
+      );
     });
     request.on('error', (error) => {
       if (answered) return;

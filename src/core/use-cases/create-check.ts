@@ -41,9 +41,7 @@ export async function createCheck(deps: CreateCheckDeps, request: CreateCheckReq
   const providerId = request.provider ?? deps.providers.defaultProvider;
   const provider = deps.providers.get(providerId);
   if (!provider) {
-    throw new ValidationError(
-      `provider "${providerId}" is not enabled here; enabled: ${deps.providers.enabled.join(', ')}`,
-    );
+    throw new ValidationError(`provider "${providerId}" is not enabled here; enabled: ${deps.providers.enabled.join(', ')}`);
   }
   const parts = request.parts ?? provider.profile.defaultParts;
   if (!provider.profile.partSets.some((set) => samePartSet(set, parts))) {

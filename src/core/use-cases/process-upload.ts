@@ -3,7 +3,15 @@
 // An attempt that dies is resumed after its lease by resumeCheck (the sweep asks for it): from the
 // recorded provider answer when there is one, so a crash after the answer never causes a second call.
 import { createHash } from 'node:crypto';
-import { allPartsReceived, PART_NAMES, type Check, type CheckResult, type MediaFacts, type PartName, type ProviderAnswer } from '../check';
+import {
+  allPartsReceived,
+  PART_NAMES,
+  type Check,
+  type CheckResult,
+  type MediaFacts,
+  type PartName,
+  type ProviderAnswer,
+} from '../check';
 import { SecretMisconfiguredError, TransitionConflictError } from '../errors';
 import type { Log } from '../log';
 import { mediaKey, type AuditLog, type CheckRepository, type Clock, type MediaStore, type SecretSource } from '../ports';
@@ -42,13 +50,7 @@ export interface UploadEvent {
 }
 
 export type ProcessOutcome =
-  | 'ignored-key'
-  | 'ignored-late'
-  | 'waiting-for-parts'
-  | 'already-started'
-  | 'completed'
-  | 'failed'
-  | 'superseded';
+  'ignored-key' | 'ignored-late' | 'waiting-for-parts' | 'already-started' | 'completed' | 'failed' | 'superseded';
 
 const KEY_PATTERN = /^checks\/([0-9a-f-]{36})\/([a-z]+)$/;
 
@@ -144,7 +146,12 @@ async function runAttempt(deps: ProcessUploadDeps, check: Check): Promise<Proces
     if (check.providerAnswer) return await finishFromAnswer(deps, check, check.providerAnswer, check.media ?? []);
     const provider = deps.providers.get(check.provider);
     if (!provider) {
-      return await finishFailed(deps, check, reason('PROCESSING_FAILED', `provider "${check.provider}" is no longer enabled`), []);
+      return await finishFailed(
+        deps,
+        check,
+        reason('PROCESSING_FAILED', `provider "${check.provider}" is no longer enabled`),
+        [],
+      );
     }
     const inspections = await inspectAll(deps, check, provider);
     const media = inspections.map((inspection) => inspection.facts);
@@ -201,7 +208,11 @@ async function inspectAll(deps: ProcessUploadDeps, check: Check, provider: Enabl
       const head = check.received[part] ?? (await deps.media.head(key));
       if (!head) return { facts: { part, bytes: 0 }, problem: reason('MEDIA_MISSING', `${part}: the upload is missing`) };
       const limits = provider.profile.limits[part];
-      if (!limits) return { facts: { part, bytes: head.bytes }, problem: reason('UNSUPPORTED_FORMAT', `${part}: not taken by ${provider.id}`) };
+      if (!limits)
+        return {
+          facts: { part, bytes: head.bytes },
+          problem: reason('UNSUPPORTED_FORMAT', `${part}: not taken by ${provider.id}`),
+        };
       const reader: RangeReader = {
         size: head.bytes,
         read: (start, endInclusive) => deps.media.readRange(key, start, endInclusive),
@@ -226,14 +237,24 @@ async function callAndRecord(
     // JSON is an operator problem: fail at once, saying which, never with the value.
     if (!(error instanceof SecretMisconfiguredError)) throw error;
     deps.log.error('Provider secret misconfigured', { checkId, provider: provider.id, error: describe(error) });
-    return finishFailed(deps, check, reason('PROVIDER_AUTH_FAILED', `The ${provider.id} credentials are missing or not JSON.`), media);
+    return finishFailed(
+      deps,
+      check,
+      reason('PROVIDER_AUTH_FAILED', `The ${provider.id} credentials are missing or not JSON.`),
+      media,
+    );
   }
   const parsed = provider.adapter.secretSchema.safeParse(raw);
   if (!parsed.success) {
     // Paths and rule messages only (e.g. "aesKey: must be 32 characters"): zod issues never carry the value.
     const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
     deps.log.error('Provider secret has the wrong shape', { checkId, provider: provider.id, issues });
-    return finishFailed(deps, check, reason('PROVIDER_AUTH_FAILED', `The ${provider.id} credentials do not have the expected fields.`), media);
+    return finishFailed(
+      deps,
+      check,
+      reason('PROVIDER_AUTH_FAILED', `The ${provider.id} credentials do not have the expected fields.`),
+      media,
+    );
   }
   const secret: unknown = parsed.data;
 
@@ -285,7 +306,10 @@ async function finishFromAnswer(
   const result = answer.result;
   if (check.parts.includes('reference') && result.decision === 'PASS' && !result.faceMatch) {
     // PASS means "live and matched" when a reference was given; an answer without a comparison cannot pass.
-    const failure = reason('PROVIDER_RESPONSE_INVALID', `The ${check.provider} answer has no face comparison although a reference was sent.`);
+    const failure = reason(
+      'PROVIDER_RESPONSE_INVALID',
+      `The ${check.provider} answer has no face comparison although a reference was sent.`,
+    );
     return finishFailed(deps, check, failure, media, answer.providerMs);
   }
   return finishCompleted(deps, check, provider ? applyReviewBand(result, provider) : result, media, answer.providerMs);

@@ -33,7 +33,15 @@ export async function sweep(deps: SweepDeps, limit = 200): Promise<SweepReport> 
           if (check.uploadExpiresAt + deps.policy.uploadGraceSeconds > now) break;
           const missing = check.parts.filter((part) => check.received[part] === undefined);
           const failure = reason('MEDIA_MISSING', `The uploads never arrived: ${missing.join(', ')} missing.`);
-          if (!(await deps.checks.expire(check.checkId, failure, deps.clock.now().toISOString(), now - deps.policy.uploadGraceSeconds))) break;
+          if (
+            !(await deps.checks.expire(
+              check.checkId,
+              failure,
+              deps.clock.now().toISOString(),
+              now - deps.policy.uploadGraceSeconds,
+            ))
+          )
+            break;
           await deps.audit.append({ checkId: check.checkId, type: 'CHECK_EXPIRED', detail: { missing } });
           report.expired += 1;
           // Parts that did arrive must not outlive the check.

@@ -6,13 +6,7 @@ import * as z from 'zod';
 import type { Decision, MediaFacts } from '../../core/check';
 import { reason, type Reason, type ReasonCode } from '../../core/reasons';
 import { FILE_EXTENSIONS, MB, MIME_TYPES, type MediaFormat, type ProviderProfile } from '../../media/profiles';
-import type {
-  ProviderAdapter,
-  ProviderHttpRequest,
-  ProviderHttpResponse,
-  ProviderMedia,
-  ProviderVerdict,
-} from '../provider';
+import type { ProviderAdapter, ProviderHttpRequest, ProviderHttpResponse, ProviderMedia, ProviderVerdict } from '../provider';
 import { redactBody } from '../redact';
 import { FPT_CODES, FPT_OK_CODE, fptCodeReason } from './codes';
 import { answer, invalid, isRecord, type JsonRecord } from '../verdict';
@@ -169,11 +163,11 @@ class FptBodyError extends Error {
   }
 }
 
-
-
 // "N/A" (native) or an absent key (flat) both mean "not applicable".
 function isNotApplicable(value: unknown): boolean {
-  return value === undefined || value === null || (typeof value === 'string' && ['', 'n/a', 'na'].includes(value.trim().toLowerCase()));
+  return (
+    value === undefined || value === null || (typeof value === 'string' && ['', 'n/a', 'na'].includes(value.trim().toLowerCase()))
+  );
 }
 
 function readBoolean(value: unknown, field: string): boolean | undefined {
@@ -261,8 +255,6 @@ function effectiveCode(fields: FptFields): string {
   return fields.code;
 }
 
-
-
 function clamp01(value: number): number {
   return Math.min(1, Math.max(0, value));
 }
@@ -334,7 +326,10 @@ function judge(code: string, fields: FptFields, settings: FptSettings): Provider
 // Provider text reaches an operator-facing message only, and only a short printable part of it.
 function shortDetail(detail: string | undefined): string {
   if (!detail) return '';
-  const printable = detail.replace(/[^\x20-\x7e]/g, ' ').trim().slice(0, 120);
+  const printable = detail
+    .replace(/[^\x20-\x7e]/g, ' ')
+    .trim()
+    .slice(0, 120);
   return printable ? `: ${printable}` : '';
 }
 
@@ -344,7 +339,11 @@ function parseBody(bodyText: string, headers: Readonly<Record<string, string>>, 
     body = JSON.parse(bodyText);
   } catch {
     // A cut-off or garbled body is a transport fault (proxy, dropped connection), not an answer: worth another try.
-    return { kind: 'failure', reason: reason('PROVIDER_RESPONSE_INVALID', 'FPT answered with a body that is not JSON'), retryable: true };
+    return {
+      kind: 'failure',
+      reason: reason('PROVIDER_RESPONSE_INVALID', 'FPT answered with a body that is not JSON'),
+      retryable: true,
+    };
   }
   if (!isRecord(body)) return invalid('FPT answered with JSON that is not an object');
   let fields: FptFields;
@@ -369,7 +368,10 @@ function parseBody(bodyText: string, headers: Readonly<Record<string, string>>, 
     case 'invalid-request':
       return {
         kind: 'failure',
-        reason: reason('PROVIDER_REJECTED_REQUEST', `FPT rejected the request as invalid (code ${code}${shortDetail(fields.detail)})`),
+        reason: reason(
+          'PROVIDER_REJECTED_REQUEST',
+          `FPT rejected the request as invalid (code ${code}${shortDetail(fields.detail)})`,
+        ),
         retryable: false,
       };
   }

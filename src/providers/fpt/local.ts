@@ -6,7 +6,11 @@ export const fptLocalKit: LocalProviderKit = {
   id: 'fpt',
   endpointVariable: 'FPT_ENDPOINT',
   startSimulator: ({ defaultScenario, latencyMs }) =>
-    startFptSimulator({ apiKey: FPT_SIMULATOR_DEFAULT_KEY, ...(defaultScenario ? { defaultScenario } : {}), ...(latencyMs ? { latencyMs } : {}) }),
+    startFptSimulator({
+      apiKey: FPT_SIMULATOR_DEFAULT_KEY,
+      ...(defaultScenario ? { defaultScenario } : {}),
+      ...(latencyMs ? { latencyMs } : {}),
+    }),
   secretFromEnv: (env, endpoint, simulated) => ({
     apiKey: simulated ? FPT_SIMULATOR_DEFAULT_KEY : requiredVariable(env, 'FPT_API_KEY', 'when FPT_ENDPOINT is set'),
     endpoint,

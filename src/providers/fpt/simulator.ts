@@ -236,7 +236,9 @@ function answerPlan(plan: ScenarioPlan, flat: boolean, hasReference: boolean): S
     case 'capture':
       return jsonReply(
         200,
-        flat ? flatCapture(plan.code, plan.flat) : nativeCapture(plan.code, plan.flat === 'not_live' ? meaning(plan.code) : plan.flat.data),
+        flat
+          ? flatCapture(plan.code, plan.flat)
+          : nativeCapture(plan.code, plan.flat === 'not_live' ? meaning(plan.code) : plan.flat.data),
       );
   }
 }
@@ -256,7 +258,6 @@ function extensionOf(filename: string): string {
   const dot = filename.lastIndexOf('.');
   return dot < 0 ? '' : filename.slice(dot + 1).toLowerCase();
 }
-
 
 function isFile(value: FormDataEntryValue): value is File {
   return typeof value !== 'string';

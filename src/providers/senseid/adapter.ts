@@ -6,13 +6,7 @@ import * as z from 'zod';
 import { reason, type Reason } from '../../core/reasons';
 import { MB, type PartLimits, type ProviderProfile } from '../../media/profiles';
 import { isRetryableStatus } from '../call-provider';
-import type {
-  ProviderAdapter,
-  ProviderHttpRequest,
-  ProviderHttpResponse,
-  ProviderMedia,
-  ProviderVerdict,
-} from '../provider';
+import type { ProviderAdapter, ProviderHttpRequest, ProviderHttpResponse, ProviderMedia, ProviderVerdict } from '../provider';
 import { redactBody } from '../redact';
 import { SENSEID_CODES, SENSEID_LIVENESS_STATUSES, type SenseIdLivenessStatus } from './codes';
 import { PRINTABLE_ASCII, SENSEID_IV_CHARS, SENSEID_KEY_CHARS, senseIdEncrypt } from './crypto';
@@ -127,7 +121,9 @@ function only(media: readonly ProviderMedia[], part: ProviderMedia['part']): Pro
 
 function buildRequest(media: readonly ProviderMedia[], secret: SenseIdSecret, settings: SenseIdSettings): ProviderHttpRequest {
   if (media.length !== 2) {
-    throw new SenseIdRequestError(`SenseID takes exactly one video and one reference; got ${media.map((m) => m.part).join(', ') || 'nothing'}`);
+    throw new SenseIdRequestError(
+      `SenseID takes exactly one video and one reference; got ${media.map((m) => m.part).join(', ') || 'nothing'}`,
+    );
   }
   const video = only(media, 'video');
   const reference = only(media, 'reference');
@@ -181,11 +177,6 @@ class SenseIdBodyError extends Error {
   }
 }
 
-
-
-
-
-
 // The vendor says int; a proxy that re-serialises may make it a string.
 function readCode(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isInteger(value)) return value;
@@ -217,7 +208,10 @@ function readRequestId(body: JsonRecord): { providerRequestId?: string } {
 // Provider text reaches an operator-facing message only, and only a short printable part of it.
 function shortDetail(detail: unknown): string {
   if (typeof detail !== 'string') return '';
-  const printable = detail.replace(/[^\x20-\x7e]/g, ' ').trim().slice(0, 120);
+  const printable = detail
+    .replace(/[^\x20-\x7e]/g, ' ')
+    .trim()
+    .slice(0, 120);
   return printable ? `: ${printable}` : '';
 }
 
@@ -234,7 +228,11 @@ function judge(body: JsonRecord, settings: SenseIdSettings): ProviderVerdict {
     if (status === 'ok') throw new SenseIdBodyError('passed is false but liveness_status is ok');
     if (status === 'short_time') {
       // Not a verdict on the person: the clip was too short to judge.
-      return answer({ decision: 'RETRY', reasons: [reason('VIDEO_TOO_SHORT', 'The video is too short: record at least 2 seconds.')], ...requestId });
+      return answer({
+        decision: 'RETRY',
+        reasons: [reason('VIDEO_TOO_SHORT', 'The video is too short: record at least 2 seconds.')],
+        ...requestId,
+      });
     }
     // `hack`, or no status at all (return_status=false): the server judged the capture not live.
     return answer({ decision: 'FAIL', reasons: [reason('SPOOF_DETECTED')], liveness: { live: false, ...score }, ...requestId });
@@ -304,7 +302,10 @@ function parseResponse(response: ProviderHttpResponse, settings: SenseIdSettings
   // No SenseID body: the HTTP status is all there is.
   if (status === 413) {
     // The server's or proxy's body limit is below our video limit: a smaller capture gets through.
-    return answer({ decision: 'RETRY', reasons: [reason('MEDIA_TOO_LARGE', 'The upload is too large for the liveness service: record a shorter video.')] });
+    return answer({
+      decision: 'RETRY',
+      reasons: [reason('MEDIA_TOO_LARGE', 'The upload is too large for the liveness service: record a shorter video.')],
+    });
   }
   if (status >= 400) return failure('PROVIDER_REJECTED_REQUEST', `SenseID answered HTTP ${status}`);
   // A cut-off or garbled 2xx body is a transport fault, not an answer: worth another try.

@@ -74,7 +74,13 @@ export interface SenseIdSimulator extends EndpointSimulator {
 
 /** Narrows a started simulator (e.g. from the local stack) to the SenseID one. */
 export function isSenseIdSimulator(value: object): value is SenseIdSimulator {
-  return 'lastRequest' in value && typeof value.lastRequest === 'function' && 'url' in value && typeof value.url === 'string' && value.url.endsWith(SENSEID_SIMULATOR_PATH);
+  return (
+    'lastRequest' in value &&
+    typeof value.lastRequest === 'function' &&
+    'url' in value &&
+    typeof value.url === 'string' &&
+    value.url.endsWith(SENSEID_SIMULATOR_PATH)
+  );
 }
 
 const FLAG_FIELDS = ['auto_rotate', 'check_quality', 'return_image', 'return_face_image', 'return_status'] as const;
@@ -87,8 +93,6 @@ interface SenseIdRequestData {
 
 // ---------------------------------------------------------------------------------------------
 // Request decoding
-
-
 
 function errorBody(code: number, requestId: string = randomUUID()): Record<string, unknown> {
   const message = SENSEID_CODES.get(code)?.meaning.split(' (')[0] ?? 'error';
@@ -157,7 +161,13 @@ function decodeSenseId(req: SimRequest, config: DecodeConfig): DecodeResult<Sens
 // What each scenario answers
 
 type Plan =
-  | { readonly kind: 'judged'; readonly passed: boolean; readonly livenessScore: number; readonly verificationScore?: number; readonly status: 'ok' | 'hack' | 'short_time' }
+  | {
+      readonly kind: 'judged';
+      readonly passed: boolean;
+      readonly livenessScore: number;
+      readonly verificationScore?: number;
+      readonly status: 'ok' | 'hack' | 'short_time';
+    }
   | { readonly kind: 'error'; readonly code: number }
   | { readonly kind: 'proxy-401' };
 

@@ -7,13 +7,7 @@ import type { CheckResult } from '../../core/check';
 import { reason } from '../../core/reasons';
 import { MB, type ProviderProfile } from '../../media/profiles';
 import { isRetryableStatus } from '../call-provider';
-import type {
-  ProviderAdapter,
-  ProviderHttpRequest,
-  ProviderHttpResponse,
-  ProviderMedia,
-  ProviderVerdict,
-} from '../provider';
+import type { ProviderAdapter, ProviderHttpRequest, ProviderHttpResponse, ProviderMedia, ProviderVerdict } from '../provider';
 import { redactBody } from '../redact';
 import { decodeFailOn, verihubsErrorEntry } from './codes';
 import { readError, readExtras, readSuccess, verihubsMappingSchema, type VerihubsReading } from './response-mapping';
@@ -50,10 +44,18 @@ export const verihubsSettingsSchema = z
   .superRefine((settings, ctx) => {
     // Verihubs refuses these combinations with *_VALIDATION_DEPENDENCY on every call: fail at cold start instead.
     if (settings.validateQuality && !settings.isQuality) {
-      ctx.addIssue({ code: 'custom', path: ['validateQuality'], message: 'validateQuality needs isQuality: Verihubs refuses validate_quality without is_quality' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['validateQuality'],
+        message: 'validateQuality needs isQuality: Verihubs refuses validate_quality without is_quality',
+      });
     }
     if (settings.validateAttribute && !settings.isAttribute) {
-      ctx.addIssue({ code: 'custom', path: ['validateAttribute'], message: 'validateAttribute needs isAttribute: Verihubs refuses validate_attribute without is_attribute' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['validateAttribute'],
+        message: 'validateAttribute needs isAttribute: Verihubs refuses validate_attribute without is_attribute',
+      });
     }
   });
 export type VerihubsSettings = z.infer<typeof verihubsSettingsSchema>;
@@ -105,7 +107,15 @@ function buildRequest(media: readonly ProviderMedia[], secret: VerihubsSecret, s
     auditSummary: {
       contentType: 'application/json',
       authHeaders: ['App-ID', 'API-Key'],
-      fields: [{ name: 'image', encoding: 'base64', plainBytes: selfie.bytes.byteLength, sentChars: image.length, format: selfie.facts.container ?? 'unknown' }],
+      fields: [
+        {
+          name: 'image',
+          encoding: 'base64',
+          plainBytes: selfie.bytes.byteLength,
+          sentChars: image.length,
+          format: selfie.facts.container ?? 'unknown',
+        },
+      ],
       flags,
     },
   };
@@ -114,12 +124,12 @@ function buildRequest(media: readonly ProviderMedia[], secret: VerihubsSecret, s
 // ---------------------------------------------------------------------------------------------
 // Response
 
-
-
-
 // Provider text reaches an operator-facing message only, and only a short printable part of it.
 function printable(text: string | undefined, max = 80): string {
-  return (text ?? '').replace(/[^\x20-\x7e]/g, ' ').trim().slice(0, max);
+  return (text ?? '')
+    .replace(/[^\x20-\x7e]/g, ' ')
+    .trim()
+    .slice(0, max);
 }
 
 function extrasOf(reading: Omit<VerihubsReading, 'live' | 'score'>): Partial<CheckResult> {
@@ -167,7 +177,8 @@ function parseError(status: number, body: unknown, settings: VerihubsSettings): 
   if (status === 403 && entry?.handling === 'quota') {
     return failure('PROVIDER_QUOTA_EXCEEDED', 'The Verihubs liveness quota is used up (INSUFFICIENT_QUOTA_LIVENESS)');
   }
-  if (status === 401 || status === 403) return failure('PROVIDER_AUTH_FAILED', `Verihubs refused the App-ID / API-Key (HTTP ${status}${named})`);
+  if (status === 401 || status === 403)
+    return failure('PROVIDER_AUTH_FAILED', `Verihubs refused the App-ID / API-Key (HTTP ${status}${named})`);
   if (isRetryableStatus(status)) return failure('PROVIDER_UNAVAILABLE', `Verihubs answered HTTP ${status}${named}`, true);
   if (entry?.handling === 'capture') return answer({ decision: 'RETRY', reasons: [reason(entry.reason)] });
   if (status === 413) {
@@ -176,7 +187,10 @@ function parseError(status: number, body: unknown, settings: VerihubsSettings): 
   }
   // Any other 4xx refuses our request, whether or not we know its code.
   const detail = printable(error.message);
-  return failure('PROVIDER_REJECTED_REQUEST', `Verihubs rejected the request (HTTP ${status}${named}${detail ? `: ${detail}` : ''})`);
+  return failure(
+    'PROVIDER_REJECTED_REQUEST',
+    `Verihubs rejected the request (HTTP ${status}${named}${detail ? `: ${detail}` : ''})`,
+  );
 }
 
 function parseResponse(response: ProviderHttpResponse, settings: VerihubsSettings): ProviderVerdict {

@@ -18,14 +18,26 @@ export const VERIHUBS_ERROR_CODES: ReadonlyMap<string, VerihubsErrorEntry> = new
   // Spelled with a space on the liveness page and with an underscore on its sibling pages.
   ['INVALID PAYLOAD', { handling: 'invalid-request', meaning: 'no value in payload or empty string more than 1' }],
   ['INVALID_PAYLOAD', { handling: 'invalid-request', meaning: 'no value in payload or empty string more than 1' }],
-  ['INVALID_PAYLOAD_IMAGE_MISSING', { handling: 'invalid-request', meaning: 'image is not standard Base64 / a URL, or is empty' }],
+  [
+    'INVALID_PAYLOAD_IMAGE_MISSING',
+    { handling: 'invalid-request', meaning: 'image is not standard Base64 / a URL, or is empty' },
+  ],
   ['MISSING_PAYLOAD_IMAGE', { handling: 'invalid-request', meaning: 'missing payload image' }],
   // We never send a URL, so a fetch timeout cannot be about the user's picture.
   ['INVALID_PAYLOAD_IMAGE_TIMEOUT', { handling: 'invalid-request', meaning: 'timeout getting the image from a URL (15 s)' }],
-  ['INVALID_PAYLOAD_QUALITY_VALIDATION_DEPENDENCY', { handling: 'invalid-request', meaning: 'is_quality must be true if validate_quality is true' }],
-  ['INVALID_PAYLOAD_ATTRIBUTE_VALIDATION_DEPENDENCY', { handling: 'invalid-request', meaning: 'is_attribute must be true if validate_attribute is true' }],
+  [
+    'INVALID_PAYLOAD_QUALITY_VALIDATION_DEPENDENCY',
+    { handling: 'invalid-request', meaning: 'is_quality must be true if validate_quality is true' },
+  ],
+  [
+    'INVALID_PAYLOAD_ATTRIBUTE_VALIDATION_DEPENDENCY',
+    { handling: 'invalid-request', meaning: 'is_attribute must be true if validate_attribute is true' },
+  ],
   ['INVALID_PAYLOAD_IMAGE_SIZE', { handling: 'capture', meaning: 'image too large', reason: 'MEDIA_TOO_LARGE' }],
-  ['INVALID_PAYLOAD_IMAGE_FORMAT', { handling: 'capture', meaning: 'image cannot be decoded or has an invalid extension', reason: 'UNSUPPORTED_FORMAT' }],
+  [
+    'INVALID_PAYLOAD_IMAGE_FORMAT',
+    { handling: 'capture', meaning: 'image cannot be decoded or has an invalid extension', reason: 'UNSUPPORTED_FORMAT' },
+  ],
   ['FACE_NOT_DETECTED', { handling: 'capture', meaning: 'face not detected from image', reason: 'NO_FACE' }],
   ['INSUFFICIENT_QUOTA_LIVENESS', { handling: 'quota', meaning: 'usage reached its liveness quota (testing mode)' }],
   ['INTERNAL_SERVER_ERROR', { handling: 'unavailable', meaning: 'internal server error' }],
@@ -61,6 +73,7 @@ export function decodeFailOn(code: string): FailOnReading {
   const match = /^FAIL_ON_(\d{1,4})$/.exec(code);
   if (!match) return { kind: 'not-fail-on' };
   const mask = Number(match[1]);
-  if (mask === 0 || (mask & ~KNOWN_BITS) !== 0) return { kind: 'invalid', problem: `${code} has bits this gateway does not know` };
+  if (mask === 0 || (mask & ~KNOWN_BITS) !== 0)
+    return { kind: 'invalid', problem: `${code} has bits this gateway does not know` };
   return { kind: 'fail-on', mask, reasons: FAIL_ON_BITS.filter(({ bit }) => (mask & bit) !== 0).map(({ reason }) => reason) };
 }

@@ -11,7 +11,11 @@ const FIELD_PATH = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
 const fieldPath = (fallback: string) =>
   z.string().regex(FIELD_PATH, 'a field path is dot-separated field names, e.g. "liveness.status"').default(fallback);
 
-const labels = (fallback: readonly string[]) => z.array(z.string().min(1)).min(1).default([...fallback]);
+const labels = (fallback: readonly string[]) =>
+  z
+    .array(z.string().min(1))
+    .min(1)
+    .default([...fallback]);
 
 export const verihubsMappingSchema = z
   .object({
@@ -40,7 +44,8 @@ export const verihubsMappingSchema = z
   .superRefine((mapping, ctx) => {
     const live = new Set(mapping.liveValues.map((value) => value.toLowerCase()));
     const both = mapping.spoofValues.filter((value) => live.has(value.toLowerCase()));
-    if (both.length > 0) ctx.addIssue({ code: 'custom', path: ['spoofValues'], message: `labels both live and spoof: ${both.join(', ')}` });
+    if (both.length > 0)
+      ctx.addIssue({ code: 'custom', path: ['spoofValues'], message: `labels both live and spoof: ${both.join(', ')}` });
   });
 export type VerihubsMapping = z.infer<typeof verihubsMappingSchema>;
 
@@ -48,8 +53,6 @@ export const DEFAULT_VERIHUBS_MAPPING: VerihubsMapping = verihubsMappingSchema.p
 
 // ---------------------------------------------------------------------------------------------
 // Reading
-
-
 
 /** The value at `path`, following own properties only (a body key "__proto__" reaches nothing). */
 export function valueAt(body: unknown, path: string): unknown {
@@ -77,9 +80,11 @@ export type MappingResult<T> = { readonly ok: true; readonly value: T } | { read
 
 function readProbability(value: unknown, path: string): MappingResult<number | undefined> {
   if (value === undefined || value === null) return { ok: true, value: undefined };
-  const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+  const number =
+    typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
   // A value outside 0–1 means the mapping reads the wrong field (or a percentage): say so rather than guess.
-  if (!Number.isFinite(number) || number < 0 || number > 1) return { ok: false, problem: `${path} is not a probability between 0 and 1` };
+  if (!Number.isFinite(number) || number < 0 || number > 1)
+    return { ok: false, problem: `${path} is not a probability between 0 and 1` };
   return { ok: true, value: number };
 }
 
@@ -90,7 +95,10 @@ function readLive(value: unknown, mapping: VerihubsMapping): MappingResult<boole
   const label = value.trim().toLowerCase();
   if (mapping.liveValues.some((live) => live.toLowerCase() === label)) return { ok: true, value: true };
   if (mapping.spoofValues.some((spoof) => spoof.toLowerCase() === label)) return { ok: true, value: false };
-  return { ok: false, problem: `${path} is "${value.replace(/[^\x20-\x7e]/g, '?').slice(0, 40)}", neither a live nor a spoof label` };
+  return {
+    ok: false,
+    problem: `${path} is "${value.replace(/[^\x20-\x7e]/g, '?').slice(0, 40)}", neither a live nor a spoof label`,
+  };
 }
 
 /** Boolean and numeric leaves of an object, one level deep; anything else is left out, never fatal. */
@@ -110,7 +118,10 @@ export function readExtras(body: unknown, mapping: VerihubsMapping): Omit<Verihu
   const faces = valueAt(body, mapping.faceCount);
   const reference = valueAt(body, mapping.referenceId);
   const quality = readFlags(valueAt(body, mapping.quality));
-  const attributes = readFlags(valueAt(body, mapping.attributes), typeof faces === 'number' && Number.isInteger(faces) ? { faceCount: faces } : {});
+  const attributes = readFlags(
+    valueAt(body, mapping.attributes),
+    typeof faces === 'number' && Number.isInteger(faces) ? { faceCount: faces } : {},
+  );
   return {
     ...(quality ? { quality } : {}),
     ...(attributes ? { attributes } : {}),
@@ -124,7 +135,16 @@ export function readSuccess(body: unknown, mapping: VerihubsMapping): MappingRes
   const probability = readProbability(valueAt(body, mapping.livenessProbability), mapping.livenessProbability);
   if (!probability.ok) return probability;
   const p = probability.value;
-  const score = p === undefined ? undefined : mapping.probabilityOf === 'live' ? p : mapping.probabilityOf === 'spoof' ? 1 - p : live.value ? p : 1 - p;
+  const score =
+    p === undefined
+      ? undefined
+      : mapping.probabilityOf === 'live'
+        ? p
+        : mapping.probabilityOf === 'spoof'
+          ? 1 - p
+          : live.value
+            ? p
+            : 1 - p;
   return { ok: true, value: { live: live.value, ...(score !== undefined ? { score } : {}), ...readExtras(body, mapping) } };
 }
 
@@ -173,10 +193,12 @@ export function writeBody(mapping: VerihubsMapping, values: VerihubsBodyValues):
   const body: Record<string, unknown> = {};
   if (values.message !== undefined) setAt(body, mapping.errorMessage, values.message);
   if (values.errorCode !== undefined) setAt(body, mapping.errorCode, values.errorCode);
-  if (values.live !== undefined) setAt(body, mapping.livenessStatus, values.live ? mapping.liveValues[0] : mapping.spoofValues[0]);
+  if (values.live !== undefined)
+    setAt(body, mapping.livenessStatus, values.live ? mapping.liveValues[0] : mapping.spoofValues[0]);
   if (values.liveProbability !== undefined) {
     const p = values.liveProbability;
-    const written = mapping.probabilityOf === 'live' ? p : mapping.probabilityOf === 'spoof' ? 1 - p : values.live === false ? 1 - p : p;
+    const written =
+      mapping.probabilityOf === 'live' ? p : mapping.probabilityOf === 'spoof' ? 1 - p : values.live === false ? 1 - p : p;
     setAt(body, mapping.livenessProbability, Math.round(written * 10_000) / 10_000);
   }
   if (values.faceCount !== undefined) setAt(body, mapping.faceCount, values.faceCount);

@@ -82,7 +82,13 @@ export interface VerihubsSimulator extends EndpointSimulator {
 
 /** Narrows a started simulator (e.g. from the local stack) to the Verihubs one. */
 export function isVerihubsSimulator(value: object): value is VerihubsSimulator {
-  return 'lastRequest' in value && typeof value.lastRequest === 'function' && 'url' in value && typeof value.url === 'string' && value.url.endsWith(VERIHUBS_SIMULATOR_PATH);
+  return (
+    'lastRequest' in value &&
+    typeof value.lastRequest === 'function' &&
+    'url' in value &&
+    typeof value.url === 'string' &&
+    value.url.endsWith(VERIHUBS_SIMULATOR_PATH)
+  );
 }
 
 const FLAGS = ['is_quality', 'is_attribute', 'validate_quality', 'validate_attribute', 'validate_nface'] as const;
@@ -109,7 +115,6 @@ const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 function startsWith(bytes: Uint8Array, magic: readonly number[]): boolean {
   return magic.every((byte, i) => bytes[i] === byte);
 }
-
 
 interface Context {
   readonly appId: string;
@@ -221,7 +226,11 @@ function isVerihubsScenario(name: string): name is VerihubsScenario {
   return (VERIHUBS_SCENARIOS as readonly string[]).includes(name);
 }
 
-function answerVerihubs(mapping: VerihubsMapping, scenario: ScenarioSelection, decoded: DecodedRequest<VerihubsRequestData>): SimReply {
+function answerVerihubs(
+  mapping: VerihubsMapping,
+  scenario: ScenarioSelection,
+  decoded: DecodedRequest<VerihubsRequestData>,
+): SimReply {
   // The kit only passes names from VERIHUBS_SCENARIOS; the guard keeps the types honest.
   if (!isVerihubsScenario(scenario.name)) return jsonReply(500, { message: `no plan for ${scenario.name}` });
   const plan = PLANS[scenario.name];
@@ -240,7 +249,10 @@ function answerVerihubs(mapping: VerihubsMapping, scenario: ScenarioSelection, d
   const enabled = (flags.validate_attribute ? 2 : 0) | (flags.validate_quality ? 4 : 0) | (flags.validate_nface ? 8 : 0);
   const mask = problems & enabled;
   if (mask !== 0) {
-    const meaningText = [2, 4, 8].filter((bit) => mask & bit).map((bit) => FAIL_ON_MEANING[bit]).join(' and ');
+    const meaningText = [2, 4, 8]
+      .filter((bit) => mask & bit)
+      .map((bit) => FAIL_ON_MEANING[bit])
+      .join(' and ');
     return jsonReply(200, writeBody(mapping, { ...observed, errorCode: `FAIL_ON_${mask}`, message: `fail on ${meaningText}` }));
   }
   // Every refused bit was switched off: the API judges the picture as it is.

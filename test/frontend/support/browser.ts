@@ -25,7 +25,22 @@ export async function fakeCameraClip(): Promise<string> {
   mkdirSync(directory, { recursive: true });
   // Written aside and renamed, so a parallel run never reads half a file.
   const partial = `${target}.${process.pid}.partial`;
-  await run(FFMPEG, ['-v', 'error', '-y', '-i', source, '-t', '4', '-vf', 'fps=15', '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', partial]);
+  await run(FFMPEG, [
+    '-v',
+    'error',
+    '-y',
+    '-i',
+    source,
+    '-t',
+    '4',
+    '-vf',
+    'fps=15',
+    '-pix_fmt',
+    'yuv420p',
+    '-f',
+    'yuv4mpegpipe',
+    partial,
+  ]);
   renameSync(partial, target);
   return target;
 }

@@ -38,7 +38,11 @@ describe('createCheck', () => {
       `checks/${created.checkId}/video`,
       `checks/${created.checkId}/reference`,
     ]);
-    expect(d.signer.requests[0]).toMatchObject({ maxBytes: 10 * 1024 * 1024, contentTypePrefix: 'video/', expiresInSeconds: 900 });
+    expect(d.signer.requests[0]).toMatchObject({
+      maxBytes: 10 * 1024 * 1024,
+      contentTypePrefix: 'video/',
+      expiresInSeconds: 900,
+    });
     expect(d.signer.requests[1]).toMatchObject({ maxBytes: 5 * 1024 * 1024, contentTypePrefix: 'image/' });
     expect(created.uploads.video?.contentTypes).toContain('video/webm');
     expect(created.expiresAt).toBe('2026-11-22T10:15:00.000Z');

@@ -24,7 +24,11 @@ const PASSING_VIDEOS: readonly [string, string | undefined, VideoFacts][] = [
   ['face_moving.mkv', 'video/x-matroska', { container: 'mkv', ...H264, durationSeconds: 6 }],
   ['face_moving_vp8.webm', 'video/webm', { container: 'webm', ...H264, codec: 'vp8', durationSeconds: 6 }],
   ['face_moving_vp9.webm', 'video/webm;codecs=vp9', { container: 'webm', ...H264, codec: 'vp9', durationSeconds: 6 }],
-  ['face_rot90.mp4', 'video/mp4', { container: 'mp4', codec: 'h264', width: 720, height: 1280, rotation: 90, durationSeconds: 6 }],
+  [
+    'face_rot90.mp4',
+    'video/mp4',
+    { container: 'mp4', codec: 'h264', width: 720, height: 1280, rotation: 90, durationSeconds: 6 },
+  ],
   ['chromium_fakecam_1280.webm', 'video/webm;codecs=vp9', { container: 'webm', ...H264, codec: 'vp9', durationSeconds: 5.96 }],
   ['chromium_fakecam_1280.mp4', 'video/mp4;codecs=avc1.42C020', { container: 'mp4', ...H264, durationSeconds: 5.93 }],
   ['face_still.mp4', undefined, { container: 'mp4', ...H264, durationSeconds: 6 }],

@@ -21,7 +21,38 @@ const concat = (...parts: Uint8Array[]): Uint8Array => {
 
 function jpegWithFrame(width: number, height: number): Uint8Array {
   const sof = [0xff, 0xc0, ...u16(11), 8, ...u16(height), ...u16(width), 1, 1, 0x11, 0];
-  return new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...u16(16), ...ascii('JFIF\0'), 1, 1, 0, 0, 1, 0, 1, 0, 0, ...sof, 0xff, 0xda, ...u16(8), 1, 1, 0, 0, 0x3f, 0, 1, 2, 3, 0xff, 0xd9]);
+  return new Uint8Array([
+    0xff,
+    0xd8,
+    0xff,
+    0xe0,
+    ...u16(16),
+    ...ascii('JFIF\0'),
+    1,
+    1,
+    0,
+    0,
+    1,
+    0,
+    1,
+    0,
+    0,
+    ...sof,
+    0xff,
+    0xda,
+    ...u16(8),
+    1,
+    1,
+    0,
+    0,
+    0x3f,
+    0,
+    1,
+    2,
+    3,
+    0xff,
+    0xd9,
+  ]);
 }
 
 /** Offset of the first occurrence of an ASCII four-character code. */
@@ -46,7 +77,10 @@ describe('inspectPart refuses empty and unrecognisable files', () => {
 
     const { inspection, reader } = await inspectBytes(bytes, FPT_VIDEO);
 
-    expect(inspection.problem).toEqual({ code: 'UNSUPPORTED_FORMAT', message: 'video: unrecognised content, expected mp4, mov, mkv, webm' });
+    expect(inspection.problem).toEqual({
+      code: 'UNSUPPORTED_FORMAT',
+      message: 'video: unrecognised content, expected mp4, mov, mkv, webm',
+    });
     expect(reader.requests).toBe(1);
   });
 });
@@ -89,7 +123,10 @@ describe('inspectPart refuses truncated media as corrupt', () => {
 
     const { inspection } = await inspectBytes(bytes.subarray(0, 500_000), FPT_IMAGE);
 
-    expect(inspection.problem).toEqual({ code: 'MEDIA_CORRUPT', message: 'selfie: png: the file does not end with an IEND chunk (truncated)' });
+    expect(inspection.problem).toEqual({
+      code: 'MEDIA_CORRUPT',
+      message: 'selfie: png: the file does not end with an IEND chunk (truncated)',
+    });
   });
 });
 
@@ -146,7 +183,10 @@ describe('inspectPart refuses hostile ISO-BMFF structures', () => {
 
   it.each([
     ['a 4 GiB box after ftyp', concat(ftyp, new Uint8Array([...u32(0xffffffff), ...ascii('mdat')]), new Uint8Array(1000))],
-    ['a 64-bit size of 2^60', concat(ftyp, new Uint8Array([...u32(1), ...ascii('mdat'), 0x10, 0, 0, 0, 0, 0, 0, 0]), new Uint8Array(1000))],
+    [
+      'a 64-bit size of 2^60',
+      concat(ftyp, new Uint8Array([...u32(1), ...ascii('mdat'), 0x10, 0, 0, 0, 0, 0, 0, 0]), new Uint8Array(1000)),
+    ],
     ['a box smaller than its header', concat(ftyp, new Uint8Array([...u32(4), ...ascii('free')]), new Uint8Array(1000))],
     ['a box type of control bytes', concat(ftyp, new Uint8Array([...u32(16), 1, 2, 3, 4]), new Uint8Array(8))],
     ['no moov at all', concat(ftyp, box('mdat', new Uint8Array(5000)))],

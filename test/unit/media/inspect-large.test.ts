@@ -6,17 +6,20 @@ import { inspectBytes } from './support/inspect-bytes';
 import { FPT_VIDEO } from './support/media-fixtures';
 
 describe('inspectPart on generated 9 MB videos', () => {
-  it.each(LARGE_MEDIA.map((media) => [media.name, media] as const))('passes %s with the facts of its source', async (_name, media) => {
-    const bytes = media.build();
+  it.each(LARGE_MEDIA.map((media) => [media.name, media] as const))(
+    'passes %s with the facts of its source',
+    async (_name, media) => {
+      const bytes = media.build();
 
-    const { inspection } = await inspectBytes(bytes, FPT_VIDEO);
+      const { inspection } = await inspectBytes(bytes, FPT_VIDEO);
 
-    expect(bytes.length).toBe(LARGE_SIZE);
-    expect(inspection.problem).toBeUndefined();
-    const { durationSeconds, ...exact } = media.expected;
-    expect(inspection.facts).toMatchObject({ ...exact, bytes: LARGE_SIZE });
-    expect(inspection.facts.durationSeconds).toBeCloseTo(durationSeconds, 1);
-  });
+      expect(bytes.length).toBe(LARGE_SIZE);
+      expect(inspection.problem).toBeUndefined();
+      const { durationSeconds, ...exact } = media.expected;
+      expect(inspection.facts).toMatchObject({ ...exact, bytes: LARGE_SIZE });
+      expect(inspection.facts.durationSeconds).toBeCloseTo(durationSeconds, 1);
+    },
+  );
 
   it('needs a third read only when a box header sits in the middle of the file', async () => {
     const byName = new Map(LARGE_MEDIA.map((m) => [m.name, m]));

@@ -131,7 +131,12 @@ describe('callProvider with the FPT simulator', () => {
   });
 
   it('keeps within the total budget even when attempts remain', async () => {
-    const { outcome, elapsedMs } = await run('fault_timeout', { timeoutMs: 300, maxAttempts: 5, totalBudgetMs: 700, baseDelayMs: 10 });
+    const { outcome, elapsedMs } = await run('fault_timeout', {
+      timeoutMs: 300,
+      maxAttempts: 5,
+      totalBudgetMs: 700,
+      baseDelayMs: 10,
+    });
     expect(failureCode(outcome)).toBe('PROVIDER_UNAVAILABLE');
     expect(outcome.attempts).toBeLessThan(5);
     expect(elapsedMs).toBeLessThan(1_100);
@@ -156,7 +161,11 @@ describe('callProvider with the FPT simulator', () => {
     const text = JSON.stringify(audit);
     expect(text).not.toContain(FPT_SIMULATOR_DEFAULT_KEY);
     expect(text.length).toBeLessThan(5_000);
-    expect(of('PROVIDER_REQUEST')[0]).toMatchObject({ provider: 'fpt', attempt: 1, fields: [{ name: 'video' }, { name: 'cmnd' }] });
+    expect(of('PROVIDER_REQUEST')[0]).toMatchObject({
+      provider: 'fpt',
+      attempt: 1,
+      fields: [{ name: 'video' }, { name: 'cmnd' }],
+    });
     expect(of('PROVIDER_RESPONSE')[0]).toMatchObject({ httpStatus: 200, outcome: 'PASS' });
   });
 });

@@ -14,7 +14,12 @@ const FLAT = loadFixtures('flat');
 
 const DEFAULTS: FptSettings = fptSettingsSchema.parse({});
 
-function parse(body: unknown, settings: FptSettings = DEFAULTS, status = 200, headers: Record<string, string> = {}): ProviderVerdict {
+function parse(
+  body: unknown,
+  settings: FptSettings = DEFAULTS,
+  status = 200,
+  headers: Record<string, string> = {},
+): ProviderVerdict {
   const bodyText = typeof body === 'string' ? body : JSON.stringify(body);
   return fptAdapter.parseResponse({ status, headers: { 'content-type': 'application/json', ...headers }, bodyText }, settings);
 }
@@ -39,12 +44,26 @@ type Expected =
 const LIVE_SCORE = 1 - 0.006677149;
 
 const NATIVE_CASES: Readonly<Record<string, Expected>> = {
-  pass_matched: { decision: 'PASS', reasons: [], live: true, livenessScore: LIVE_SCORE, deepfakeScore: 0.0016087113, matched: true, faceMatchScore: 93.41257810592651 / 100 },
+  pass_matched: {
+    decision: 'PASS',
+    reasons: [],
+    live: true,
+    livenessScore: LIVE_SCORE,
+    deepfakeScore: 0.0016087113,
+    matched: true,
+    faceMatchScore: 93.41257810592651 / 100,
+  },
   pass_without_cmnd: { decision: 'PASS', reasons: [], live: true, livenessScore: LIVE_SCORE },
   spoof_301: { decision: 'FAIL', reasons: ['SPOOF_DETECTED'], live: false, livenessScore: 1 - 0.9255054, matched: true },
   deepfake_302: { decision: 'FAIL', reasons: ['DEEPFAKE_DETECTED'], live: true, deepfakeScore: 0.99999964 },
   deepfake_302_needs_review: { decision: 'REVIEW', reasons: ['DEEPFAKE_DETECTED', 'FACE_MISMATCH', 'NEEDS_REVIEW'] },
-  mismatch_303: { decision: 'FAIL', reasons: ['FACE_MISMATCH'], live: true, matched: false, faceMatchScore: 81.81878813647025 / 100 },
+  mismatch_303: {
+    decision: 'FAIL',
+    reasons: ['FACE_MISMATCH'],
+    live: true,
+    matched: false,
+    faceMatchScore: 81.81878813647025 / 100,
+  },
   reference_no_face_407: { decision: 'RETRY', reasons: ['REFERENCE_NO_FACE'], live: true },
   review_200: { decision: 'REVIEW', reasons: ['NEEDS_REVIEW'], live: true, livenessScore: 1 - 0.4123 },
   code_406: { decision: 'RETRY', reasons: ['FACE_OCCLUDED'] },
@@ -59,12 +78,35 @@ const NATIVE_CASES: Readonly<Record<string, Expected>> = {
 };
 
 const FLAT_CASES: Readonly<Record<string, Expected>> = {
-  seed_success_low_similarity: { decision: 'FAIL', reasons: ['FACE_MISMATCH'], live: true, matched: false, faceMatchScore: 1.8187788133647025 / 100 },
-  seed_success_similarity_above_80_not_matched: { decision: 'FAIL', reasons: ['FACE_MISMATCH'], matched: false, faceMatchScore: 81.81878813647025 / 100 },
+  seed_success_low_similarity: {
+    decision: 'FAIL',
+    reasons: ['FACE_MISMATCH'],
+    live: true,
+    matched: false,
+    faceMatchScore: 1.8187788133647025 / 100,
+  },
+  seed_success_similarity_above_80_not_matched: {
+    decision: 'FAIL',
+    reasons: ['FACE_MISMATCH'],
+    matched: false,
+    faceMatchScore: 81.81878813647025 / 100,
+  },
   seed_reference_no_face: { decision: 'RETRY', reasons: ['REFERENCE_NO_FACE'], live: true, livenessScore: LIVE_SCORE },
-  seed_deepfake_needs_review: { decision: 'REVIEW', reasons: ['DEEPFAKE_DETECTED', 'FACE_MISMATCH', 'NEEDS_REVIEW'], deepfakeScore: 0.99999964 },
+  seed_deepfake_needs_review: {
+    decision: 'REVIEW',
+    reasons: ['DEEPFAKE_DETECTED', 'FACE_MISMATCH', 'NEEDS_REVIEW'],
+    deepfakeScore: 0.99999964,
+  },
   seed_spoof: { decision: 'FAIL', reasons: ['SPOOF_DETECTED', 'FACE_MISMATCH'], live: false, livenessScore: 1 - 0.9255054 },
-  pass_matched: { decision: 'PASS', reasons: [], live: true, livenessScore: LIVE_SCORE, deepfakeScore: 0.0016087113, matched: true, faceMatchScore: 93.41257810592651 / 100 },
+  pass_matched: {
+    decision: 'PASS',
+    reasons: [],
+    live: true,
+    livenessScore: LIVE_SCORE,
+    deepfakeScore: 0.0016087113,
+    matched: true,
+    faceMatchScore: 93.41257810592651 / 100,
+  },
   pass_without_cmnd: { decision: 'PASS', reasons: [], live: true },
   deepfake: { decision: 'FAIL', reasons: ['DEEPFAKE_DETECTED'], deepfakeScore: 0.99999964 },
   review: { decision: 'REVIEW', reasons: ['NEEDS_REVIEW'] },
@@ -173,7 +215,9 @@ describe('FPT parser, shape independence and settings', () => {
 
   it('accepts code as a number as well as a string', () => {
     expect(resultOf(parse({ ...FLAT.pass_matched, code: 200 })).decision).toBe('PASS');
-    expect(resultOf(parse({ code: 408, message: 'request successful.', data: '2 faces' })).reasons[0]?.code).toBe('MULTIPLE_FACES');
+    expect(resultOf(parse({ code: 408, message: 'request successful.', data: '2 faces' })).reasons[0]?.code).toBe(
+      'MULTIPLE_FACES',
+    );
   });
 
   it('follows a failing native sub-result even when the top-level code says 200', () => {
@@ -182,7 +226,9 @@ describe('FPT parser, shape independence and settings', () => {
   });
 
   it('treats code 301 as a spoof even if is_live is missing', () => {
-    const result = resultOf(parse({ code: '301', message: 'spoof', liveness: { code: '301', is_live: 'N/A', spoof_prob: 'N/A' } }));
+    const result = resultOf(
+      parse({ code: '301', message: 'spoof', liveness: { code: '301', is_live: 'N/A', spoof_prob: 'N/A' } }),
+    );
     expect(result).toMatchObject({ decision: 'FAIL', liveness: { live: false } });
     expect(result.liveness?.score).toBeUndefined();
   });

@@ -36,7 +36,11 @@ describe('FPT secret and settings schemas', () => {
   });
 
   it('parses empty settings to defaults and refuses unknown keys', () => {
-    expect(fptSettingsSchema.parse({})).toEqual({ authHeaderName: 'api-key', responseFormat: 'native', needToReviewOverridesFail: true });
+    expect(fptSettingsSchema.parse({})).toEqual({
+      authHeaderName: 'api-key',
+      responseFormat: 'native',
+      needToReviewOverridesFail: true,
+    });
     expect(fptSettingsSchema.safeParse({ authHeader: 'x' }).success).toBe(false);
     expect(fptSettingsSchema.safeParse({ authHeaderName: 'bad header' }).success).toBe(false);
   });
@@ -45,11 +49,30 @@ describe('FPT secret and settings schemas', () => {
 describe('FPT profile', () => {
   it('takes a video or a selfie, each with an optional reference, defaulting to video + reference', () => {
     const { profile } = fptAdapter;
-    expect(profile.partSets.map((set) => [...set].sort())).toEqual([['video'], ['reference', 'video'], ['selfie'], ['reference', 'selfie']]);
+    expect(profile.partSets.map((set) => [...set].sort())).toEqual([
+      ['video'],
+      ['reference', 'video'],
+      ['selfie'],
+      ['reference', 'selfie'],
+    ]);
     expect(samePartSet(profile.defaultParts, ['video', 'reference'])).toBe(true);
-    expect(profile.limits.video).toMatchObject({ kind: 'video', formats: ['mp4', 'mov', 'mkv', 'webm'], maxBytes: 10 * 1024 * 1024, minLongSide: 800, minShortSide: 600, minDurationSeconds: 5, maxDurationSeconds: 10 });
+    expect(profile.limits.video).toMatchObject({
+      kind: 'video',
+      formats: ['mp4', 'mov', 'mkv', 'webm'],
+      maxBytes: 10 * 1024 * 1024,
+      minLongSide: 800,
+      minShortSide: 600,
+      minDurationSeconds: 5,
+      maxDurationSeconds: 10,
+    });
     for (const part of ['selfie', 'reference'] as const) {
-      expect(profile.limits[part]).toMatchObject({ kind: 'image', formats: ['jpeg', 'png'], maxBytes: 5 * 1024 * 1024, minLongSide: 800, minShortSide: 600 });
+      expect(profile.limits[part]).toMatchObject({
+        kind: 'image',
+        formats: ['jpeg', 'png'],
+        maxBytes: 5 * 1024 * 1024,
+        minLongSide: 800,
+        minShortSide: 600,
+      });
     }
   });
 });

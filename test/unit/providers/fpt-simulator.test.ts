@@ -4,7 +4,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Decision } from '../../../src/core/check';
 import type { ReasonCode } from '../../../src/core/reasons';
 import { fptAdapter, fptSettingsSchema, type FptSettings } from '../../../src/providers/fpt/adapter';
-import { FPT_SCENARIOS, FPT_SIMULATOR_DEFAULT_KEY, startFptSimulator, type FptSimulator } from '../../../src/providers/fpt/simulator';
+import {
+  FPT_SCENARIOS,
+  FPT_SIMULATOR_DEFAULT_KEY,
+  startFptSimulator,
+  type FptSimulator,
+} from '../../../src/providers/fpt/simulator';
 import type { ProviderHttpRequest, ProviderMedia } from '../../../src/providers/provider';
 import { FACE_VIDEO, ID_PHOTO, reference, selfie, video } from './fpt-test-media';
 import { outcome, sendToSimulator, type Sent } from './provider-test-kit';
@@ -24,10 +29,13 @@ beforeEach(() => {
 
 const send = (request: ProviderHttpRequest, settings: FptSettings = SETTINGS) => sendToSimulator(fptAdapter, request, settings);
 
-function check(parts: readonly ProviderMedia[], settings: FptSettings = SETTINGS, apiKey = FPT_SIMULATOR_DEFAULT_KEY): Promise<Sent> {
+function check(
+  parts: readonly ProviderMedia[],
+  settings: FptSettings = SETTINGS,
+  apiKey = FPT_SIMULATOR_DEFAULT_KEY,
+): Promise<Sent> {
   return send(fptAdapter.buildRequest(parts, { apiKey, endpoint: sim.url }, settings), settings);
 }
-
 
 type Row = readonly [scenario: string, withCmnd: Decision | 'FAILED', reasons: readonly ReasonCode[], withoutCmnd?: string];
 
@@ -119,7 +127,13 @@ describe('FPT simulator wire contract', () => {
   it('answers code 409 when the video filename has a disallowed extension', async () => {
     const data = new FormData();
     data.append('video', new Blob([FACE_VIDEO], { type: 'video/mp4' }), 'video.avi');
-    const sent = await send({ url: sim.url, method: 'POST', headers: { 'api-key': FPT_SIMULATOR_DEFAULT_KEY }, body: data, auditSummary: {} });
+    const sent = await send({
+      url: sim.url,
+      method: 'POST',
+      headers: { 'api-key': FPT_SIMULATOR_DEFAULT_KEY },
+      body: data,
+      auditSummary: {},
+    });
     expect(sent.body).toMatchObject({ code: '409', liveness: { message: 'Allowed extensions are mov, mp4, mkv, webm' } });
     expect(outcome(sent.verdict)).toBe('FAILED PROVIDER_REJECTED_REQUEST');
   });
@@ -131,7 +145,13 @@ describe('FPT simulator wire contract', () => {
     const neither = new FormData();
     neither.append('cmnd', new Blob([ID_PHOTO]), 'cmnd.jpg');
     for (const body of [both, neither]) {
-      const sent = await send({ url: `${sim.url}?v2_format=1`, method: 'POST', headers: { 'api-key': FPT_SIMULATOR_DEFAULT_KEY }, body, auditSummary: {} });
+      const sent = await send({
+        url: `${sim.url}?v2_format=1`,
+        method: 'POST',
+        headers: { 'api-key': FPT_SIMULATOR_DEFAULT_KEY },
+        body,
+        auditSummary: {},
+      });
       expect(sent.body).toMatchObject({ code: '409', message: 'request successful.' });
     }
   });
@@ -142,7 +162,10 @@ describe('FPT simulator wire contract', () => {
   });
 
   it('uses the default scenario set through PUT /__sim/scenario for unmarked media', async () => {
-    const put = await fetch(`${sim.origin}/__sim/scenario`, { method: 'PUT', body: JSON.stringify({ scenario: 'blurry&format=flat' }) });
+    const put = await fetch(`${sim.origin}/__sim/scenario`, {
+      method: 'PUT',
+      body: JSON.stringify({ scenario: 'blurry&format=flat' }),
+    });
     expect(put.status).toBe(200);
     const { body, verdict } = await check([video()]);
     expect(body).toEqual({ code: '412', message: 'request successful.', is_live: false, need_to_review: false });

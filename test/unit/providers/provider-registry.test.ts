@@ -7,7 +7,9 @@ import { buildProviderRegistry } from '../../../src/providers/registry';
 import { FakeUploadSigner, InMemoryAuditLog, InMemoryCheckRepository } from '../../support/in-memory';
 
 function registry(providers: GatewayConfigInput['providers'], defaultProvider: 'fpt' | 'senseid' | 'verihubs' = 'fpt') {
-  return buildProviderRegistry(parseGatewayConfig({ checksTable: 'c', auditTable: 'a', mediaBucket: 'm', defaultProvider, providers }));
+  return buildProviderRegistry(
+    parseGatewayConfig({ checksTable: 'c', auditTable: 'a', mediaBucket: 'm', defaultProvider, providers }),
+  );
 }
 
 function deps(providers: GatewayConfigInput['providers']): CreateCheckDeps {
@@ -38,10 +40,12 @@ describe('provider registry', () => {
   });
 
   it('fails at cold start on settings an adapter refuses', () => {
-    expect(() => registry({ senseid: { secretId: 's', settings: { verificationThreshold: 7 } } }, 'senseid')).toThrow(ConfigurationError);
-    expect(() => registry({ verihubs: { secretId: 'v', settings: { responseMapping: { livenessStatus: 'a..b' } } } }, 'verihubs')).toThrow(
+    expect(() => registry({ senseid: { secretId: 's', settings: { verificationThreshold: 7 } } }, 'senseid')).toThrow(
       ConfigurationError,
     );
+    expect(() =>
+      registry({ verihubs: { secretId: 'v', settings: { responseMapping: { livenessStatus: 'a..b' } } } }, 'verihubs'),
+    ).toThrow(ConfigurationError);
   });
 });
 
@@ -55,6 +59,8 @@ describe('creating a check with a provider choice', () => {
   it('refuses parts the chosen provider cannot take, naming what it takes', async () => {
     const d = deps({ fpt: { secretId: 'f' }, senseid: { secretId: 's' }, verihubs: { secretId: 'v' } });
     await expect(createCheck(d, { provider: 'senseid', parts: ['video'] })).rejects.toThrow(/it takes \[video, reference\]$/);
-    await expect(createCheck(d, { provider: 'verihubs', parts: ['selfie', 'reference'] })).rejects.toThrow(/it takes \[selfie\]$/);
+    await expect(createCheck(d, { provider: 'verihubs', parts: ['selfie', 'reference'] })).rejects.toThrow(
+      /it takes \[selfie\]$/,
+    );
   });
 });

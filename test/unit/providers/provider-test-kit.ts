@@ -9,10 +9,17 @@ export interface Sent {
   readonly verdict: ProviderVerdict;
 }
 
-export async function sendToSimulator<S>(adapter: ProviderAdapter<unknown, S>, request: ProviderHttpRequest, settings: S): Promise<Sent> {
+export async function sendToSimulator<S>(
+  adapter: ProviderAdapter<unknown, S>,
+  request: ProviderHttpRequest,
+  settings: S,
+): Promise<Sent> {
   const res = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body });
   const bodyText = await res.text();
-  const verdict = adapter.parseResponse({ status: res.status, headers: Object.fromEntries(res.headers.entries()), bodyText }, settings);
+  const verdict = adapter.parseResponse(
+    { status: res.status, headers: Object.fromEntries(res.headers.entries()), bodyText },
+    settings,
+  );
   let body: unknown;
   try {
     body = JSON.parse(bodyText);

@@ -5,7 +5,12 @@ const BASE64 = Buffer.from('x'.repeat(600)).toString('base64');
 
 describe('redactBody', () => {
   it('replaces long Base64 JSON values at any depth and keeps everything else', () => {
-    const body = JSON.stringify({ code: 1000, passed: true, base64_image: BASE64, nested: [{ face: `data:image/jpeg;base64,${BASE64}` }] });
+    const body = JSON.stringify({
+      code: 1000,
+      passed: true,
+      base64_image: BASE64,
+      nested: [{ face: `data:image/jpeg;base64,${BASE64}` }],
+    });
     expect(JSON.parse(redactBody(body))).toEqual({
       code: 1000,
       passed: true,

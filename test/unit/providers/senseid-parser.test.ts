@@ -27,7 +27,6 @@ function fixture(name: string): Record<string, unknown> {
 // Parser tables show whether a failure would be retried.
 const outcome = (verdict: ProviderVerdict) => verdictLine(verdict, { showRetryable: true });
 
-
 // Error bodies are sent with HTTP 400 by our guess; the parser must not care (200 or 400).
 const TABLE: readonly (readonly [fixture: string, status: number, expected: string])[] = [
   ['pass', 200, 'PASS'],
@@ -161,7 +160,10 @@ describe('SenseID parser: transport and contract problems', () => {
 
 describe('SenseID redaction', () => {
   it('drops base64_image and base64_face_image by name, even short ones, and keeps the rest', () => {
-    const redacted = JSON.parse(senseidAdapter.redactResponseBody(JSON.stringify(fixture('pass_with_images')))) as Record<string, unknown>;
+    const redacted = JSON.parse(senseidAdapter.redactResponseBody(JSON.stringify(fixture('pass_with_images')))) as Record<
+      string,
+      unknown
+    >;
     expect(redacted.base64_image).toMatch(/^\[removed \d+ chars\]$/);
     expect(redacted.base64_face_image).toMatch(/^\[removed \d+ chars\]$/);
     expect(redacted).toMatchObject({ code: 1000, passed: true, verification_score: 0.9342, request_id: REQUEST_ID });

@@ -14,7 +14,11 @@ import { FACE_VIDEO, ID_PHOTO, reference, selfie, video } from './fpt-test-media
 
 const KEY = '0123456789abcdefghijklmnopqrstuv';
 const IV = 'ivIsTwelve!!';
-const SECRET: SenseIdSecret = { endpoint: 'https://senseid.example:3000/identity/silent_image_verification/stateless', aesKey: KEY, aesIv: IV };
+const SECRET: SenseIdSecret = {
+  endpoint: 'https://senseid.example:3000/identity/silent_image_verification/stateless',
+  aesKey: KEY,
+  aesIv: IV,
+};
 const SETTINGS = senseidSettingsSchema.parse({});
 
 function body(request: { body: unknown }): string {
@@ -75,8 +79,19 @@ describe('SenseID settings and profile', () => {
     const { profile } = senseidAdapter;
     expect(profile.partSets).toHaveLength(1);
     expect(samePartSet(profile.partSets[0] ?? [], ['video', 'reference'])).toBe(true);
-    expect(profile.limits.video).toEqual({ kind: 'video', formats: ['mp4', 'mov', 'mkv', 'webm'], maxBytes: 20 * 1024 * 1024, minDurationSeconds: 2 });
-    expect(profile.limits.reference).toEqual({ kind: 'image', formats: ['jpeg', 'png'], maxBytes: 5 * 1024 * 1024, minShortSide: 8, maxLongSide: 5000 });
+    expect(profile.limits.video).toEqual({
+      kind: 'video',
+      formats: ['mp4', 'mov', 'mkv', 'webm'],
+      maxBytes: 20 * 1024 * 1024,
+      minDurationSeconds: 2,
+    });
+    expect(profile.limits.reference).toEqual({
+      kind: 'image',
+      formats: ['jpeg', 'png'],
+      maxBytes: 5 * 1024 * 1024,
+      minShortSide: 8,
+      maxLongSide: 5000,
+    });
   });
 });
 
@@ -102,12 +117,24 @@ describe('SenseID encryption', () => {
 describe('SenseID request builder', () => {
   it('posts a urlencoded form with both files encrypted, Base64, percent-encoded, and the flags', () => {
     const request = senseidAdapter.buildRequest([video(), reference()], SECRET, SETTINGS);
-    expect(request).toMatchObject({ url: SECRET.endpoint, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(request).toMatchObject({
+      url: SECRET.endpoint,
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     const text = body(request);
     // Percent-encoded Base64 leaves no raw + / = inside values; only the separators remain.
     expect(text).toMatch(/^[A-Za-z0-9%_&=]+$/);
     const form = new URLSearchParams(text);
-    expect([...form.keys()]).toEqual(['encrypted_video', 'encrypted_image', 'auto_rotate', 'check_quality', 'return_image', 'return_face_image', 'return_status']);
+    expect([...form.keys()]).toEqual([
+      'encrypted_video',
+      'encrypted_image',
+      'auto_rotate',
+      'check_quality',
+      'return_image',
+      'return_face_image',
+      'return_status',
+    ]);
     expect(Object.fromEntries([...form.entries()].filter(([name]) => !name.startsWith('encrypted_')))).toEqual({
       auto_rotate: 'true',
       check_quality: 'true',
@@ -134,19 +161,29 @@ describe('SenseID request builder', () => {
   });
 
   it('writes booleans from the settings', () => {
-    const settings = senseidSettingsSchema.parse({ autoRotate: false, checkQuality: false, returnImage: true, returnFaceImage: true, returnStatus: false });
+    const settings = senseidSettingsSchema.parse({
+      autoRotate: false,
+      checkQuality: false,
+      returnImage: true,
+      returnFaceImage: true,
+      returnStatus: false,
+    });
     const form = new URLSearchParams(body(senseidAdapter.buildRequest([video(), reference()], SECRET, settings)));
-    expect([form.get('auto_rotate'), form.get('check_quality'), form.get('return_image'), form.get('return_face_image'), form.get('return_status')]).toEqual([
-      'false',
-      'false',
-      'true',
-      'true',
-      'false',
-    ]);
+    expect([
+      form.get('auto_rotate'),
+      form.get('check_quality'),
+      form.get('return_image'),
+      form.get('return_face_image'),
+      form.get('return_status'),
+    ]).toEqual(['false', 'false', 'true', 'true', 'false']);
   });
 
   it('keeps sizes and flags in the audit summary, never the key, IV, auth value or media', () => {
-    const request = senseidAdapter.buildRequest([video(), reference()], { ...SECRET, authHeader: 'Bearer very-secret' }, SETTINGS);
+    const request = senseidAdapter.buildRequest(
+      [video(), reference()],
+      { ...SECRET, authHeader: 'Bearer very-secret' },
+      SETTINGS,
+    );
     expect(request.auditSummary).toMatchObject({
       contentType: 'application/x-www-form-urlencoded',
       authHeader: 'Authorization',

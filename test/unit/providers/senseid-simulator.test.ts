@@ -2,7 +2,12 @@
 // buildRequest makes (encrypted), and every answer is read by parseResponse.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { senseidAdapter, senseidSettingsSchema, type SenseIdSecret, type SenseIdSettings } from '../../../src/providers/senseid/adapter';
+import {
+  senseidAdapter,
+  senseidSettingsSchema,
+  type SenseIdSecret,
+  type SenseIdSettings,
+} from '../../../src/providers/senseid/adapter';
 import { senseIdEncrypt } from '../../../src/providers/senseid/crypto';
 import {
   SENSEID_DEFAULT_AES_IV,
@@ -29,16 +34,20 @@ beforeEach(() => {
   sim.setDefaultScenario('pass');
 });
 
-const send = (request: ProviderHttpRequest, settings: SenseIdSettings = SETTINGS) => sendToSimulator(senseidAdapter, request, settings);
+const send = (request: ProviderHttpRequest, settings: SenseIdSettings = SETTINGS) =>
+  sendToSimulator(senseidAdapter, request, settings);
 
 function secret(overrides: Partial<SenseIdSecret> = {}, target: { url: string } = sim): SenseIdSecret {
   return { endpoint: target.url, aesKey: SENSEID_DEFAULT_AES_KEY, aesIv: SENSEID_DEFAULT_AES_IV, ...overrides };
 }
 
-function check(parts: readonly ProviderMedia[], settings: SenseIdSettings = SETTINGS, overrides: Partial<SenseIdSecret> = {}): Promise<Sent> {
+function check(
+  parts: readonly ProviderMedia[],
+  settings: SenseIdSettings = SETTINGS,
+  overrides: Partial<SenseIdSecret> = {},
+): Promise<Sent> {
   return send(senseidAdapter.buildRequest(parts, secret(overrides), settings), settings);
 }
-
 
 const TABLE: readonly (readonly [scenario: string, expected: string])[] = [
   ['pass', 'PASS'],
@@ -78,7 +87,13 @@ describe('SenseID simulator wire contract', () => {
     const last = sim.lastRequest();
     expect(last && Buffer.from(last.video).equals(Buffer.from(FACE_VIDEO))).toBe(true);
     expect(last && Buffer.from(last.image).equals(Buffer.from(ID_PHOTO))).toBe(true);
-    expect(last?.flags).toEqual({ auto_rotate: true, check_quality: true, return_image: false, return_face_image: false, return_status: true });
+    expect(last?.flags).toEqual({
+      auto_rotate: true,
+      check_quality: true,
+      return_image: false,
+      return_face_image: false,
+      return_status: true,
+    });
   });
 
   it('carries a video at the 20 MB profile limit through encryption and form encoding intact', async () => {
@@ -98,7 +113,8 @@ describe('SenseID simulator wire contract', () => {
   });
 
   it('answers code 1200 to a missing field, a non-form body, an unescaped "+" and a non-boolean flag', async () => {
-    const sealed = (bytes: Uint8Array) => senseIdEncrypt(bytes, SENSEID_DEFAULT_AES_KEY, SENSEID_DEFAULT_AES_IV).toString('base64');
+    const sealed = (bytes: Uint8Array) =>
+      senseIdEncrypt(bytes, SENSEID_DEFAULT_AES_KEY, SENSEID_DEFAULT_AES_IV).toString('base64');
     const video64 = sealed(FACE_VIDEO);
     const image64 = sealed(ID_PHOTO);
     const form = 'application/x-www-form-urlencoded';
@@ -107,8 +123,14 @@ describe('SenseID simulator wire contract', () => {
       { contentType: 'application/json', body: JSON.stringify({ encrypted_video: video64, encrypted_image: image64 }) },
       // Raw Base64 in a form body: its "+" arrive as spaces.
       { contentType: form, body: `encrypted_video=${video64}&encrypted_image=${image64}` },
-      { contentType: form, body: new URLSearchParams({ encrypted_video: video64, encrypted_image: image64, return_status: 'yes' }).toString() },
-      { contentType: form, body: new URLSearchParams({ encrypted_video: video64, encrypted_image: sealed(new Uint8Array(0)) }).toString() },
+      {
+        contentType: form,
+        body: new URLSearchParams({ encrypted_video: video64, encrypted_image: image64, return_status: 'yes' }).toString(),
+      },
+      {
+        contentType: form,
+        body: new URLSearchParams({ encrypted_video: video64, encrypted_image: sealed(new Uint8Array(0)) }).toString(),
+      },
     ];
     expect(video64 + image64).toMatch(/\+/);
     for (const attempt of attempts) {
@@ -135,14 +157,21 @@ describe('SenseID simulator wire contract', () => {
     const request = senseidAdapter.buildRequest([video(), reference()], secret(), settings);
     const res = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body });
     const text = await res.text();
-    expect(JSON.parse(text)).toMatchObject({ image_timestamp: 1.2, base64_image: expect.any(String), base64_face_image: expect.any(String) });
+    expect(JSON.parse(text)).toMatchObject({
+      image_timestamp: 1.2,
+      base64_image: expect.any(String),
+      base64_face_image: expect.any(String),
+    });
     const audited = senseidAdapter.redactResponseBody(text);
     expect(audited).not.toContain(Buffer.from(ID_PHOTO.subarray(0, 600)).toString('base64').slice(0, 200));
     expect(audited).toContain('"passed":true');
   });
 
   it('uses the default scenario set at run time for unmarked media, a marker still winning', async () => {
-    const put = await fetch(`${sim.origin}/__sim/scenario`, { method: 'PUT', body: JSON.stringify({ scenario: 'no_face_4000' }) });
+    const put = await fetch(`${sim.origin}/__sim/scenario`, {
+      method: 'PUT',
+      body: JSON.stringify({ scenario: 'no_face_4000' }),
+    });
     expect(put.status).toBe(200);
     expect(outcome((await check([video(), reference()])).verdict)).toBe('RETRY REFERENCE_NO_FACE');
     expect(outcome((await check([video('pass'), reference()])).verdict)).toBe('PASS');
@@ -182,7 +211,11 @@ describe('SenseID simulator with its own key, IV and front-proxy auth', () => {
 
   it('answers 401 from the proxy without the header or with a wrong one, and the adapter says auth failed', async () => {
     for (const authHeader of [undefined, 'Bearer wrong']) {
-      const request = senseidAdapter.buildRequest([video(), reference()], secret({ aesKey: key, aesIv: iv, ...(authHeader ? { authHeader } : {}) }, own), SETTINGS);
+      const request = senseidAdapter.buildRequest(
+        [video(), reference()],
+        secret({ aesKey: key, aesIv: iv, ...(authHeader ? { authHeader } : {}) }, own),
+        SETTINGS,
+      );
       const sent = await send(request);
       expect(sent.status).toBe(401);
       expect(outcome(sent.verdict)).toBe('FAILED PROVIDER_AUTH_FAILED');
@@ -190,7 +223,11 @@ describe('SenseID simulator with its own key, IV and front-proxy auth', () => {
   });
 
   it('decrypts with its own key and IV once the proxy lets the request through', async () => {
-    const request = senseidAdapter.buildRequest([video(), reference()], secret({ aesKey: key, aesIv: iv, authHeader: 'Bearer proxy-token' }, own), SETTINGS);
+    const request = senseidAdapter.buildRequest(
+      [video(), reference()],
+      secret({ aesKey: key, aesIv: iv, authHeader: 'Bearer proxy-token' }, own),
+      SETTINGS,
+    );
     expect(outcome((await send(request)).verdict)).toBe('FAIL FACE_MISMATCH');
     expect(own.lastRequest()?.video.byteLength).toBe(FACE_VIDEO.byteLength);
     expect(own.requests().at(-1)?.headers.authorization).toBe('[redacted]');

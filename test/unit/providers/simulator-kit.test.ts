@@ -35,7 +35,10 @@ function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
 
 describe('scenario markers', () => {
   it('parses a scenario name with options', () => {
-    expect(parseScenario('spoof&format=flat&retry_after=2')).toEqual({ name: 'spoof', options: { format: 'flat', retry_after: '2' } });
+    expect(parseScenario('spoof&format=flat&retry_after=2')).toEqual({
+      name: 'spoof',
+      options: { format: 'flat', retry_after: '2' },
+    });
     expect(parseScenario('Spoof')).toBeUndefined();
     expect(parseScenario('spoof&format')).toBeUndefined();
   });
@@ -114,12 +117,21 @@ describe('simulator server', () => {
   });
 
   const post = (running: RunningSimulator, body: string, signal?: AbortSignal) =>
-    fetch(`${running.origin}/check`, { method: 'POST', headers: { 'x-api-key': 'k', authorization: 'Bearer t' }, body, ...(signal ? { signal } : {}) });
+    fetch(`${running.origin}/check`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'k', authorization: 'Bearer t' },
+      body,
+      ...(signal ? { signal } : {}),
+    });
 
   it('answers with the marker scenario, else the default one, which PUT /__sim/scenario changes', async () => {
     sim = await startSimulator(ECHO, { defaultScenario: 'other' });
     expect(await (await post(sim, 'plain')).json()).toEqual({ scenario: 'other', options: {}, source: 'default' });
-    expect(await (await post(sim, 'xx sim-scenario=pass&k=v')).json()).toEqual({ scenario: 'pass', options: { k: 'v' }, source: 'marker' });
+    expect(await (await post(sim, 'xx sim-scenario=pass&k=v')).json()).toEqual({
+      scenario: 'pass',
+      options: { k: 'v' },
+      source: 'marker',
+    });
     const put = await fetch(`${sim.origin}/__sim/scenario`, { method: 'PUT', body: '{"scenario":"pass"}' });
     expect(put.status).toBe(200);
     expect(await (await post(sim, 'plain')).json()).toMatchObject({ scenario: 'pass' });
@@ -132,7 +144,13 @@ describe('simulator server', () => {
     await fetch(`${sim.origin}/check`, { method: 'POST', body: 'no key' });
     expect(await (await fetch(`${sim.origin}/__sim/stats`)).json()).toEqual({ calls: 2, defaultScenario: 'pass' });
     const [first, second] = sim.requests();
-    expect(first).toMatchObject({ method: 'POST', path: '/check', bodyBytes: 3, fields: [{ name: 'body', bytes: 3 }], outcome: 200 });
+    expect(first).toMatchObject({
+      method: 'POST',
+      path: '/check',
+      bodyBytes: 3,
+      fields: [{ name: 'body', bytes: 3 }],
+      outcome: 200,
+    });
     expect(first?.headers).toMatchObject({ 'x-api-key': '[redacted]', authorization: '[redacted]' });
     expect(second?.outcome).toBe(401);
   });
@@ -176,7 +194,11 @@ describe('simulator server', () => {
   it('close() ends a held fault_timeout request and a trickling fault_slow_body at once', async () => {
     const running = await startSimulator(ECHO);
     // Settle both promises into values at once, so their rejection during close() is never unhandled.
-    const settle = (promise: Promise<unknown>) => promise.then(() => 'resolved', (error: unknown) => error);
+    const settle = (promise: Promise<unknown>) =>
+      promise.then(
+        () => 'resolved',
+        (error: unknown) => error,
+      );
     const held = settle(post(running, 'sim-scenario=fault_timeout'));
     const slow = await post(running, 'sim-scenario=fault_slow_body&interval_ms=50');
     expect(slow.status).toBe(200);

@@ -86,7 +86,15 @@ describe('Verihubs mapping reads whatever shape it is told', () => {
   });
 
   it('reads nested paths, a boolean label and a spoof probability turned into a live score', () => {
-    const body = { data: { result: { is_live: true, spoof_score: 0.1 }, quality: { blur: false, note: 'ignored' }, attr: { mask: false }, faces: 1 }, meta: { trx_id: 'T-1' } };
+    const body = {
+      data: {
+        result: { is_live: true, spoof_score: 0.1 },
+        quality: { blur: false, note: 'ignored' },
+        attr: { mask: false },
+        faces: 1,
+      },
+      meta: { trx_id: 'T-1' },
+    };
     const reading = readSuccess(body, CUSTOM);
     expect(reading).toEqual({
       ok: true,
@@ -97,7 +105,10 @@ describe('Verihubs mapping reads whatever shape it is told', () => {
   it('round-trips what writeBody writes, for the default and a custom mapping', () => {
     for (const mapping of [DEFAULT_VERIHUBS_MAPPING, CUSTOM]) {
       const body = writeBody(mapping, { live: false, liveProbability: 0.25, faceCount: 1, referenceId: 'R' });
-      expect(readSuccess(body, mapping)).toEqual({ ok: true, value: { live: false, score: 0.25, attributes: { faceCount: 1 }, referenceId: 'R' } });
+      expect(readSuccess(body, mapping)).toEqual({
+        ok: true,
+        value: { live: false, score: 0.25, attributes: { faceCount: 1 }, referenceId: 'R' },
+      });
       const error = writeBody(mapping, { errorCode: 'FAIL_ON_4', message: 'fail on quality' });
       expect(readError(error, mapping)).toEqual({ code: 'FAIL_ON_4', message: 'fail on quality' });
     }
@@ -116,7 +127,10 @@ describe('Verihubs mapping reads whatever shape it is told', () => {
   });
 
   it('compares labels case-insensitively and accepts a numeric-string probability', () => {
-    expect(readSuccess({ liveness: { status: 'Live', probability: '0.5' } }, DEFAULT_VERIHUBS_MAPPING)).toEqual({ ok: true, value: { live: true, score: 0.5 } });
+    expect(readSuccess({ liveness: { status: 'Live', probability: '0.5' } }, DEFAULT_VERIHUBS_MAPPING)).toEqual({
+      ok: true,
+      value: { live: true, score: 0.5 },
+    });
     expect(readSuccess({ liveness: { status: 'fake' } }, DEFAULT_VERIHUBS_MAPPING)).toEqual({ ok: true, value: { live: false } });
   });
 

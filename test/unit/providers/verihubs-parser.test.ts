@@ -8,7 +8,9 @@ import { outcome as verdictLine, resultOf } from './provider-test-kit';
 const OTHERS = JSON.parse(
   readFileSync(new URL('../../../src/providers/verihubs/fixtures/other-answers.json', import.meta.url), 'utf8'),
 ) as Record<string, Record<string, unknown>>;
-const SUCCESS = JSON.parse(readFileSync(new URL('../../../src/providers/verihubs/fixtures/success.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const SUCCESS = JSON.parse(
+  readFileSync(new URL('../../../src/providers/verihubs/fixtures/success.json', import.meta.url), 'utf8'),
+) as Record<string, unknown>;
 
 const DEFAULTS: VerihubsSettings = verihubsSettingsSchema.parse({});
 
@@ -25,7 +27,6 @@ function other(name: string): Record<string, unknown> {
 
 // Parser tables show whether a failure would be retried.
 const outcome = (verdict: ProviderVerdict) => verdictLine(verdict, { showRetryable: true });
-
 
 const errorBody = (code: string) => ({ message: code.toLowerCase(), error_code: code });
 
@@ -119,7 +120,10 @@ describe('Verihubs error codes', () => {
   });
 
   it('names the code and a short printable message for the operator', () => {
-    const verdict = parse({ message: 'no value in payload\u0000 or empty string more than 1', error_code: 'INVALID PAYLOAD' }, 400);
+    const verdict = parse(
+      { message: 'no value in payload\u0000 or empty string more than 1', error_code: 'INVALID PAYLOAD' },
+      400,
+    );
     expect(verdict.kind === 'failure' && verdict.reason.message).toBe(
       'Verihubs rejected the request (HTTP 400 INVALID PAYLOAD: no value in payload  or empty string more than 1)',
     );
@@ -139,7 +143,11 @@ describe('Verihubs success answers', () => {
   });
 
   it('fails a spoof label with SPOOF_DETECTED', () => {
-    expect(resultOf(parse(other('spoof')))).toMatchObject({ decision: 'FAIL', reasons: [{ code: 'SPOOF_DETECTED' }], liveness: { live: false, score: 0.0412 } });
+    expect(resultOf(parse(other('spoof')))).toMatchObject({
+      decision: 'FAIL',
+      reasons: [{ code: 'SPOOF_DETECTED' }],
+      liveness: { live: false, score: 0.0412 },
+    });
   });
 
   it('retries a body that is not JSON (cut off), and refuses other shapes without retrying or throwing', () => {
@@ -170,6 +178,10 @@ describe('Verihubs success answers', () => {
   });
 
   it('passes an answer without probability, quality or attributes: only the label is required', () => {
-    expect(resultOf(parse({ liveness: { status: 'live' } }))).toEqual({ decision: 'PASS', reasons: [], liveness: { live: true } });
+    expect(resultOf(parse({ liveness: { status: 'live' } }))).toEqual({
+      decision: 'PASS',
+      reasons: [],
+      liveness: { live: true },
+    });
   });
 });

@@ -23,7 +23,11 @@ function json(request: { body: unknown }): Record<string, unknown> {
 
 describe('Verihubs secret and settings', () => {
   it('defaults the endpoint to the public URL and refuses empty or multi-line credentials without echoing them', () => {
-    expect(verihubsSecretSchema.parse({ appId: 'a', apiKey: 'k' })).toEqual({ appId: 'a', apiKey: 'k', endpoint: VERIHUBS_DEFAULT_ENDPOINT });
+    expect(verihubsSecretSchema.parse({ appId: 'a', apiKey: 'k' })).toEqual({
+      appId: 'a',
+      apiKey: 'k',
+      endpoint: VERIHUBS_DEFAULT_ENDPOINT,
+    });
     for (const bad of [{ appId: '', apiKey: 'k' }, { appId: 'a', apiKey: 'line\nbreak-secret' }, { appId: 'a' }]) {
       const parsed = verihubsSecretSchema.safeParse(bad);
       expect(parsed.success).toBe(false);
@@ -80,15 +84,32 @@ describe('Verihubs request builder', () => {
       headers: { 'content-type': 'application/json', 'App-ID': 'app-123', 'API-Key': 'key-456' },
     });
     const body = json(request);
-    expect(Object.keys(body)).toEqual(['image', 'is_quality', 'is_attribute', 'validate_quality', 'validate_attribute', 'validate_nface']);
+    expect(Object.keys(body)).toEqual([
+      'image',
+      'is_quality',
+      'is_attribute',
+      'validate_quality',
+      'validate_attribute',
+      'validate_nface',
+    ]);
     expect(body.image).not.toMatch(/^data:/);
     expect(Buffer.from(String(body.image), 'base64').equals(Buffer.from(ID_PHOTO))).toBe(true);
-    expect(body).toMatchObject({ is_quality: true, is_attribute: true, validate_quality: false, validate_attribute: false, validate_nface: false });
+    expect(body).toMatchObject({
+      is_quality: true,
+      is_attribute: true,
+      validate_quality: false,
+      validate_attribute: false,
+      validate_nface: false,
+    });
   });
 
   it('writes the flags from the settings', () => {
     const settings = verihubsSettingsSchema.parse({ validateQuality: true, validateAttribute: true, validateNface: true });
-    expect(json(verihubsAdapter.buildRequest([selfie()], SECRET, settings))).toMatchObject({ validate_quality: true, validate_attribute: true, validate_nface: true });
+    expect(json(verihubsAdapter.buildRequest([selfie()], SECRET, settings))).toMatchObject({
+      validate_quality: true,
+      validate_attribute: true,
+      validate_nface: true,
+    });
   });
 
   it('encodes a selfie that is a view into a larger buffer, not the whole buffer', () => {

@@ -29,9 +29,14 @@ beforeEach(() => {
   sim.setDefaultScenario('pass');
 });
 
-const send = (request: ProviderHttpRequest, settings: VerihubsSettings = VALIDATING) => sendToSimulator(verihubsAdapter, request, settings);
+const send = (request: ProviderHttpRequest, settings: VerihubsSettings = VALIDATING) =>
+  sendToSimulator(verihubsAdapter, request, settings);
 
-function check(parts: readonly ProviderMedia[], settings: VerihubsSettings = VALIDATING, target: { url: string } = sim): Promise<Sent> {
+function check(
+  parts: readonly ProviderMedia[],
+  settings: VerihubsSettings = VALIDATING,
+  target: { url: string } = sim,
+): Promise<Sent> {
   return send(verihubsAdapter.buildRequest(parts, { ...CREDENTIALS, endpoint: target.url }, settings), settings);
 }
 
@@ -42,7 +47,6 @@ function post(body: unknown, headers: Record<string, string> = {}): Promise<Resp
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 }
-
 
 const TABLE: readonly (readonly [scenario: string, httpStatus: number, expected: string])[] = [
   ['pass', 200, 'PASS'],
@@ -88,7 +92,10 @@ describe('Verihubs simulator scenarios, read by the adapter', () => {
     // Vendor defaults validate nothing: the masked, blurry face is judged and its flags show why.
     const defaults = verihubsSettingsSchema.parse({});
     const { verdict } = await check([selfie('fail_on_6')], defaults);
-    expect(verdict).toMatchObject({ kind: 'answer', result: { decision: 'PASS', quality: { blur: true }, attributes: { mask: true } } });
+    expect(verdict).toMatchObject({
+      kind: 'answer',
+      result: { decision: 'PASS', quality: { blur: true }, attributes: { mask: true } },
+    });
   });
 });
 
@@ -97,7 +104,13 @@ describe('Verihubs simulator wire contract', () => {
     await check([selfie()]);
     const last = sim.lastRequest();
     expect(last && Buffer.from(last.image).equals(Buffer.from(ID_PHOTO))).toBe(true);
-    expect(last?.flags).toEqual({ is_quality: true, is_attribute: true, validate_quality: true, validate_attribute: true, validate_nface: true });
+    expect(last?.flags).toEqual({
+      is_quality: true,
+      is_attribute: true,
+      validate_quality: true,
+      validate_attribute: true,
+      validate_nface: true,
+    });
   });
 
   it('answers 401 without or with wrong credentials, and never logs them', async () => {
@@ -120,9 +133,21 @@ describe('Verihubs simulator wire contract', () => {
     ['broken Base64', 'INVALID_PAYLOAD_IMAGE_MISSING', { image: 'abc$' }],
     ['an image URL', 'INVALID_PAYLOAD_IMAGE_TIMEOUT', { image: 'https://example.com/face.jpg' }],
     ['a GIF', 'INVALID_PAYLOAD_IMAGE_FORMAT', { image: Buffer.from('GIF89a....').toString('base64') }],
-    ['an image over 5 MiB', 'INVALID_PAYLOAD_IMAGE_SIZE', { image: Buffer.concat([Buffer.from(ID_PHOTO), Buffer.alloc(5 * 1024 * 1024)]).toString('base64') }],
-    ['validate_quality without is_quality', 'INVALID_PAYLOAD_QUALITY_VALIDATION_DEPENDENCY', { image: jpeg64, is_quality: false, validate_quality: true }],
-    ['validate_attribute without is_attribute', 'INVALID_PAYLOAD_ATTRIBUTE_VALIDATION_DEPENDENCY', { image: jpeg64, is_attribute: false, validate_attribute: true }],
+    [
+      'an image over 5 MiB',
+      'INVALID_PAYLOAD_IMAGE_SIZE',
+      { image: Buffer.concat([Buffer.from(ID_PHOTO), Buffer.alloc(5 * 1024 * 1024)]).toString('base64') },
+    ],
+    [
+      'validate_quality without is_quality',
+      'INVALID_PAYLOAD_QUALITY_VALIDATION_DEPENDENCY',
+      { image: jpeg64, is_quality: false, validate_quality: true },
+    ],
+    [
+      'validate_attribute without is_attribute',
+      'INVALID_PAYLOAD_ATTRIBUTE_VALIDATION_DEPENDENCY',
+      { image: jpeg64, is_attribute: false, validate_attribute: true },
+    ],
   ] as const)('refuses %s with HTTP 400 %s', async (_label, code, body) => {
     const res = await post(body);
     expect(res.status).toBe(400);
@@ -135,7 +160,12 @@ describe('Verihubs simulator wire contract', () => {
   });
 
   it('answers in the shape of a configured mapping, which the adapter then reads', async () => {
-    const mapping = verihubsMappingSchema.parse({ livenessStatus: 'result.label', livenessProbability: 'result.spoof', probabilityOf: 'spoof', errorCode: 'code' });
+    const mapping = verihubsMappingSchema.parse({
+      livenessStatus: 'result.label',
+      livenessProbability: 'result.spoof',
+      probabilityOf: 'spoof',
+      errorCode: 'code',
+    });
     const own = await startVerihubsSimulator({ mapping, defaultScenario: 'spoof' });
     try {
       const settings = verihubsSettingsSchema.parse({ responseMapping: mapping, validateAttribute: true });

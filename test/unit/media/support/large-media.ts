@@ -20,7 +20,7 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 }
 
 function topLevelBox(bytes: Uint8Array, type: string): { start: number; size: number } {
-  for (let pos = 0; pos + 8 <= bytes.length; ) {
+  for (let pos = 0; pos + 8 <= bytes.length;) {
     const size = u32(bytes, pos);
     if (String.fromCharCode(...bytes.subarray(pos + 4, pos + 8)) === type) return { start: pos, size };
     if (size < 8) break;
@@ -110,12 +110,52 @@ export interface LargeMedia {
 const H264_720P = { codec: 'h264', width: 1280, height: 720 };
 
 export const LARGE_MEDIA: readonly LargeMedia[] = [
-  { name: 'large_moov_at_end.mp4', source: 'face_moving.mp4', build: () => padMdat(loadFixture('face_moving.mp4')), expected: { container: 'mp4', ...H264_720P, durationSeconds: 6 } },
-  { name: 'large_free_before_moov.mp4', source: 'face_moving.mp4', build: () => freeBeforeMoov(loadFixture('face_moving.mp4')), expected: { container: 'mp4', ...H264_720P, durationSeconds: 6 } },
-  { name: 'large_faststart.mp4', source: 'face_moving_faststart.mp4', build: () => padMdat(loadFixture('face_moving_faststart.mp4')), expected: { container: 'mp4', ...H264_720P, durationSeconds: 6 } },
-  { name: 'large_fragmented_chromium.mp4', source: 'chromium_fakecam_1280.mp4', build: () => padMdat(loadFixture('chromium_fakecam_1280.mp4')), expected: { container: 'mp4', ...H264_720P, durationSeconds: 5.931 } },
-  { name: 'large.mov', source: 'face_moving.mov', build: () => padMdat(loadFixture('face_moving.mov')), expected: { container: 'mov', ...H264_720P, durationSeconds: 6 } },
-  { name: 'large.mkv', source: 'face_moving.mkv', build: () => voidAtSegmentEnd(loadFixture('face_moving.mkv')), expected: { container: 'mkv', ...H264_720P, durationSeconds: 6 } },
-  { name: 'large_vp9.webm', source: 'face_moving_vp9.webm', build: () => voidAtSegmentEnd(loadFixture('face_moving_vp9.webm')), expected: { container: 'webm', codec: 'vp9', width: 1280, height: 720, durationSeconds: 6 } },
-  { name: 'large_chromium.webm', source: 'chromium_fakecam_1280.webm', build: () => voidBeforeFirstCluster(loadFixture('chromium_fakecam_1280.webm')), expected: { container: 'webm', codec: 'vp9', width: 1280, height: 720, durationSeconds: 5.96 } },
+  {
+    name: 'large_moov_at_end.mp4',
+    source: 'face_moving.mp4',
+    build: () => padMdat(loadFixture('face_moving.mp4')),
+    expected: { container: 'mp4', ...H264_720P, durationSeconds: 6 },
+  },
+  {
+    name: 'large_free_before_moov.mp4',
+    source: 'face_moving.mp4',
+    build: () => freeBeforeMoov(loadFixture('face_moving.mp4')),
+    expected: { container: 'mp4', ...H264_720P, durationSeconds: 6 },
+  },
+  {
+    name: 'large_faststart.mp4',
+    source: 'face_moving_faststart.mp4',
+    build: () => padMdat(loadFixture('face_moving_faststart.mp4')),
+    expected: { container: 'mp4', ...H264_720P, durationSeconds: 6 },
+  },
+  {
+    name: 'large_fragmented_chromium.mp4',
+    source: 'chromium_fakecam_1280.mp4',
+    build: () => padMdat(loadFixture('chromium_fakecam_1280.mp4')),
+    expected: { container: 'mp4', ...H264_720P, durationSeconds: 5.931 },
+  },
+  {
+    name: 'large.mov',
+    source: 'face_moving.mov',
+    build: () => padMdat(loadFixture('face_moving.mov')),
+    expected: { container: 'mov', ...H264_720P, durationSeconds: 6 },
+  },
+  {
+    name: 'large.mkv',
+    source: 'face_moving.mkv',
+    build: () => voidAtSegmentEnd(loadFixture('face_moving.mkv')),
+    expected: { container: 'mkv', ...H264_720P, durationSeconds: 6 },
+  },
+  {
+    name: 'large_vp9.webm',
+    source: 'face_moving_vp9.webm',
+    build: () => voidAtSegmentEnd(loadFixture('face_moving_vp9.webm')),
+    expected: { container: 'webm', codec: 'vp9', width: 1280, height: 720, durationSeconds: 6 },
+  },
+  {
+    name: 'large_chromium.webm',
+    source: 'chromium_fakecam_1280.webm',
+    build: () => voidBeforeFirstCluster(loadFixture('chromium_fakecam_1280.webm')),
+    expected: { container: 'webm', codec: 'vp9', width: 1280, height: 720, durationSeconds: 5.96 },
+  },
 ];
