@@ -4,13 +4,17 @@
 export * from '../index';
 export { nodeUploadTransport } from './upload-node';
 export { createSigV4Signer, NodeSha256, regionFromApiUrl, type SigV4SignerOptions } from './sigv4';
-export { verifyWebhook, type VerifiedOutcomeEvent } from './webhooks';
 export {
+  verifyWebhook,
+  OUTCOME_EVENT_TYPES,
+  WEBHOOK_TOLERANCE_SECONDS,
   WebhookSecretError,
   WebhookVerificationError,
-  WEBHOOK_TOLERANCE_SECONDS,
   type HeadersLike,
+  type OutcomeEvent,
+  type OutcomeEventType,
+  type VerifiedOutcomeEvent,
   type VerifyWebhookOptions,
+  type WebhookBody,
   type WebhookVerificationReason,
-} from '../../events/standard-webhooks';
-export { OUTCOME_EVENT_TYPES, type OutcomeEvent, type OutcomeEventType } from '../../events/envelope';
+} from './webhooks';

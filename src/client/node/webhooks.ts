@@ -1,6 +1,7 @@
 // Receiving outcome events: verify a Standard Webhooks delivery and read its envelope. The
 // signature rules are the gateway's own (src/events/standard-webhooks), so sender and receiver
-// cannot drift apart; only node:crypto and zod come with it, no AWS SDK.
+// cannot drift apart. Import this file directly to get only node:crypto and zod: the Node entry
+// (./index) re-exports it but also carries the AWS SDK credential chain for SigV4.
 import { outcomeEventSchema, type OutcomeEvent } from '../../events/envelope';
 import {
   verifyWebhookSignature,
@@ -9,6 +10,17 @@ import {
   type VerifyWebhookOptions,
   type WebhookBody,
 } from '../../events/standard-webhooks';
+
+export {
+  WEBHOOK_TOLERANCE_SECONDS,
+  WebhookSecretError,
+  WebhookVerificationError,
+  type HeadersLike,
+  type VerifyWebhookOptions,
+  type WebhookBody,
+  type WebhookVerificationReason,
+} from '../../events/standard-webhooks';
+export { OUTCOME_EVENT_TYPES, type OutcomeEvent, type OutcomeEventType } from '../../events/envelope';
 
 export interface VerifiedOutcomeEvent {
   /** `webhook-id`, the same on every redelivery: dedupe on it. Equals `event.id`. */

@@ -10,9 +10,9 @@ import {
   webhookHeaders,
   webhookSecretKey,
   WebhookSecretError,
-  WebhookVerificationError,
   type WebhookVerificationReason,
 } from '../../../src/events/standard-webhooks';
+import { refusal } from './refusal';
 
 // The published test vector of the Standard Webhooks reference libraries.
 const VECTOR = {
@@ -31,16 +31,6 @@ function vectorHeaders(overrides: Record<string, string | undefined> = {}): Reco
     'webhook-signature': VECTOR.signature,
     ...overrides,
   };
-}
-
-function refusal(action: () => unknown): WebhookVerificationReason | 'accepted' {
-  try {
-    action();
-    return 'accepted';
-  } catch (error) {
-    if (error instanceof WebhookVerificationError) return error.reason;
-    throw error;
-  }
 }
 
 describe('signWebhook', () => {
