@@ -22,6 +22,7 @@ import {
   type CreateCheckRequest,
 } from '../src/client/node';
 import { createReporter } from './reporter';
+import { webhooksMain } from './webhooks-listen';
 
 export const EXIT = { pass: 0, notPassed: 1, usage: 2, api: 3, interrupted: 130 } as const;
 
@@ -45,6 +46,8 @@ Options:
 
 Exit codes: 0 PASS; 1 FAIL, RETRY, REVIEW, FAILED or EXPIRED (the reason is printed);
 2 usage error; 3 API or transport error; 130 interrupted.
+
+Also: liveness webhooks listen --help   (a receiver that verifies and prints outcome webhooks)
 `;
 
 export interface CliStream {
@@ -94,6 +97,7 @@ interface Command {
 }
 
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  if (argv[0] === 'webhooks') return webhooksMain(argv.slice(1), io);
   const json = argv.includes('--json');
   let command: Command | 'help';
   try {
