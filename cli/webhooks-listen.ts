@@ -3,7 +3,6 @@
 // client's verifyWebhook) and says why it refused one, in its answer and on stderr.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseArgs } from 'node:util';
 import {
   verifyWebhook,
   WebhookSecretError,
@@ -11,6 +10,7 @@ import {
   type VerifiedOutcomeEvent,
 } from '../src/client/node/webhooks';
 import { webhookSecretKey } from '../src/events/standard-webhooks';
+import { parseCommandLine, UsageError } from './args';
 import type { CliIo } from './main';
 
 export const LISTEN_USAGE = `Usage: liveness webhooks listen [--port <n>] [--host <address>] [--secret <whsec_...>] [--json]
@@ -40,17 +40,13 @@ interface ListenCommand {
   readonly json: boolean;
 }
 
-class ListenUsageError extends Error {
-  override readonly name = 'ListenUsageError';
-}
-
-/** `liveness webhooks ...`: argv after "webhooks". */
+/** `liveness webhooks ...` (argv starts with "webhooks"). */
 export async function webhooksMain(argv: readonly string[], io: CliIo): Promise<number> {
   let command: ListenCommand | 'help';
   try {
     command = parseListen(argv, io.env);
   } catch (error) {
-    if (!(error instanceof ListenUsageError)) throw error;
+    if (!(error instanceof UsageError)) throw error;
     io.stderr.write(`liveness: ${error.message}\n\n${LISTEN_USAGE}`);
     return 2;
   }
@@ -62,43 +58,25 @@ export async function webhooksMain(argv: readonly string[], io: CliIo): Promise<
 }
 
 function parseListen(argv: readonly string[], env: CliIo['env']): ListenCommand | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        port: { type: 'string', default: '4000' },
-        host: { type: 'string', default: '127.0.0.1' },
-        secret: { type: 'string', multiple: true },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new ListenUsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return 'help';
-  if (positionals[0] !== 'listen' || positionals.length > 1) {
-    throw new ListenUsageError(
-      positionals.length === 0
-        ? 'missing the command: liveness webhooks listen ...'
-        : `unknown command "webhooks ${positionals.join(' ')}"`,
-    );
-  }
+  const values = parseCommandLine(argv, ['webhooks', 'listen'], {
+    port: { type: 'string', default: '4000' },
+    host: { type: 'string', default: '127.0.0.1' },
+    secret: { type: 'string', multiple: true },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
+  if (values === 'help') return 'help';
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
-    throw new ListenUsageError(`--port must be 0 to 65535, got "${values.port}"`);
+    throw new UsageError(`--port must be 0 to 65535, got "${values.port}"`);
   const secrets = values.secret ?? (env.WEBHOOK_SECRET ? [env.WEBHOOK_SECRET] : []);
-  if (secrets.length === 0) throw new ListenUsageError('give --secret <whsec_...> or set WEBHOOK_SECRET');
+  if (secrets.length === 0) throw new UsageError('give --secret <whsec_...> or set WEBHOOK_SECRET');
   for (const secret of secrets) {
     try {
       webhookSecretKey(secret);
     } catch (error) {
       // The message says what a secret looks like, never the value given.
-      if (error instanceof WebhookSecretError) throw new ListenUsageError(error.message);
+      if (error instanceof WebhookSecretError) throw new UsageError(error.message);
       throw error;
     }
   }
