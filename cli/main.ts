@@ -4,7 +4,6 @@
 import { openAsBlob } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { PartName } from '../src/core/check';
 import {
   AbortedError,
@@ -21,7 +20,9 @@ import {
   type CheckStatusResponse,
   type CreateCheckRequest,
 } from '../src/client/node';
+import { parseCommandLine, UsageError } from './args';
 import { createReporter } from './reporter';
+import { webhooksMain } from './webhooks-listen';
 
 export const EXIT = { pass: 0, notPassed: 1, usage: 2, api: 3, interrupted: 130 } as const;
 
@@ -45,6 +46,8 @@ Options:
 
 Exit codes: 0 PASS; 1 FAIL, RETRY, REVIEW, FAILED or EXPIRED (the reason is printed);
 2 usage error; 3 API or transport error; 130 interrupted.
+
+Also: liveness webhooks listen --help   (a receiver that verifies and prints outcome webhooks)
 `;
 
 export interface CliStream {
@@ -59,10 +62,6 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Aborted on Ctrl-C. */
   readonly signal?: AbortSignal;
-}
-
-class UsageError extends Error {
-  override readonly name = 'UsageError';
 }
 
 const CONTENT_TYPES: Readonly<Record<string, { readonly type: string; readonly kind: 'video' | 'image' }>> = {
@@ -94,6 +93,7 @@ interface Command {
 }
 
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  if (argv[0] === 'webhooks') return webhooksMain(argv, io);
   const json = argv.includes('--json');
   let command: Command | 'help';
   try {
@@ -116,33 +116,17 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
 }
 
 async function parseCommand(argv: readonly string[]): Promise<Command | 'help'> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        video: { type: 'string' },
-        selfie: { type: 'string' },
-        reference: { type: 'string' },
-        provider: { type: 'string' },
-        api: { type: 'string', default: 'http://127.0.0.1:3000' },
-        timeout: { type: 'string', default: '120' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return 'help';
-  if (positionals[0] !== 'check' || positionals.length > 1) {
-    throw new UsageError(
-      positionals.length === 0 ? 'missing the command: liveness check ...' : `unknown command "${positionals.join(' ')}"`,
-    );
-  }
+  const values = parseCommandLine(argv, ['check'], {
+    video: { type: 'string' },
+    selfie: { type: 'string' },
+    reference: { type: 'string' },
+    provider: { type: 'string' },
+    api: { type: 'string', default: 'http://127.0.0.1:3000' },
+    timeout: { type: 'string', default: '120' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
+  if (values === 'help') return 'help';
   if (values.video === undefined && values.selfie === undefined) throw new UsageError('give --video <file> or --selfie <file>');
 
   let api: URL;

@@ -1,9 +1,11 @@
 // `liveness check` as a user runs it: a child process against a local stack over real HTTP.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack';
+import { buildOutcomeEvent } from '../../src/events/envelope';
+import { generateWebhookSecret, webhookHeaders } from '../../src/events/standard-webhooks';
 import { FIXTURES } from '../support/api-client';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -136,4 +138,117 @@ it('is what `npx liveness` runs from the repository root (npm links the root pac
   const result = await run('npx', ['--offline', 'liveness', '--help'], 30_000);
   expect(result.stdout).toContain('Usage: liveness check --video <file>');
   expect(result.code).toBe(0);
+});
+
+describe('liveness webhooks listen', () => {
+  const secret = generateWebhookSecret();
+  const event = buildOutcomeEvent({
+    type: 'check.completed',
+    check: {
+      checkId: '6f1c2a0e-8a4b-4c1d-9e2f-3a4b5c6d7e8f',
+      provider: 'fpt',
+      externalRef: 'applicant-42',
+      result: { decision: 'REVIEW', reasons: [{ code: 'NEEDS_REVIEW' }] },
+    },
+    occurredAt: '2026-11-29T10:00:00.000Z',
+  });
+  const body = JSON.stringify(event);
+
+  /** Starts the receiver as a user would and waits for the address it prints. */
+  async function startListener(args: readonly string[], env: Record<string, string> = {}) {
+    const child = spawn(process.execPath, ['cli/liveness.js', 'webhooks', 'listen', '--port', '0', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const match = /listening on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stderr);
+        if (match?.[1]) resolve(match[1]);
+      });
+      child.on('exit', () => reject(new Error(`listener exited: ${stderr}`)));
+    });
+    return {
+      url,
+      stdout: () => stdout,
+      stderr: () => stderr,
+      stop: async () => {
+        child.kill('SIGINT');
+        return exited;
+      },
+    };
+  }
+
+  const post = (url: string, headers: Record<string, string>, payload = body) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: payload });
+  const signed = (timestamp = Math.floor(Date.now() / 1000), secrets = [secret]) =>
+    webhookHeaders({ id: event.id, timestamp, body, secrets });
+
+  it('prints a verified event once, answers 204, and stops with exit 0 on Ctrl-C', async () => {
+    const listener = await startListener(['--secret', secret]);
+    try {
+      const first = await post(listener.url, signed());
+      const redelivered = await post(listener.url, signed());
+      expect(first.status).toBe(204);
+      expect(redelivered.status).toBe(204);
+      await expect.poll(() => listener.stderr()).toContain(`duplicate delivery of ${event.id}`);
+      expect(listener.stdout()).toBe(
+        `check.completed  check 6f1c2a0e-8a4b-4c1d-9e2f-3a4b5c6d7e8f  REVIEW NEEDS_REVIEW  (fpt, ${event.id})\n`,
+      );
+      expect(listener.stdout() + listener.stderr()).not.toContain('applicant-42');
+      expect(listener.stderr()).not.toContain(secret);
+    } finally {
+      expect(await listener.stop()).toBe(0);
+    }
+  });
+
+  it('answers 401 with the reason to an unsigned, tampered, wrongly keyed or stale delivery', async () => {
+    const listener = await startListener([], { WEBHOOK_SECRET: secret });
+    try {
+      const cases: [Promise<Response>, string][] = [
+        [post(listener.url, {}), 'MISSING_HEADERS'],
+        [post(listener.url, signed(), body.replace('REVIEW', 'PASS')), 'INVALID_SIGNATURE'],
+        [post(listener.url, signed(undefined, [generateWebhookSecret()])), 'INVALID_SIGNATURE'],
+        [post(listener.url, signed(Math.floor(Date.now() / 1000) - 6 * 60)), 'TIMESTAMP_TOO_OLD'],
+        [post(listener.url, { ...signed(), 'webhook-signature': 'sha256=abc' }), 'MALFORMED_SIGNATURE'],
+      ];
+      for (const [pending, code] of cases) {
+        const response = await pending;
+        expect(response.status).toBe(401);
+        expect(await response.json()).toMatchObject({ error: { code, message: expect.any(String) } });
+      }
+      expect(listener.stdout()).toBe('');
+      expect(listener.stderr()).toContain('refused a delivery: TIMESTAMP_TOO_OLD');
+    } finally {
+      expect(await listener.stop()).toBe(0);
+    }
+  });
+
+  it('prints the envelope as one JSON line with --json', async () => {
+    const listener = await startListener(['--secret', secret, '--json']);
+    try {
+      expect((await post(listener.url, signed())).status).toBe(204);
+      await expect.poll(() => listener.stdout()).not.toBe('');
+      expect(JSON.parse(listener.stdout())).toStrictEqual(event);
+    } finally {
+      expect(await listener.stop()).toBe(0);
+    }
+  });
+
+  it.for<[string[], RegExp]>([
+    [['webhooks', 'listen'], /give --secret <whsec_...> or set WEBHOOK_SECRET/],
+    [['webhooks', 'listen', '--secret', 'hunter2'], /a webhook secret is "whsec_" followed by base64/],
+    [['webhooks', 'listen', '--secret', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', '--port', 'http'], /--port must be 0 to 65535/],
+    [['webhooks', 'serve'], /unknown command "webhooks serve"/],
+  ])('exits 2 on a usage error: %j', async ([args, message], { expect }) => {
+    const result = await run(process.execPath, ['cli/liveness.js', ...args], 20_000);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toContain('hunter2');
+    expect(result.stderr).toContain('Usage: liveness webhooks listen');
+    expect(result.code).toBe(2);
+  });
 });
