@@ -18,7 +18,8 @@ import type { GatewayConfigInput } from '../src/core/config';
 /** Key prefix under which every uploaded part lives (`checks/{checkId}/{part}`, see `mediaKey`). */
 export const MEDIA_PREFIX = 'checks/';
 
-export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 /**
  * What a function does to check records, named after the repository methods that do it:
  * `get` (GetItem), `create` (conditional PutItem), `update` (every conditional transition,

@@ -24,7 +24,8 @@ export type { ApiThrottle, JwtAuthorizerProps } from './constructs/gateway-api';
 
 /** Every setting is declared (with its default) once, on the part that uses it. */
 export interface LivenessGatewayStackProps
-  extends StackProps,
+  extends
+    StackProps,
     ProviderSecretsOptions,
     MediaStorageOptions,
     CheckTablesOptions,

@@ -14,7 +14,8 @@ import {
   DEFAULT_LOG_RETENTION,
   functionEntry,
   GatewayFunction,
-  loggingOf, type FunctionLoggingOptions,
+  loggingOf,
+  type FunctionLoggingOptions,
 } from '../gateway-function';
 import type { CheckTables } from './check-tables';
 import type { MediaStorage, MediaStorageOptions } from './media-storage';
@@ -45,8 +46,7 @@ export interface GatewayApiOptions extends Pick<MediaStorageOptions, 'corsOrigin
   readonly apiThrottle?: ApiThrottle;
 }
 
-export interface GatewayApiProps
-  extends GatewayApiOptions, FunctionLoggingOptions, Pick<StatefulOptions, 'removalPolicy'> {
+export interface GatewayApiProps extends GatewayApiOptions, FunctionLoggingOptions, Pick<StatefulOptions, 'removalPolicy'> {
   /** The parsed configuration every route's function runs with. */
   readonly gatewayConfig: GatewayConfig;
   readonly storage: MediaStorage;
@@ -132,9 +132,7 @@ export class GatewayApi extends Construct {
             corsPreflight: {
               allowOrigins: [...props.corsOrigins],
               // With a JWT authoriser the browser creates checks itself, so POST (with a JSON body) is allowed too.
-              allowMethods: jwt
-                ? [apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST]
-                : [apigwv2.CorsHttpMethod.GET],
+              allowMethods: jwt ? [apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST] : [apigwv2.CorsHttpMethod.GET],
               allowHeaders: jwt ? ['authorization', 'content-type'] : ['authorization'],
               maxAge: Duration.hours(1),
             },
@@ -190,5 +188,4 @@ export class GatewayApi extends Construct {
       authorizer: iamAuthorizer,
     });
   }
-
 }

@@ -112,9 +112,7 @@ export class MediaStorage extends Construct {
 
   /** The singleton CDK creates (at stack level) to configure bucket notifications is CDK's code, not ours. */
   private suppressBucketNotificationsHandlerFindings(): void {
-    const handlers = Stack.of(this).node.children.filter((child) =>
-      child.node.id.startsWith('BucketNotificationsHandler'),
-    );
+    const handlers = Stack.of(this).node.children.filter((child) => child.node.id.startsWith('BucketNotificationsHandler'));
     NagSuppressions.addResourceSuppressions(
       handlers,
       [

@@ -11,8 +11,7 @@ export function corsOriginProblems(origins: readonly string[]): string[] {
   return origins
     .filter((origin) => !isOrigin(origin))
     .map(
-      (origin) =>
-        `corsOrigins: "${origin}" is not an origin like https://app.example.com (scheme, host, optional port, no path)`,
+      (origin) => `corsOrigins: "${origin}" is not an origin like https://app.example.com (scheme, host, optional port, no path)`,
     );
 }
 

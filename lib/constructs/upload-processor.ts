@@ -130,4 +130,3 @@ export class UploadProcessor extends Construct {
     fn.bindQueueSend(this.queue);
   }
 }
-
