@@ -1,11 +1,9 @@
 // Stack tests: specific properties (encryption, IAM, wiring) and cdk-nag, never whole-template snapshots.
 // Bundling is skipped (aws:cdk:bundling-stacks = []), and each configuration is synthesised once.
-import { readFileSync } from 'node:fs';
-import { App, Aspects, CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import { Aspects, Duration, Stack, type App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LivenessGatewayStack, type LivenessGatewayStackProps } from '../../lib/liveness-gateway-stack';
 import { MEDIA_PREFIX } from '../../lib/gateway-function';
@@ -17,19 +15,9 @@ import {
 } from '../../src/adapters/aws/table-schema';
 import { parseGatewayConfig } from '../../src/core/config';
 import { mediaKey } from '../../src/core/ports';
+import { logicalId, newApp } from './synth-helpers';
 
 const SYNTH_TIMEOUT_MS = 60_000;
-
-// Same feature flags as `cdk synth`, so the template under test is the one that deploys.
-const cdkJson: unknown = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8'));
-const cdkContext: Record<string, unknown> =
-  typeof cdkJson === 'object' &&
-  cdkJson !== null &&
-  'context' in cdkJson &&
-  typeof cdkJson.context === 'object' &&
-  cdkJson.context !== null
-    ? { ...cdkJson.context }
-    : {};
 
 const BASE_PROPS: LivenessGatewayStackProps = {
   providers: [{ id: 'fpt' }],
@@ -42,20 +30,10 @@ interface Synthesised {
   readonly template: Template;
 }
 
-function newApp(): App {
-  return new App({ context: { ...cdkContext, 'aws:cdk:bundling-stacks': [] } });
-}
-
 function synth(app: App, props: Partial<LivenessGatewayStackProps> = {}): Synthesised {
   const stack = new LivenessGatewayStack(app, 'Gateway', { ...BASE_PROPS, ...props });
   Aspects.of(app).add(new AwsSolutionsChecks());
   return { stack, template: Template.fromStack(stack) };
-}
-
-function logicalId(construct: IConstruct): string {
-  const element = construct instanceof CfnElement ? construct : construct.node.defaultChild;
-  if (!(element instanceof CfnElement)) throw new Error(`${construct.node.path} has no CloudFormation resource`);
-  return Stack.of(element).getLogicalId(element);
 }
 
 interface Statement {
