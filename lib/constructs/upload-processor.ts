@@ -63,6 +63,9 @@ export class UploadProcessor extends Construct {
     const batchSize = props.processorBatchSize ?? DEFAULT_BATCH_SIZE;
     const timeout = props.processorTimeout ?? DEFAULT_TIMEOUT;
     const leaseSeconds = props.gatewayConfig.processingLeaseSeconds ?? timeout.toSeconds() + LEASE_MARGIN_SECONDS;
+    // The runtime values' own ranges are the schema's, checked first; here only what ties them to the processor.
+    this.gatewayConfig = parseDeployedConfig({ ...props.gatewayConfig, processingLeaseSeconds: leaseSeconds });
+    const largestBudgetMs = Math.max(...Object.values(this.gatewayConfig.providers).map((p) => p.totalBudgetMs));
     const problems: string[] = [];
     // SQS event source maximum concurrency accepts 2–1000.
     if (!Number.isInteger(concurrency) || concurrency < 2 || concurrency > 1000)
@@ -70,20 +73,17 @@ export class UploadProcessor extends Construct {
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5)
       problems.push('processorBatchSize: must be an integer from 1 to 5');
     if (timeout.toSeconds() > LAMBDA_MAX_TIMEOUT_SECONDS) problems.push('processorTimeout: Lambda allows at most 15 minutes');
+    if (timeout.toMilliseconds() < largestBudgetMs + HEADROOM_MS) {
+      problems.push(
+        `processorTimeout: must be at least the largest provider totalBudgetMs + ${HEADROOM_MS / 1000} s (${(largestBudgetMs + HEADROOM_MS) / 1000} s)`,
+      );
+    }
     if (leaseSeconds <= timeout.toSeconds()) {
       problems.push(
         `processingLeaseSeconds: must exceed the processor timeout (${timeout.toSeconds()} s), or a resumed attempt could run beside a live one`,
       );
     }
     assertNoProblems('UploadProcessor', problems);
-    // Ranges of the runtime values themselves are the schema's; here only what ties them to the processor.
-    this.gatewayConfig = parseDeployedConfig({ ...props.gatewayConfig, processingLeaseSeconds: leaseSeconds });
-    const largestBudgetMs = Math.max(...Object.values(this.gatewayConfig.providers).map((p) => p.totalBudgetMs));
-    if (timeout.toMilliseconds() < largestBudgetMs + HEADROOM_MS) {
-      assertNoProblems('UploadProcessor', [
-        `processorTimeout: must be at least the largest provider totalBudgetMs + ${HEADROOM_MS / 1000} s (${(largestBudgetMs + HEADROOM_MS) / 1000} s)`,
-      ]);
-    }
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
