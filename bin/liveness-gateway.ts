@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // The CDK app: the only place that reads context and environment; everything below takes props.
 // Context comes from cdk.json or `-c key=value` (JSON values, or a comma list for providers/corsOrigins).
+// Provider and runtime settings are parsed with the schemas the stack and the functions use.
 import { App, Aspects, Duration } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import * as z from 'zod';
-import { PROVIDER_IDS } from '../src/core/check';
-import { providerConfigSchema } from '../src/core/config';
+import { gatewayConfigSchema } from '../src/core/config';
+import { providerPropsSchema } from '../lib/constructs/provider-secrets';
+import { runtimeSettingsSchema } from '../lib/gateway-config';
+import { LOG_LEVELS } from '../lib/gateway-function';
 import { LivenessGatewayStack } from '../lib/liveness-gateway-stack';
 
 const app = new App();
@@ -29,45 +32,20 @@ const commaList = (value: unknown): unknown =>
         .filter((item) => item.length > 0)
     : value;
 
-const providerIdSchema = z.enum(PROVIDER_IDS);
 const contextSchema = z.object({
   stackName: z.string().min(1).default('LivenessGateway'),
-  providers: z.preprocess(
-    (value) => {
-      const list = commaList(value);
-      return Array.isArray(list) ? list.map((item: unknown) => (typeof item === 'string' ? { id: item } : item)) : list;
-    },
-    z
-      .array(
-        z
-          .object({
-            id: providerIdSchema,
-            secretName: z.string().min(1).optional(),
-            limits: providerConfigSchema.shape.limits,
-            settings: z.record(z.string(), z.unknown()).optional(),
-            timeoutMs: z.number().int().positive().optional(),
-            maxAttempts: z.number().int().positive().optional(),
-            totalBudgetMs: z.number().int().positive().optional(),
-            reviewBand: providerConfigSchema.shape.reviewBand,
-          })
-          .strict(),
-      )
-      .min(1),
-  ),
-  defaultProvider: providerIdSchema,
+  providers: z.preprocess((value) => {
+    const list = commaList(value);
+    return Array.isArray(list) ? list.map((item: unknown) => (typeof item === 'string' ? { id: item } : item)) : list;
+  }, z.array(providerPropsSchema).min(1)),
+  defaultProvider: gatewayConfigSchema.shape.defaultProvider,
   corsOrigins: z.preprocess(commaList, z.array(z.string())).default([]),
-  uploadExpirySeconds: z.number().int().optional(),
-  checkRetentionDays: z.number().int().optional(),
-  secretCacheSeconds: z.number().int().optional(),
+  // uploadExpirySeconds, processingLeaseSeconds, …: optional, with the runtime's ranges.
+  ...runtimeSettingsSchema.shape,
   processorConcurrency: z.number().int().optional(),
   processorBatchSize: z.number().int().optional(),
   apiThrottle: z.object({ rateLimit: z.number(), burstLimit: z.number() }).optional(),
-  logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).optional(),
-  mediaRetentionSeconds: z.number().int().optional(),
-  maxProcessingAttempts: z.number().int().optional(),
-  uploadGraceSeconds: z.number().int().optional(),
-  // Normally derived from the processor timeout; the stack refuses a value that does not exceed it.
-  processingLeaseSeconds: z.number().int().optional(),
+  logLevel: z.enum(LOG_LEVELS).optional(),
   sweepIntervalMinutes: z.number().int().optional(),
   // -c jwtAuthorizer='{"issuer":"https://...","audience":["client-id"]}'; absent: IAM on POST /v1/checks.
   jwtAuthorizer: z

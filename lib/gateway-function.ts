@@ -2,7 +2,7 @@
 // tracing and logging defaults, and receives permissions only through the intent-named bind methods.
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -13,11 +13,13 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import type { GatewayConfigInput } from '../src/core/config';
 
 /** Key prefix under which every uploaded part lives (`checks/{checkId}/{part}`, see `mediaKey`). */
 export const MEDIA_PREFIX = 'checks/';
 
-export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 /**
  * What a function does to check records, named after the repository methods that do it:
  * `get` (GetItem), `create` (conditional PutItem), `update` (every conditional transition,
@@ -30,8 +32,8 @@ export interface GatewayFunctionProps {
   /** TypeScript entry file exporting `handler`. */
   readonly entry: string;
   readonly description: string;
-  /** The gateway's runtime configuration as JSON (may hold tokens); becomes `GATEWAY_CONFIG`. */
-  readonly gatewayConfig: string;
+  /** The gateway's runtime configuration (may hold tokens); becomes the JSON of `GATEWAY_CONFIG`. */
+  readonly gatewayConfig: GatewayConfigInput;
   /** @default 256 */
   readonly memorySize?: number;
   /** @default Duration.seconds(10) */
@@ -50,6 +52,11 @@ export interface GatewayFunctionProps {
    */
   readonly projectRoot?: string;
 }
+
+/** The logging settings every function of the gateway shares. */
+export type FunctionLoggingOptions = Pick<GatewayFunctionProps, 'logRetention' | 'logLevel'>;
+
+export const DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -80,7 +87,7 @@ export class GatewayFunction extends Construct implements iam.IGrantable {
     const projectRoot = props.projectRoot ?? REPOSITORY_ROOT;
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      retention: props.logRetention ?? DEFAULT_LOG_RETENTION,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
 
@@ -108,7 +115,7 @@ export class GatewayFunction extends Construct implements iam.IGrantable {
       logGroup: this.logGroup,
       tracing: lambda.Tracing.ACTIVE,
       environment: {
-        GATEWAY_CONFIG: props.gatewayConfig,
+        GATEWAY_CONFIG: Stack.of(this).toJsonString(props.gatewayConfig),
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: props.serviceName ?? 'liveness-gateway',
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
@@ -245,4 +252,19 @@ export class GatewayFunction extends Construct implements iam.IGrantable {
 /** A secret imported by name has no known suffix; IAM needs `-??????` to match its real ARN. */
 function secretArnForPolicies(secret: secretsmanager.ISecret): string {
   return secret.secretFullArn ?? `${secret.secretArn}-??????`;
+}
+
+const FUNCTIONS_DIR = fileURLToPath(new URL('../functions/', import.meta.url));
+
+/** The entry file of one of the gateway's functions (`functions/<name>/index.ts`). */
+export function functionEntry(name: string): string {
+  return `${FUNCTIONS_DIR}${name}/index.ts`;
+}
+
+/** The logging options out of wider props, leaving out what was not given. */
+export function loggingOf(props: FunctionLoggingOptions): FunctionLoggingOptions {
+  return {
+    ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
+    ...(props.logLevel !== undefined ? { logLevel: props.logLevel } : {}),
+  };
 }

@@ -1,11 +1,9 @@
 // Stack tests: specific properties (encryption, IAM, wiring) and cdk-nag, never whole-template snapshots.
 // Bundling is skipped (aws:cdk:bundling-stacks = []), and each configuration is synthesised once.
-import { readFileSync } from 'node:fs';
-import { App, Aspects, CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import { Aspects, Duration, Stack, type App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LivenessGatewayStack, type LivenessGatewayStackProps } from '../../lib/liveness-gateway-stack';
 import { MEDIA_PREFIX } from '../../lib/gateway-function';
@@ -17,19 +15,9 @@ import {
 } from '../../src/adapters/aws/table-schema';
 import { parseGatewayConfig } from '../../src/core/config';
 import { mediaKey } from '../../src/core/ports';
+import { logicalId, newApp } from './synth-helpers';
 
 const SYNTH_TIMEOUT_MS = 60_000;
-
-// Same feature flags as `cdk synth`, so the template under test is the one that deploys.
-const cdkJson: unknown = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8'));
-const cdkContext: Record<string, unknown> =
-  typeof cdkJson === 'object' &&
-  cdkJson !== null &&
-  'context' in cdkJson &&
-  typeof cdkJson.context === 'object' &&
-  cdkJson.context !== null
-    ? { ...cdkJson.context }
-    : {};
 
 const BASE_PROPS: LivenessGatewayStackProps = {
   providers: [{ id: 'fpt' }],
@@ -42,20 +30,10 @@ interface Synthesised {
   readonly template: Template;
 }
 
-function newApp(): App {
-  return new App({ context: { ...cdkContext, 'aws:cdk:bundling-stacks': [] } });
-}
-
 function synth(app: App, props: Partial<LivenessGatewayStackProps> = {}): Synthesised {
   const stack = new LivenessGatewayStack(app, 'Gateway', { ...BASE_PROPS, ...props });
   Aspects.of(app).add(new AwsSolutionsChecks());
   return { stack, template: Template.fromStack(stack) };
-}
-
-function logicalId(construct: IConstruct): string {
-  const element = construct instanceof CfnElement ? construct : construct.node.defaultChild;
-  if (!(element instanceof CfnElement)) throw new Error(`${construct.node.path} has no CloudFormation resource`);
-  return Stack.of(element).getLogicalId(element);
 }
 
 interface Statement {
@@ -196,6 +174,7 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
   let template: Template;
   let ids: {
     mediaBucket: string;
+    accessLogsBucket: string;
     checksTable: string;
     auditTable: string;
     queue: string;
@@ -212,6 +191,7 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
     if (!secret) throw new Error('fpt secret missing');
     ids = {
       mediaBucket: logicalId(stack.mediaBucket),
+      accessLogsBucket: logicalId(stack.parts.storage.accessLogsBucket),
       checksTable: logicalId(stack.checksTable),
       auditTable: logicalId(stack.auditTable),
       queue: logicalId(stack.uploadQueue),
@@ -236,7 +216,7 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
           BucketEncryption: {
             ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
           },
-          LoggingConfiguration: { DestinationBucketName: { Ref: Match.stringLikeRegexp('^AccessLogsBucket') } },
+          LoggingConfiguration: { DestinationBucketName: { Ref: ids.accessLogsBucket } },
           VersioningConfiguration: Match.absent(),
         },
         DeletionPolicy: 'Retain',
@@ -785,11 +765,13 @@ describe('LivenessGatewayStack with two providers, an imported secret and a cust
   });
 
   it('creates a secret only for the provider without an existing one, and configures the other by name', () => {
+    const fptSecret = stack.providerSecrets.fpt;
+    if (!fptSecret) throw new Error('fpt secret missing');
     template.resourceCountIs('AWS::SecretsManager::Secret', 1);
     const config = gatewayConfigOf(template, logicalId(stack.functions.processUpload.function));
     expect(config.defaultProvider).toBe('verihubs');
     expect(config.providers.verihubs).toMatchObject({ secretId: 'prod/verihubs', totalBudgetMs: 90_000 });
-    expect(config.providers.fpt?.secretId).toMatch(/^ref:FptProviderSecret/);
+    expect(config.providers.fpt?.secretId).toBe(`ref:${logicalId(fptSecret)}`);
   });
 
   it('encrypts the bucket and both tables with the given key', () => {
