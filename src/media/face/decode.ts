@@ -7,7 +7,10 @@ import { inspectPart } from '../inspect';
 import { IMAGE_FORMATS, type PartLimits } from '../profiles';
 import type { RangeReader } from '../reader';
 
-/** Why an image could not be looked at; the caller maps it (MEDIA_CORRUPT, or skip the pre-check). */
+/**
+ * Why an image could not be looked at. IMAGE_UNREADABLE maps to MEDIA_CORRUPT (the media inspector
+ * normally refuses such files first); IMAGE_TOO_LARGE means "not checked here": skip the pre-check.
+ */
 export class FaceImageError extends Error {
   override readonly name = 'FaceImageError';
   constructor(
@@ -20,10 +23,12 @@ export class FaceImageError extends Error {
 }
 
 /**
- * A 50-megapixel photo decodes to 200 MB of RGBA plus the decoder's own planes: the most we let a
- * 1024 MB processor spend on one picture. Phones save 12–50 MP; larger files are refused by size first.
+ * jpeg-js peaks at about 34 bytes per pixel (measured: +406 MB RSS for one 12 MP photo), on top of
+ * ≈ 125 MB for the loaded detector. 16 MP (≈ 550 MB) is what a 1024 MB processor can spare. Phones
+ * save 12 MP by default; a larger picture is not refused for it: the caller skips the pre-check
+ * (IMAGE_TOO_LARGE) and leaves the picture to the provider.
  */
-export const MAX_DECODE_MEGAPIXELS = 50;
+export const MAX_DECODE_MEGAPIXELS = 16;
 
 /** The detector looks at 256x256; a 512 px canvas keeps detail for small faces at little cost. */
 export const DETECTOR_CANVAS = 512;
@@ -85,7 +90,8 @@ function decode(bytes: Uint8Array, container: string | undefined): Rgba {
       // A truncated scan would decode to grey and read as "no face": refuse it as unreadable instead.
       tolerantDecoding: false,
       maxResolutionInMP: MAX_DECODE_MEGAPIXELS,
-      maxMemoryUsageInMB: MAX_DECODE_MEGAPIXELS * 8,
+      // Our megapixel limit above is the real bound; jpeg-js's own accounting must not refuse below it.
+      maxMemoryUsageInMB: MAX_DECODE_MEGAPIXELS * 40,
     });
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Config, Human } from '@vladmandic/human';
-import { packageAssets, type FaceDetectorAssets } from './assets';
+import { assetsBeside, type FaceDetectorAssets } from './assets';
 import { toDetectorCanvas } from './decode';
 
 export { FaceImageError } from './decode';
@@ -181,7 +181,7 @@ let shared: Promise<FaceDetector> | undefined;
  * A failed load is not memoised, so the next call tries again.
  */
 export function createFaceDetector(options: FaceDetectorOptions = {}): Promise<FaceDetector> {
-  shared ??= loadHuman(options.assets ?? packageAssets(), options).then(
+  shared ??= loadHuman(options.assets ?? assetsBeside(import.meta.url), options).then(
     (human) => new HumanFaceDetector(human),
     (error: unknown) => {
       shared = undefined;

@@ -31,7 +31,7 @@ export type PrecheckResult =
 
 /**
  * Looks for exactly one face big enough for the provider's rule. Throws FaceImageError when the
- * bytes cannot be decoded (the caller maps it; the media inspector normally refuses such files first).
+ * picture cannot be looked at (its code says how to map it).
  */
 export async function precheckImage(
   detector: FaceDetector,

@@ -1,6 +1,12 @@
 // The embedded face pre-check on real pictures: the real BlazeFace model on the tfjs wasm
 // backend, loaded once for the file from the npm packages (nothing downloaded).
+import { execFileSync, execSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ASSET_FOLDER, assetsBeside, bundlingCommands, folderAssets, packageAssets } from '../../../src/media/face/assets';
 import { createFaceDetector, FaceImageError, type FaceDetector } from '../../../src/media/face/face-detector';
 import { precheckImage } from '../../../src/media/face/precheck';
 import { FACE_PRECHECK_DEFAULTS, type FacePrecheckThresholds } from '../../../src/media/face/thresholds';
@@ -178,7 +184,7 @@ describe('pictures the pre-check cannot look at', () => {
     const error = await failure(bytes);
 
     expect(error.code).toBe('IMAGE_TOO_LARGE');
-    expect(error.message).toBe("10000x6000 is beyond the face pre-check's decoding limit of 50 megapixels");
+    expect(error.message).toBe("10000x6000 is beyond the face pre-check's decoding limit of 16 megapixels");
   });
 
   it('keeps working after a failed picture', async () => {
@@ -187,5 +193,41 @@ describe('pictures the pre-check cannot look at', () => {
     const result = await precheckImage(detector, 'selfie', {}, astronaut(), FPT_SELFIE);
 
     expect(result.verdict).toBe('ok');
+  });
+});
+
+describe('face assets for a Lambda bundle', () => {
+  const projectRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+  it('uses the npm packages when no face-assets folder sits beside the module', () => {
+    expect(assetsBeside(new URL('../../../src/media/face/face-detector.ts', import.meta.url).href)).toEqual(packageAssets());
+  });
+
+  it('builds a self-contained face-assets folder that the bundle finds beside itself and detects with', () => {
+    const outputDir = mkdtempSync(join(tmpdir(), 'face-bundle-'));
+    try {
+      for (const command of bundlingCommands(projectRoot.replace(/\/$/, ''), outputDir)) execSync(command, { stdio: 'pipe' });
+      const assets = assetsBeside(pathToFileURL(join(outputDir, 'index.mjs')).href);
+      expect(assets).toEqual(folderAssets(join(outputDir, ASSET_FOLDER)));
+
+      // A fresh process; the bundled human build sits outside the project, so it can find nothing in node_modules.
+      const module = (path: string): string => JSON.stringify(pathToFileURL(join(projectRoot, path)).href);
+      const script = [
+        `import { readFileSync } from 'node:fs';`,
+        `import { createFaceDetector } from ${module('src/media/face/face-detector.ts')};`,
+        `import { folderAssets } from ${module('src/media/face/assets.ts')};`,
+        `const detector = await createFaceDetector({ assets: folderAssets(${JSON.stringify(join(outputDir, ASSET_FOLDER))}) });`,
+        `const detection = await detector.detectFaces(readFileSync(${JSON.stringify(join(projectRoot, 'test/fixtures/media/id_astronaut_1024.jpg'))}));`,
+        `console.log(JSON.stringify({ faces: detection.faces.length, version: detector.version }));`,
+      ].join('\n');
+      const output = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        cwd: projectRoot,
+        encoding: 'utf8',
+      });
+
+      expect(JSON.parse(output.trim())).toEqual({ faces: 1, version: '3.3.6' });
+    } finally {
+      rmSync(outputDir, { recursive: true, force: true });
+    }
   });
 });
