@@ -62,11 +62,15 @@ const memoryReader = (bytes: Uint8Array): RangeReader => ({
   read: (start, endInclusive) => Promise.resolve(bytes.subarray(start, Math.min(endInclusive + 1, bytes.length))),
 });
 
-/** Decodes, turns upright (EXIF), shrinks and letterboxes to a square canvas. */
-export async function toDetectorCanvas(bytes: Uint8Array, side = DETECTOR_CANVAS): Promise<DetectorCanvas> {
+/**
+ * Decodes, turns upright (EXIF), shrinks and letterboxes to a square canvas. The declared content
+ * type only goes into messages: the bytes decide the format.
+ */
+export async function toDetectorCanvas(bytes: Uint8Array, contentType?: string, side = DETECTOR_CANVAS): Promise<DetectorCanvas> {
+  const declared = contentType ? ` (declared ${contentType})` : '';
   const inspection = await inspectPart('selfie', memoryReader(bytes), ANY_IMAGE);
   const { facts, problem } = inspection;
-  if (problem) throw new FaceImageError('IMAGE_UNREADABLE', problem.message.replace(/^selfie: /, ''));
+  if (problem) throw new FaceImageError('IMAGE_UNREADABLE', `${problem.message.replace(/^selfie: /, '')}${declared}`);
   const codedPixels = (facts.width ?? 0) * (facts.height ?? 0);
   if (codedPixels > MAX_DECODE_MEGAPIXELS * 1e6) {
     throw new FaceImageError(

@@ -35,7 +35,7 @@ export interface FaceDetection {
 }
 
 export interface DetectOptions {
-  /** The client's declared type, for messages only: the bytes decide the format. */
+  /** The client's declared type, for error messages only: the bytes decide the format. */
   readonly contentType?: string;
 }
 
@@ -139,15 +139,15 @@ class HumanFaceDetector implements FaceDetector {
     return this.human.version;
   }
 
-  detectFaces(imageBytes: Uint8Array, _options: DetectOptions = {}): Promise<FaceDetection> {
-    const run = this.queue.then(() => this.detect(imageBytes));
+  detectFaces(imageBytes: Uint8Array, options: DetectOptions = {}): Promise<FaceDetection> {
+    const run = this.queue.then(() => this.detect(imageBytes, options.contentType));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async detect(imageBytes: Uint8Array): Promise<FaceDetection> {
+  private async detect(imageBytes: Uint8Array, contentType: string | undefined): Promise<FaceDetection> {
     const started = performance.now();
-    const canvas = await toDetectorCanvas(imageBytes);
+    const canvas = await toDetectorCanvas(imageBytes, contentType);
     const { tf } = this.human;
     const input = tf.tensor4d(canvas.rgb, [1, canvas.side, canvas.side, 3], 'int32');
     try {

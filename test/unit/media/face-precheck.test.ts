@@ -159,10 +159,16 @@ describe('pictures the pre-check cannot look at', () => {
     expect(error.message).toMatch(/truncated/);
   });
 
-  it('reports bytes that are no image as IMAGE_UNREADABLE', async () => {
-    const error = await failure(new TextEncoder().encode('this is not a picture at all'));
+  it('reports bytes that are no image as IMAGE_UNREADABLE, naming the declared type', async () => {
+    const bytes = new TextEncoder().encode('this is not a picture at all');
 
-    expect(error.code).toBe('IMAGE_UNREADABLE');
+    const error: unknown = await detector.detectFaces(bytes, { contentType: 'image/jpeg' }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(FaceImageError);
+    expect(error).toMatchObject({
+      code: 'IMAGE_UNREADABLE',
+      message: 'unrecognised content, expected jpeg, png (declared image/jpeg)',
+    });
   });
 
   it('reports a PNG whose compressed pixels are damaged as IMAGE_UNREADABLE, from the decoder', async () => {
