@@ -4,7 +4,7 @@
 import { App, Aspects, Duration } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import * as z from 'zod';
-import { PROVIDER_IDS } from '../src/core/check';
+import { PROVIDER_IDS } from '../src/providers/registry';
 import { providerConfigSchema } from '../src/core/config';
 import { LivenessGatewayStack } from '../lib/liveness-gateway-stack';
 

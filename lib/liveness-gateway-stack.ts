@@ -20,7 +20,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { AUDIT_TABLE_KEYS, CHECKS_SWEEP_INDEX, CHECKS_TABLE_KEYS, CHECKS_TTL_ATTRIBUTE } from '../src/adapters/aws/table-schema';
-import { PROVIDER_IDS, type ProviderId } from '../src/core/check';
+import type { ProviderId } from '../src/core/check';
+import { PROVIDER_ADAPTERS, PROVIDER_IDS } from '../src/providers/registry';
 import { gatewayConfigSchema, type GatewayConfigInput } from '../src/core/config';
 import { GatewayFunction, MEDIA_PREFIX, type LogLevel } from './gateway-function';
 
@@ -119,11 +120,9 @@ export interface LivenessGatewayStackProps extends StackProps {
 }
 
 // What the operator puts in each provider's secret (README.md, "Providers").
-const SECRET_SHAPES: Readonly<Record<ProviderId, string>> = {
-  fpt: '{"apiKey": "...", "endpoint"?: "https://..."}',
-  senseid: '{"endpoint": "https://...", "aesKey": "...", "aesIv": "...", "authHeader"?: "..."}',
-  verihubs: '{"appId": "...", "apiKey": "...", "endpoint"?: "https://..."}',
-};
+const SECRET_SHAPES: Readonly<Record<ProviderId, string>> = Object.fromEntries(
+  PROVIDER_ADAPTERS.map((adapter) => [adapter.id, adapter.secretExample]),
+);
 
 const FUNCTIONS_DIR = fileURLToPath(new URL('../functions/', import.meta.url));
 const functionEntry = (name: string): string => `${FUNCTIONS_DIR}${name}/index.ts`;
