@@ -1,6 +1,6 @@
 // What the local stack needs from each provider: its built-in simulator and how the design's
-// environment variables become its secret. Kept apart from the adapter so simulators are never
-// bundled into a Lambda.
+// environment variables become its secret. Each adapter carries its kit, so a provider is one
+// folder; the Lambda bundles therefore contain the simulator code, which is never started there.
 import { ConfigurationError } from '../core/errors';
 
 export interface LocalSimulator {
