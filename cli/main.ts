@@ -5,6 +5,7 @@ import { openAsBlob } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { PartName } from '../src/core/check';
+import { PROVIDER_IDS } from '../src/providers/registry';
 import {
   AbortedError,
   CheckTimeoutError,
@@ -36,7 +37,7 @@ Media (give --video or --selfie, optionally --reference):
   --selfie <file>      selfie photo: .jpg .jpeg .png
   --reference <file>   ID photo to compare the face with: .jpg .jpeg .png
 Options:
-  --provider <id>      fpt, senseid or verihubs (default: the deployment's default)
+  --provider <id>      ${PROVIDER_IDS.join(', ')} (default: the deployment's default)
   --api <url>          API base URL (default http://127.0.0.1:3000). Any non-loopback URL is
                        signed with SigV4 from the standard AWS credential chain; the region
                        comes from an execute-api URL, else AWS_REGION.

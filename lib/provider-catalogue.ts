@@ -1,15 +1,9 @@
-// The one place lib/ and bin/ learn which providers exist and what each one's secret holds.
-// Everything else asks this module, so the catalogue can move without touching the constructs.
-import { PROVIDER_IDS, type ProviderId } from '../src/core/check';
+// The one place lib/ and bin/ learn which providers exist and what each one's secret holds: the
+// provider registry (src/providers/registry.ts), so adding a provider never touches lib/.
+import type { ProviderId } from '../src/core/check';
+import { PROVIDER_ADAPTERS, PROVIDER_IDS } from '../src/providers/registry';
 
 export type { ProviderId };
-
-// What the operator puts in each provider's secret (README.md, "Providers").
-const SECRET_EXAMPLES: Readonly<Record<ProviderId, string>> = {
-  fpt: '{"apiKey": "...", "endpoint"?: "https://..."}',
-  senseid: '{"endpoint": "https://...", "aesKey": "...", "aesIv": "...", "authHeader"?: "..."}',
-  verihubs: '{"appId": "...", "apiKey": "...", "endpoint"?: "https://..."}',
-};
 
 export const KNOWN_PROVIDER_IDS: readonly ProviderId[] = PROVIDER_IDS;
 
@@ -19,5 +13,7 @@ export function isKnownProvider(id: string): id is ProviderId {
 
 /** The shape of the credentials JSON the provider's secret must hold, for descriptions and outputs. */
 export function secretExampleOf(id: ProviderId): string {
-  return SECRET_EXAMPLES[id];
+  const adapter = PROVIDER_ADAPTERS.find((candidate) => candidate.id === id);
+  if (!adapter) throw new Error(`No provider adapter for "${id}"`);
+  return adapter.secretExample;
 }

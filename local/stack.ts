@@ -11,6 +11,8 @@ import type { Clock, ResumeQueue } from '../src/core/ports';
 import { createAwsClients } from '../src/adapters/aws/clients';
 import type { CallDeps } from '../src/providers/call-provider';
 import type { LocalSimulator } from '../src/providers/local-kit';
+import type { AnyProviderAdapter } from '../src/providers/provider';
+import { PROVIDER_ADAPTERS } from '../src/providers/registry';
 import { wireGateway, type GatewayDeps } from '../functions/common/wiring';
 import { makeCreateCheckHandler } from '../functions/create-check/handler';
 import { makeGetCheckHandler } from '../functions/get-check/handler';
@@ -21,7 +23,6 @@ import { makeSweepHandler } from '../functions/sweep/handler';
 import type { SweepReport } from '../src/core/use-cases/sweep';
 import { createLambdaContext, startApiServer, type StaticRoute } from './api-server';
 import { startLocalDynamoDb } from './dynamodb';
-import { LOCAL_PROVIDER_KITS } from './providers';
 import { LOCAL_S3_CREDENTIALS, startLocalS3, type S3EventRecord } from './s3-gateway';
 import { startLocalSecretsManager } from './secrets-manager-server';
 
@@ -43,6 +44,8 @@ export interface LocalStackOptions {
   >;
   /** Only these providers are enabled (default: every provider the local stack knows). */
   readonly providers?: readonly ProviderId[];
+  /** Adapters beyond the registry's, each with its local kit (a provider not in this build, e.g. a test's). */
+  readonly extraProviders?: readonly AnyProviderAdapter[];
   /** Think time of every built-in simulator (load tests and benchmarks). Default 0. */
   readonly simulatorLatencyMs?: number;
   /** How often the sweep runs; 0 turns the timer off (tests call sweep() themselves). Default 30 s. */
@@ -72,7 +75,7 @@ export interface LocalStack {
   readonly endpoints: { readonly s3: string; readonly dynamodb: string; readonly secretsManager: string };
   readonly deps: GatewayDeps;
   /** Built-in simulators that were started (providers whose endpoint was not configured). */
-  readonly simulators: Partial<Record<ProviderId, LocalSimulator>>;
+  readonly simulators: Readonly<Record<ProviderId, LocalSimulator>>;
   /** Hands an S3 record to the processor (again), as S3's at-least-once delivery may. */
   deliver(record: S3EventRecord): Promise<void>;
   /** Every S3 ObjectCreated record the bucket emitted, in order. */
@@ -104,39 +107,46 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const s3 = await startLocalS3({ region: REGION, credentials: LOCAL_S3_CREDENTIALS });
     stoppers.push(() => s3.close());
 
-    const simulators: Partial<Record<ProviderId, LocalSimulator>> = {};
+    const simulators: Record<ProviderId, LocalSimulator> = {};
     const providers: GatewayConfigInput['providers'] = {};
-    for (const kit of LOCAL_PROVIDER_KITS.filter((candidate) => !options.providers || options.providers.includes(candidate.id))) {
+    const adapters = [...PROVIDER_ADAPTERS, ...(options.extraProviders ?? [])];
+    for (const { id, local: kit } of adapters.filter(
+      (candidate) => !options.providers || options.providers.includes(candidate.id),
+    )) {
       let endpoint = env[kit.endpointVariable];
       const simulated = !endpoint;
       if (!endpoint) {
         const simulator = await kit.startSimulator(options.simulatorLatencyMs ? { latencyMs: options.simulatorLatencyMs } : {});
         stoppers.push(() => simulator.close());
-        simulators[kit.id] = simulator;
+        simulators[id] = simulator;
         endpoint = simulator.url;
       }
-      const secretId = `local/liveness-gateway/${kit.id}`;
+      const secretId = `local/liveness-gateway/${id}`;
       secretsManager.setSecret(secretId, kit.secretFromEnv(env, endpoint, simulated));
-      providers[kit.id] = { secretId, ...options.providerConfig?.[kit.id] };
+      providers[id] = { secretId, ...options.providerConfig?.[id] };
     }
 
-    const config = parseGatewayConfig({
-      checksTable: dynamo.checksTable,
-      auditTable: dynamo.auditTable,
-      mediaBucket: s3.bucket,
-      defaultProvider: env.LIVENESS_PROVIDER ?? 'fpt',
-      providers,
-      ...(options.uploadExpirySeconds !== undefined ? { uploadExpirySeconds: options.uploadExpirySeconds } : {}),
-      ...options.config,
-      // Locally a changed secret should apply at once.
-      secretCacheSeconds: 0,
-    });
+    const config = parseGatewayConfig(
+      {
+        checksTable: dynamo.checksTable,
+        auditTable: dynamo.auditTable,
+        mediaBucket: s3.bucket,
+        defaultProvider: env.LIVENESS_PROVIDER ?? 'fpt',
+        providers,
+        ...(options.uploadExpirySeconds !== undefined ? { uploadExpirySeconds: options.uploadExpirySeconds } : {}),
+        ...options.config,
+        // Locally a changed secret should apply at once.
+        secretCacheSeconds: 0,
+      },
+      { providerIds: adapters.map((adapter) => adapter.id) },
+    );
     const endpoints = { s3: s3.endpoint, dynamodb: dynamo.endpoint, secretsManager: secretsManager.endpoint };
     const clients = createAwsClients({ region: REGION, credentials: LOCAL_S3_CREDENTIALS, endpoints });
     const wired = wireGateway(config, clients, {
       log,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.http ? { http: options.http } : {}),
+      adapters,
     });
     const deps = options.decorate ? options.decorate(wired) : wired;
 

@@ -21,7 +21,7 @@ const stack = await startLocalStackWithPage({ port, log }).catch((error: unknown
 const simulated = Object.entries(stack.simulators).map(([id, sim]) => `  ${id.padEnd(9)} simulator ${sim.url}`);
 const real = stack.deps.providers.enabled
   .filter((id) => !(id in stack.simulators))
-  .map((id) => `  ${id.padEnd(9)} configured endpoint (from ${id.toUpperCase()}_ENDPOINT)`);
+  .map((id) => `  ${id.padEnd(9)} configured endpoint (from ${stack.deps.providers.get(id)?.adapter.local.endpointVariable})`);
 console.log(
   [
     '',

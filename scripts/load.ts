@@ -15,7 +15,8 @@ import { performance } from 'node:perf_hooks';
 import { startLocalStack, type LocalStack } from '../local/stack';
 import { LOCAL_S3_CREDENTIALS } from '../local/s3-gateway';
 import { createAwsClients } from '../src/adapters/aws/clients';
-import { PROVIDER_IDS, type PartName, type ProviderId } from '../src/core/check';
+import type { PartName, ProviderId } from '../src/core/check';
+import { PROVIDER_IDS } from '../src/providers/registry';
 import { createCheck, fixture, poll, result, uploadOk } from '../test/support/api-client';
 import {
   errorText,

@@ -8,20 +8,25 @@ import {
   type AuditLog,
   type CheckRepository,
   type Clock,
+  type LivenessJudge,
+  type MediaInspector,
   type MediaStore,
   type SecretSource,
   type UploadSigner,
 } from '../../src/core/ports';
+import type { ProcessingPolicy } from '../../src/core/use-cases/process-upload';
 import { createAwsClients, type AwsClients } from '../../src/adapters/aws/clients';
 import { DynamoDbAuditLog } from '../../src/adapters/aws/dynamodb-audit-log';
 import { DynamoDbCheckRepository } from '../../src/adapters/aws/dynamodb-check-repository';
 import { S3MediaStore } from '../../src/adapters/aws/s3-media-store';
 import { S3UploadSigner } from '../../src/adapters/aws/s3-upload-signer';
 import { SecretsManagerSecretSource } from '../../src/adapters/aws/secrets-manager-secret-source';
-import { buildProviderRegistry, type ProviderRegistry } from '../../src/providers/registry';
-import { lambdaLog } from './log';
+import { createMediaInspector } from '../../src/media/inspector';
 import type { CallDeps } from '../../src/providers/call-provider';
-import type { ProcessingPolicy } from '../../src/core/use-cases/process-upload';
+import type { AnyProviderAdapter } from '../../src/providers/provider';
+import { createProviderJudge } from '../../src/providers/provider-judge';
+import { buildProviderRegistry, PROVIDER_IDS, type ProviderRegistry } from '../../src/providers/registry';
+import { lambdaLog } from './log';
 
 export interface GatewayDeps {
   readonly config: GatewayConfig;
@@ -32,18 +37,26 @@ export interface GatewayDeps {
   readonly signer: UploadSigner;
   readonly secrets: SecretSource;
   readonly providers: ProviderRegistry;
+  readonly inspector: MediaInspector;
+  readonly judge: LivenessJudge;
   readonly clock: Clock;
   readonly log: Log;
-  readonly http?: CallDeps;
 }
 
 export interface WireOptions {
   readonly log?: Log;
   readonly clock?: Clock;
+  /** Injected HTTP for provider calls; defaults to global fetch. */
   readonly http?: CallDeps;
+  /** The provider adapters to choose from; default: the registry's PROVIDER_ADAPTERS. */
+  readonly adapters?: readonly AnyProviderAdapter[];
 }
 
 export function wireGateway(config: GatewayConfig, clients: AwsClients, options: WireOptions = {}): GatewayDeps {
+  const log = options.log ?? lambdaLog();
+  const audit = new DynamoDbAuditLog(clients.dynamo, config.auditTable, options.clock);
+  const secrets = new SecretsManagerSecretSource(clients.secrets, { cacheSeconds: config.secretCacheSeconds });
+  const providers = buildProviderRegistry(config, options.adapters ? { adapters: options.adapters } : {});
   return {
     config,
     policy: {
@@ -53,17 +66,18 @@ export function wireGateway(config: GatewayConfig, clients: AwsClients, options:
       uploadGraceSeconds: config.uploadGraceSeconds,
     },
     checks: new DynamoDbCheckRepository(clients.dynamo, config.checksTable),
-    audit: new DynamoDbAuditLog(clients.dynamo, config.auditTable, options.clock),
+    audit,
     media: new S3MediaStore(clients.s3, config.mediaBucket),
     signer: new S3UploadSigner(clients.s3, config.mediaBucket),
-    secrets: new SecretsManagerSecretSource(clients.secrets, { cacheSeconds: config.secretCacheSeconds }),
-    providers: buildProviderRegistry(config),
+    secrets,
+    providers,
+    inspector: createMediaInspector((id, part) => providers.get(id)?.profile.limits[part]),
+    judge: createProviderJudge({ providers, secrets, audit, log, ...(options.http ? { http: options.http } : {}) }),
     clock: options.clock ?? systemClock,
-    log: options.log ?? lambdaLog(),
-    ...(options.http ? { http: options.http } : {}),
+    log,
   };
 }
 
 export function wireFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayDeps {
-  return wireGateway(configFromEnv(env), createAwsClients());
+  return wireGateway(configFromEnv(env, { providerIds: PROVIDER_IDS }), createAwsClients());
 }

@@ -1,7 +1,8 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import * as z from 'zod';
-import { processUpload, resumeCheck, type UploadEvent } from '../../src/core/use-cases/process-upload';
+import { PART_NAMES, type PartName } from '../../src/core/check';
+import { processUpload, resumeCheck } from '../../src/core/use-cases/process-upload';
 import type { GatewayDeps } from '../common/wiring';
 
 // S3 → SQS notification body. S3 also sends a one-off s3:TestEvent when the notification is set up.
@@ -24,6 +25,30 @@ const s3NotificationSchema = z
   .loose();
 
 const resumeMessageSchema = z.object({ resumeCheckId: z.uuid() }).strict();
+
+/** One S3 ObjectCreated notification, as far as we need it. */
+export interface UploadEvent {
+  /** Object key exactly as S3 sends it in the event (URL-encoded). */
+  readonly key: string;
+  readonly bytes?: number;
+  readonly etag?: string;
+}
+
+const KEY_PATTERN = /^checks\/([0-9a-f-]{36})\/([a-z]+)$/;
+
+/** The check and part of an object key as S3 sends it in an event (URL-encoded, spaces as "+"). */
+export function parseMediaKey(eventKey: string): { checkId: string; part: PartName } | undefined {
+  let key: string;
+  try {
+    key = decodeURIComponent(eventKey.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+  const match = KEY_PATTERN.exec(key);
+  const checkId = match?.[1];
+  const part = PART_NAMES.find((name) => name === match?.[2]);
+  return checkId && part ? { checkId, part } : undefined;
+}
 
 export type ProcessorMessage =
   { readonly kind: 'uploads'; readonly uploads: UploadEvent[] } | { readonly kind: 'resume'; readonly checkId: string };
@@ -66,7 +91,7 @@ export function makeProcessUploadHandler(deps: GatewayDeps) {
       }
       try {
         if (parsed.kind === 'resume') await resumeCheck(deps, parsed.checkId);
-        else for (const upload of parsed.uploads) await processUpload(deps, upload);
+        else for (const upload of parsed.uploads) await processUploadEvent(deps, upload);
       } catch (error) {
         deps.log.error('Processing a notification failed; SQS will redeliver it', {
           messageId: message.messageId,
@@ -76,5 +101,18 @@ export function makeProcessUploadHandler(deps: GatewayDeps) {
       }
     }
     return { batchItemFailures };
+  });
+}
+
+async function processUploadEvent(deps: GatewayDeps, upload: UploadEvent): Promise<void> {
+  const key = parseMediaKey(upload.key);
+  if (!key) {
+    deps.log.warn('Ignoring an object outside the checks/{checkId}/{part} layout');
+    return;
+  }
+  await processUpload(deps, {
+    ...key,
+    ...(upload.bytes !== undefined ? { bytes: upload.bytes } : {}),
+    ...(upload.etag !== undefined ? { etag: upload.etag } : {}),
   });
 }

@@ -65,7 +65,7 @@ export class UploadProcessor extends Construct {
     const leaseSeconds = props.gatewayConfig.processingLeaseSeconds ?? timeout.toSeconds() + LEASE_MARGIN_SECONDS;
     // The runtime values' own ranges are the schema's, checked first; here only what ties them to the processor.
     this.gatewayConfig = parseDeployedConfig({ ...props.gatewayConfig, processingLeaseSeconds: leaseSeconds });
-    const largestBudgetMs = Math.max(...Object.values(this.gatewayConfig.providers).map((p) => p.totalBudgetMs));
+    const largestBudgetMs = Math.max(...Object.values(this.gatewayConfig.providers).map((p) => p?.totalBudgetMs ?? 0));
     const problems: string[] = [];
     // SQS event source maximum concurrency accepts 2–1000.
     if (!Number.isInteger(concurrency) || concurrency < 2 || concurrency > 1000)

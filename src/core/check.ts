@@ -4,8 +4,8 @@ import type { Reason } from './reasons';
 export const PART_NAMES = ['video', 'selfie', 'reference'] as const;
 export type PartName = (typeof PART_NAMES)[number];
 
-export const PROVIDER_IDS = ['fpt', 'senseid', 'verihubs'] as const;
-export type ProviderId = (typeof PROVIDER_IDS)[number];
+/** A provider's id ("fpt", ...). The provider registry knows which exist; the domain takes them as given. */
+export type ProviderId = string;
 
 export type CheckStatus = 'AWAITING_UPLOAD' | 'PROCESSING' | 'COMPLETED' | 'FAILED' | 'EXPIRED';
 export type Decision = 'PASS' | 'FAIL' | 'RETRY' | 'REVIEW';

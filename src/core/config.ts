@@ -1,7 +1,7 @@
 // Runtime configuration: one JSON document (env GATEWAY_CONFIG in Lambda), parsed and checked once
 // at cold start. Nothing deeper reads process.env.
 import * as z from 'zod';
-import { PART_NAMES, PROVIDER_IDS } from './check';
+import { PART_NAMES, type ProviderId } from './check';
 import { ConfigurationError } from './errors';
 
 const partLimitsOverride = z
@@ -15,6 +15,9 @@ const partLimitsOverride = z
   })
   .partial()
   .strict();
+
+// Which ids exist is the provider registry's knowledge: the composition root passes them to parseGatewayConfig.
+const providerIdSchema = z.string().regex(/^[a-z][a-z0-9-]*$/, 'a provider id is lower-case letters, digits and dashes');
 
 export const providerConfigSchema = z
   .object({
@@ -41,8 +44,8 @@ export const gatewayConfigSchema = z
     checksTable: z.string().min(1),
     auditTable: z.string().min(1),
     mediaBucket: z.string().min(1),
-    defaultProvider: z.enum(PROVIDER_IDS),
-    providers: z.partialRecord(z.enum(PROVIDER_IDS), providerConfigSchema),
+    defaultProvider: providerIdSchema,
+    providers: z.partialRecord(providerIdSchema, providerConfigSchema),
     /** Presigned upload forms expire after this (at most 15 minutes). */
     uploadExpirySeconds: z.number().int().min(60).max(900).default(900),
     /** Check records are removed (DynamoDB TTL) this long after creation. */
@@ -83,8 +86,22 @@ export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
 export type ProviderConfig = z.infer<typeof providerConfigSchema>;
 
-export function parseGatewayConfig(input: unknown): GatewayConfig {
-  const parsed = gatewayConfigSchema.safeParse(input);
+export interface ConfigParseOptions {
+  /** The provider ids this build has adapters for (the registry's PROVIDER_IDS); others are refused. */
+  readonly providerIds?: readonly ProviderId[];
+}
+
+export function parseGatewayConfig(input: unknown, options: ConfigParseOptions = {}): GatewayConfig {
+  const known = options.providerIds;
+  const schema = known
+    ? gatewayConfigSchema.superRefine((config, ctx) => {
+        for (const id of Object.keys(config.providers)) {
+          if (!known.includes(id))
+            ctx.addIssue({ code: 'custom', path: ['providers', id], message: `unknown provider (known: ${known.join(', ')})` });
+        }
+      })
+    : gatewayConfigSchema;
+  const parsed = schema.safeParse(input);
   if (!parsed.success) {
     throw new ConfigurationError(`Invalid gateway configuration: ${z.prettifyError(parsed.error)}`);
   }
@@ -92,7 +109,7 @@ export function parseGatewayConfig(input: unknown): GatewayConfig {
 }
 
 /** Reads GATEWAY_CONFIG from an environment. Only function entry points call this. */
-export function configFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
+export function configFromEnv(env: NodeJS.ProcessEnv, options: ConfigParseOptions = {}): GatewayConfig {
   const raw = env.GATEWAY_CONFIG;
   if (!raw) throw new ConfigurationError('GATEWAY_CONFIG is not set');
   let json: unknown;
@@ -101,5 +118,5 @@ export function configFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
   } catch (error) {
     throw new ConfigurationError('GATEWAY_CONFIG is not valid JSON', { cause: error });
   }
-  return parseGatewayConfig(json);
+  return parseGatewayConfig(json, options);
 }

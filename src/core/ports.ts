@@ -1,5 +1,5 @@
 // Ports owned by the domain. AWS adapters (src/adapters) and in-memory fakes implement them.
-import type { Check, CheckResult, Consent, MediaFacts, PartName, ProviderAnswer, ReceivedPart } from './check';
+import type { Check, CheckResult, Consent, MediaFacts, PartName, ProviderAnswer, ProviderId, ReceivedPart } from './check';
 import type { Reason } from './reasons';
 
 export interface NewCheck {
@@ -132,6 +132,102 @@ export interface SecretSource {
 /** Asks the processor to resume a check whose processing attempt died (SQS in AWS). */
 export interface ResumeQueue {
   requestResume(checkId: string): Promise<void>;
+}
+
+/** How a part may be uploaded to a provider: what the presigned form enforces and what the client is told. */
+export interface UploadRule {
+  readonly maxBytes: number;
+  /** The form's Content-Type must start with this (e.g. "video/"). */
+  readonly contentTypePrefix: string;
+  /** The MIME types the provider takes for this part. */
+  readonly contentTypes: readonly string[];
+}
+
+export interface ReviewBand {
+  readonly low: number;
+  readonly high: number;
+}
+
+/** What the domain knows of one enabled provider: which parts it takes and the deployment's policy for it. */
+export interface EnabledProviderPolicy {
+  readonly id: ProviderId;
+  /** Allowed part combinations; a request's parts must equal one of them (order free). */
+  readonly partSets: readonly (readonly PartName[])[];
+  readonly defaultParts: readonly PartName[];
+  readonly uploadRules: Readonly<Partial<Record<PartName, UploadRule>>>;
+  /** A PASS whose liveness score falls inside [low, high] becomes REVIEW. */
+  readonly reviewBand?: ReviewBand;
+}
+
+/** The providers this deployment enabled (the provider registry implements it). */
+export interface ProviderCatalog {
+  readonly defaultProvider: ProviderId;
+  readonly enabled: readonly ProviderId[];
+  get(id: string): EnabledProviderPolicy | undefined;
+}
+
+/** Ranged access to one stored part. */
+export interface PartReader {
+  readonly size: number;
+  /** Bytes [start, endInclusive], clamped to the part. */
+  read(start: number, endInclusive: number): Promise<Uint8Array>;
+}
+
+export interface InspectPartRequest {
+  readonly provider: ProviderId;
+  readonly part: PartName;
+  readonly reader: PartReader;
+  /** The Content-Type the upload declared. */
+  readonly contentType?: string;
+}
+
+export interface PartInspection {
+  readonly facts: MediaFacts;
+  /** Set when the media must not be sent to the provider (a MEDIA_*, UNSUPPORTED_FORMAT or capture reason). */
+  readonly problem?: Reason;
+  /** Observations for the audit trail that are not reasons to refuse. */
+  readonly notes?: readonly string[];
+}
+
+/**
+ * Checks one part against the provider's media limits before any provider is paid. Reads only
+ * through the reader, within a fixed budget. Never throws for bad media (that is a `problem`);
+ * throws only when the reader does (a storage fault, retried by the caller).
+ */
+export interface MediaInspector {
+  inspect(request: InspectPartRequest): Promise<PartInspection>;
+}
+
+/** One part as sent to the provider: exactly these bytes, and the facts (with their sha256) that describe them. */
+export interface JudgedPart {
+  readonly part: PartName;
+  readonly bytes: Uint8Array;
+  readonly facts: MediaFacts;
+}
+
+export interface JudgeRequest {
+  readonly checkId: string;
+  readonly provider: ProviderId;
+  /** Every declared part, already vetted. The same list can be handed to another provider. */
+  readonly media: readonly JudgedPart[];
+}
+
+export type Judgement =
+  /** The provider was called: its answer about the person, or the failure that ended the call. */
+  | { readonly kind: 'called'; readonly answer: ProviderAnswer; readonly attempts: number }
+  /**
+   * The provider could not be called and calling again would not help: its credentials are
+   * missing or malformed (PROVIDER_AUTH_FAILED), or the request cannot be built (PROCESSING_FAILED).
+   */
+  | { readonly kind: 'not-called'; readonly failure: Reason };
+
+/**
+ * "Judge these media with provider X": reads the provider's secret, builds its request, calls it
+ * with timeouts and retries, and audits PROVIDER_REQUEST / PROVIDER_RESPONSE / PROVIDER_RETRY.
+ * Throws on a transient fault before the call (e.g. Secrets Manager throttling): retry later.
+ */
+export interface LivenessJudge {
+  judge(request: JudgeRequest): Promise<Judgement>;
 }
 
 export interface Clock {

@@ -1,7 +1,6 @@
 // What the local stack needs from each provider: its built-in simulator and how the design's
-// environment variables become its secret. Kept apart from the adapter so simulators are never
-// bundled into a Lambda.
-import type { ProviderId } from '../core/check';
+// environment variables become its secret. Each adapter carries its kit, so a provider is one
+// folder; the Lambda bundles therefore contain the simulator code, which is never started there.
 import { ConfigurationError } from '../core/errors';
 
 export interface LocalSimulator {
@@ -14,7 +13,6 @@ export interface LocalSimulator {
 }
 
 export interface LocalProviderKit {
-  readonly id: ProviderId;
   /** Environment variable that, when set, points the provider at a real (or other) endpoint. */
   readonly endpointVariable: string;
   startSimulator(options: { defaultScenario?: string; latencyMs?: number }): Promise<LocalSimulator>;

@@ -1,16 +1,14 @@
 // The contract every liveness provider adapter implements. One provider = one folder under
 // src/providers/<id>/ with its request builder, response parser, code table and simulator.
 import type * as z from 'zod';
-import type { CheckResult, MediaFacts, PartName, ProviderId } from '../core/check';
+import type { CheckResult, ProviderId } from '../core/check';
+import type { JudgedPart } from '../core/ports';
 import type { Reason } from '../core/reasons';
 import type { ProviderProfile } from '../media/profiles';
+import type { LocalProviderKit } from './local-kit';
 
-/** One uploaded part, read whole, ready to send. */
-export interface ProviderMedia {
-  readonly part: PartName;
-  readonly bytes: Uint8Array;
-  readonly facts: MediaFacts;
-}
+/** One uploaded part, read whole, ready to send (the domain's JudgedPart). */
+export type ProviderMedia = JudgedPart;
 
 export interface ProviderHttpRequest {
   readonly url: string;
@@ -36,6 +34,10 @@ export interface ProviderAdapter<Secret = unknown, Settings = unknown> {
   readonly id: ProviderId;
   /** Shape of the provider's Secrets Manager secret (JSON). */
   readonly secretSchema: z.ZodType<Secret>;
+  /** The secret's JSON shape as the operator reads it (stack description, README), e.g. `{"apiKey": "..."}`. */
+  readonly secretExample: string;
+  /** How the local stack runs this provider: its simulator and its secret from environment variables. */
+  readonly local: LocalProviderKit;
   /** Provider-specific, non-secret settings from configuration (flags, thresholds), with defaults. */
   readonly settingsSchema: z.ZodType<Settings>;
   /** Parts it takes, and the default media limits the checker applies before calling it. */
@@ -46,9 +48,27 @@ export interface ProviderAdapter<Secret = unknown, Settings = unknown> {
   redactResponseBody(bodyText: string): string;
 }
 
-/** Secret + settings resolved for one call; the registry hands these to the pipeline. */
-export interface ResolvedProvider {
-  readonly adapter: ProviderAdapter;
-  readonly secretId: string;
-  readonly settings: unknown;
+/**
+ * An adapter with its secret and settings types erased, so the adapters of different providers
+ * share one list. Made only by defineProvider.
+ */
+export type AnyProviderAdapter = ProviderAdapter<unknown, unknown>;
+
+/**
+ * Registers an adapter. The erased adapter is called only with a secret and settings its own
+ * schemas produced (the registry parses settings, the judge parses the secret), which is what
+ * makes the narrowing below sound.
+ */
+export function defineProvider<Secret, Settings>(adapter: ProviderAdapter<Secret, Settings>): AnyProviderAdapter {
+  return {
+    id: adapter.id,
+    secretSchema: adapter.secretSchema,
+    settingsSchema: adapter.settingsSchema,
+    profile: adapter.profile,
+    secretExample: adapter.secretExample,
+    local: adapter.local,
+    buildRequest: (media, secret, settings) => adapter.buildRequest(media, secret as Secret, settings as Settings),
+    parseResponse: (response, settings) => adapter.parseResponse(response, settings as Settings),
+    redactResponseBody: (bodyText) => adapter.redactResponseBody(bodyText),
+  };
 }

@@ -2,12 +2,14 @@
 // simulator through the local stack, with small per-attempt timeouts: each check ends in the
 // right state within the configured bound, and the retries are in the audit trail.
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import type { PartName, ProviderId } from '../../src/core/check';
+import type { PartName } from '../../src/core/check';
 import type { MediaFormat } from '../../src/media/profiles';
 import { withScenarioMarker } from '../../src/providers/simulator-kit';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import { fixture } from '../support/api-client';
 import { outcomeOf, runProviderCheck, type PartUpload } from '../support/provider-checks';
+
+type ProviderId = 'fpt' | 'senseid' | 'verihubs';
 
 const VIDEO = fixture('face_moving.mp4');
 const PHOTO = fixture('id_astronaut_1024.jpg');

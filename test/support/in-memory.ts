@@ -1,13 +1,26 @@
 // In-memory implementations of the domain ports, with the same conditional semantics as the
 // DynamoDB adapters, for fast domain tests.
-import type { Check, CheckResult, PartName, ProviderAnswer, ReceivedPart } from '../../src/core/check';
-import { TransitionConflictError } from '../../src/core/errors';
+import type { Check, CheckResult, PartName, ProviderAnswer, ProviderId, ReceivedPart } from '../../src/core/check';
+import { SecretMisconfiguredError, TransitionConflictError } from '../../src/core/errors';
 import type {
   AuditEntry,
   AuditLog,
   CheckRepository,
+  Clock,
+  EnabledProviderPolicy,
   FinishDetails,
+  InspectPartRequest,
+  Judgement,
+  JudgeRequest,
+  LivenessJudge,
+  MediaInspector,
+  MediaStore,
   NewCheck,
+  ObjectHead,
+  PartInspection,
+  ProviderCatalog,
+  ResumeQueue,
+  SecretSource,
   StoredAuditEntry,
   UploadForm,
   UploadFormRequest,
@@ -116,5 +129,113 @@ export class FakeUploadSigner implements UploadSigner {
   async presignPost(request: UploadFormRequest): Promise<UploadForm> {
     this.requests.push(request);
     return { url: 'https://bucket.example/', fields: { key: request.key } };
+  }
+}
+
+/** Objects by key, with the S3 semantics the domain relies on (ranged reads clamp; deletes are idempotent). */
+export class InMemoryMediaStore implements MediaStore {
+  readonly objects = new Map<string, { bytes: Uint8Array; contentType?: string }>();
+  readonly deleted: string[] = [];
+  /** Whole-object reads, by key: what was downloaded to send to a provider. */
+  readonly fullReads: string[] = [];
+
+  put(key: string, bytes: Uint8Array, contentType?: string): void {
+    this.objects.set(key, { bytes, ...(contentType ? { contentType } : {}) });
+  }
+  async head(key: string): Promise<ObjectHead | undefined> {
+    const object = this.objects.get(key);
+    if (!object) return undefined;
+    return {
+      bytes: object.bytes.length,
+      etag: `"${object.bytes.length}"`,
+      ...(object.contentType ? { contentType: object.contentType } : {}),
+    };
+  }
+  async readRange(key: string, start: number, endInclusive: number): Promise<Uint8Array> {
+    return this.existing(key).slice(start, endInclusive + 1);
+  }
+  async readAll(key: string): Promise<Uint8Array> {
+    this.fullReads.push(key);
+    return this.existing(key);
+  }
+  async delete(key: string): Promise<void> {
+    this.objects.delete(key);
+    this.deleted.push(key);
+  }
+  private existing(key: string): Uint8Array {
+    const object = this.objects.get(key);
+    if (!object) throw new Error(`NoSuchKey: ${key}`);
+    return object.bytes;
+  }
+}
+
+/** Secrets by id; a missing id is an operator's misconfiguration, as in the Secrets Manager adapter. */
+export class InMemorySecretSource implements SecretSource {
+  readonly values = new Map<string, unknown>();
+  async getJson(secretId: string): Promise<unknown> {
+    if (!this.values.has(secretId)) throw new SecretMisconfiguredError(secretId, 'the secret does not exist');
+    return this.values.get(secretId);
+  }
+}
+
+export class RecordingResumeQueue implements ResumeQueue {
+  readonly requested: string[] = [];
+  async requestResume(checkId: string): Promise<void> {
+    this.requested.push(checkId);
+  }
+}
+
+/** A clock the test moves. */
+export class ManualClock implements Clock {
+  constructor(private current: Date) {}
+  now(): Date {
+    return new Date(this.current);
+  }
+  advanceSeconds(seconds: number): void {
+    this.current = new Date(this.current.getTime() + seconds * 1000);
+  }
+}
+
+/** Enabled providers by id, as the provider registry presents them to the domain. */
+export class InMemoryProviderCatalog implements ProviderCatalog {
+  readonly enabled: readonly ProviderId[];
+  constructor(
+    private readonly providers: readonly EnabledProviderPolicy[],
+    readonly defaultProvider: ProviderId = providers[0]?.id ?? 'none',
+  ) {
+    this.enabled = providers.map((provider) => provider.id);
+  }
+  get(id: string): EnabledProviderPolicy | undefined {
+    return this.providers.find((provider) => provider.id === id);
+  }
+}
+
+/** Inspects by reading the first bytes; refuses what `refuse` names, accepts the rest. */
+export class FakeMediaInspector implements MediaInspector {
+  readonly inspected: InspectPartRequest[] = [];
+  refuse: Partial<Record<PartName, Reason>> = {};
+  async inspect(request: InspectPartRequest): Promise<PartInspection> {
+    this.inspected.push(request);
+    // Touch the media as the real inspector does, so a storage fault surfaces here.
+    await request.reader.read(0, Math.min(request.reader.size, 16) - 1);
+    const problem = this.refuse[request.part];
+    return {
+      facts: { part: request.part, bytes: request.reader.size, container: 'mp4' },
+      ...(problem ? { problem } : {}),
+    };
+  }
+}
+
+/** A provider port that answers what the test tells it, and remembers every request. */
+export class FakeLivenessJudge implements LivenessJudge {
+  readonly requests: JudgeRequest[] = [];
+  next: (request: JudgeRequest) => Promise<Judgement> = async () => ({
+    kind: 'called',
+    answer: { kind: 'answer', result: { decision: 'PASS', reasons: [] }, providerMs: 5 },
+    attempts: 1,
+  });
+  async judge(request: JudgeRequest): Promise<Judgement> {
+    this.requests.push(request);
+    return this.next(request);
   }
 }

@@ -4,7 +4,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { PART_NAMES, PROVIDER_IDS } from '../../core/check';
+import { PART_NAMES } from '../../core/check';
 import type { Check, CheckResult, CheckStatus, Decision, PartName, ProviderAnswer, ReceivedPart } from '../../core/check';
 import { TransitionConflictError } from '../../core/errors';
 import type { CheckRepository, FinishDetails, NewCheck } from '../../core/ports';
@@ -63,7 +63,7 @@ const resultSchema = z.object({
 const checkItemSchema = z.object({
   checkId: z.string().min(1),
   status: statusSchema,
-  provider: z.enum(PROVIDER_IDS),
+  provider: z.string().min(1),
   parts: z.array(partSchema),
   externalRef: z.string().optional(),
   pollTokenHash: z.string(),

@@ -4,15 +4,13 @@ import type { PartName, ProviderId } from '../check';
 import type { CreateCheckRequest } from '../api-schemas';
 import { ValidationError } from '../errors';
 import { newPollToken } from '../poll-token';
-import { mediaKey, type AuditLog, type CheckRepository, type Clock, type UploadSigner } from '../ports';
-import { CONTENT_TYPE_PREFIX, MIME_TYPES, samePartSet } from '../../media/profiles';
-import type { ProviderRegistry } from '../../providers/registry';
+import { mediaKey, type AuditLog, type CheckRepository, type Clock, type ProviderCatalog, type UploadSigner } from '../ports';
 
 export interface CreateCheckDeps {
   readonly checks: CheckRepository;
   readonly audit: AuditLog;
   readonly signer: UploadSigner;
-  readonly providers: ProviderRegistry;
+  readonly providers: ProviderCatalog;
   readonly clock: Clock;
   readonly uploadExpirySeconds: number;
   readonly checkRetentionDays: number;
@@ -43,9 +41,9 @@ export async function createCheck(deps: CreateCheckDeps, request: CreateCheckReq
   if (!provider) {
     throw new ValidationError(`provider "${providerId}" is not enabled here; enabled: ${deps.providers.enabled.join(', ')}`);
   }
-  const parts = request.parts ?? provider.profile.defaultParts;
-  if (!provider.profile.partSets.some((set) => samePartSet(set, parts))) {
-    const allowed = provider.profile.partSets.map((set) => `[${set.join(', ')}]`).join(' or ');
+  const parts = request.parts ?? provider.defaultParts;
+  if (!provider.partSets.some((set) => samePartSet(set, parts))) {
+    const allowed = provider.partSets.map((set) => `[${set.join(', ')}]`).join(' or ');
     throw new ValidationError(`provider "${providerId}" cannot take parts [${parts.join(', ')}]; it takes ${allowed}`);
   }
 
@@ -57,20 +55,15 @@ export async function createCheck(deps: CreateCheckDeps, request: CreateCheckReq
 
   const uploads: Partial<Record<PartName, UploadInstructions>> = {};
   for (const part of parts) {
-    const limits = provider.profile.limits[part];
-    if (!limits) throw new ValidationError(`provider "${providerId}" has no limits for part "${part}"`);
+    const rule = provider.uploadRules[part];
+    if (!rule) throw new ValidationError(`provider "${providerId}" has no limits for part "${part}"`);
     const form = await deps.signer.presignPost({
       key: mediaKey(checkId, part),
-      maxBytes: limits.maxBytes,
-      contentTypePrefix: CONTENT_TYPE_PREFIX[limits.kind],
+      maxBytes: rule.maxBytes,
+      contentTypePrefix: rule.contentTypePrefix,
       expiresInSeconds: deps.uploadExpirySeconds,
     });
-    uploads[part] = {
-      url: form.url,
-      fields: form.fields,
-      maxBytes: limits.maxBytes,
-      contentTypes: limits.formats.map((format) => MIME_TYPES[format]),
-    };
+    uploads[part] = { url: form.url, fields: form.fields, maxBytes: rule.maxBytes, contentTypes: rule.contentTypes };
   }
 
   await deps.checks.create({
@@ -106,4 +99,8 @@ export async function createCheck(deps: CreateCheckDeps, request: CreateCheckReq
     pollToken: token,
     expiresAt: new Date(uploadExpiresAt * 1000).toISOString(),
   };
+}
+
+function samePartSet(a: readonly PartName[], b: readonly PartName[]): boolean {
+  return a.length === b.length && a.every((part) => b.includes(part));
 }

@@ -28,7 +28,7 @@ const MIN_SCORE = 0.5;
  */
 const REFERENCE: FacePrecheckThresholds = { minScore: MIN_SCORE, minFaceRatio: 0, minFacePixels: 48 };
 
-export const FACE_PRECHECK_DEFAULTS: Readonly<Record<ProviderId, FacePrecheckProfile>> = {
+export const FACE_PRECHECK_DEFAULTS = {
   // FPT answers 410 no face, 408 more than one, 411 too small, and documents "face ≥ 30 % of the
   // frame" (older: 3/5). 15 % of the short side is below 30 % by any reading of that rule
   // (width, height or area), and BlazeFace's box (1.4 x the landmark spread) is close to a head.
@@ -38,4 +38,4 @@ export const FACE_PRECHECK_DEFAULTS: Readonly<Record<ProviderId, FacePrecheckPro
   // Verihubs: FACE_NOT_DETECTED and FAIL_ON_8 (number of faces); no documented size rule, so only
   // a face too small for any detector to judge is refused.
   verihubs: { selfie: { minScore: MIN_SCORE, minFaceRatio: 0.1, minFacePixels: 64 } },
-};
+} as const satisfies Readonly<Record<ProviderId, FacePrecheckProfile>>;

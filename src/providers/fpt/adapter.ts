@@ -8,6 +8,7 @@ import { reason, type Reason, type ReasonCode } from '../../core/reasons';
 import { FILE_EXTENSIONS, MB, MIME_TYPES, type MediaFormat, type ProviderProfile } from '../../media/profiles';
 import type { ProviderAdapter, ProviderHttpRequest, ProviderHttpResponse, ProviderMedia, ProviderVerdict } from '../provider';
 import { redactBody } from '../redact';
+import { fptLocalKit } from './local';
 import { FPT_CODES, FPT_OK_CODE, fptCodeReason } from './codes';
 import { answer, invalid, isRecord, type JsonRecord } from '../verdict';
 
@@ -398,6 +399,8 @@ function parseResponse(response: ProviderHttpResponse, settings: FptSettings): P
 
 export const fptAdapter: ProviderAdapter<FptSecret, FptSettings> = {
   id: 'fpt',
+  secretExample: '{"apiKey": "...", "endpoint"?: "https://..."}',
+  local: fptLocalKit,
   secretSchema: fptSecretSchema,
   settingsSchema: fptSettingsSchema,
   profile: fptProfile,

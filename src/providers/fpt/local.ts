@@ -3,7 +3,6 @@ import { requiredVariable, type LocalProviderKit } from '../local-kit';
 import { FPT_SIMULATOR_DEFAULT_KEY, startFptSimulator } from './simulator';
 
 export const fptLocalKit: LocalProviderKit = {
-  id: 'fpt',
   endpointVariable: 'FPT_ENDPOINT',
   startSimulator: ({ defaultScenario, latencyMs }) =>
     startFptSimulator({

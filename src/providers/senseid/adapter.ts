@@ -8,6 +8,7 @@ import { MB, type PartLimits, type ProviderProfile } from '../../media/profiles'
 import { isRetryableStatus } from '../call-provider';
 import type { ProviderAdapter, ProviderHttpRequest, ProviderHttpResponse, ProviderMedia, ProviderVerdict } from '../provider';
 import { redactBody } from '../redact';
+import { senseidLocalKit } from './local';
 import { SENSEID_CODES, SENSEID_LIVENESS_STATUSES, type SenseIdLivenessStatus } from './codes';
 import { PRINTABLE_ASCII, SENSEID_IV_CHARS, SENSEID_KEY_CHARS, senseIdEncrypt } from './crypto';
 import { answer, failure, invalid, isRecord, type JsonRecord } from '../verdict';
@@ -335,6 +336,8 @@ export function redactSenseIdBody(bodyText: string): string {
 
 export const senseidAdapter: ProviderAdapter<SenseIdSecret, SenseIdSettings> = {
   id: 'senseid',
+  secretExample: '{"endpoint": "https://...", "aesKey": "...", "aesIv": "...", "authHeader"?: "..."}',
+  local: senseidLocalKit,
   secretSchema: senseidSecretSchema,
   settingsSchema: senseidSettingsSchema,
   profile: senseidProfile,

@@ -4,7 +4,6 @@ import { requiredVariable, type LocalProviderKit } from '../local-kit';
 import { SENSEID_DEFAULT_AES_IV, SENSEID_DEFAULT_AES_KEY, startSenseIdSimulator } from './simulator';
 
 export const senseidLocalKit: LocalProviderKit = {
-  id: 'senseid',
   endpointVariable: 'SENSEID_ENDPOINT',
   startSimulator: ({ defaultScenario, latencyMs }) =>
     startSenseIdSimulator({

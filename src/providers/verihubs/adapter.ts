@@ -9,6 +9,7 @@ import { MB, type ProviderProfile } from '../../media/profiles';
 import { isRetryableStatus } from '../call-provider';
 import type { ProviderAdapter, ProviderHttpRequest, ProviderHttpResponse, ProviderMedia, ProviderVerdict } from '../provider';
 import { redactBody } from '../redact';
+import { verihubsLocalKit } from './local';
 import { decodeFailOn, verihubsErrorEntry } from './codes';
 import { readError, readExtras, readSuccess, verihubsMappingSchema, type VerihubsReading } from './response-mapping';
 import { answer, failure, invalid, isRecord } from '../verdict';
@@ -214,6 +215,8 @@ function parseResponse(response: ProviderHttpResponse, settings: VerihubsSetting
 
 export const verihubsAdapter: ProviderAdapter<VerihubsSecret, VerihubsSettings> = {
   id: 'verihubs',
+  secretExample: '{"appId": "...", "apiKey": "...", "endpoint"?: "https://..."}',
+  local: verihubsLocalKit,
   secretSchema: verihubsSecretSchema,
   settingsSchema: verihubsSettingsSchema,
   profile: verihubsProfile,

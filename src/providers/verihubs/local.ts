@@ -3,7 +3,6 @@ import { requiredVariable, type LocalProviderKit } from '../local-kit';
 import { VERIHUBS_SIMULATOR_API_KEY, VERIHUBS_SIMULATOR_APP_ID, startVerihubsSimulator } from './simulator';
 
 export const verihubsLocalKit: LocalProviderKit = {
-  id: 'verihubs',
   endpointVariable: 'VERIHUBS_ENDPOINT',
   startSimulator: ({ defaultScenario, latencyMs }) =>
     startVerihubsSimulator({

@@ -1,0 +1,39 @@
+// What the processor's phases share: its ports, its policy and its outcomes.
+import type { PartName } from '../../check';
+import type { Log } from '../../log';
+import type { AuditLog, CheckRepository, Clock, LivenessJudge, MediaInspector, MediaStore, ProviderCatalog } from '../../ports';
+
+export interface ProcessingPolicy {
+  readonly processingLeaseSeconds: number;
+  readonly maxProcessingAttempts: number;
+  readonly mediaRetentionSeconds: number;
+}
+
+export interface ProcessUploadDeps {
+  readonly checks: CheckRepository;
+  readonly audit: AuditLog;
+  readonly media: MediaStore;
+  readonly providers: ProviderCatalog;
+  readonly inspector: MediaInspector;
+  readonly judge: LivenessJudge;
+  readonly clock: Clock;
+  readonly log: Log;
+  readonly policy: ProcessingPolicy;
+}
+
+/** One part that landed in storage (decoded from the storage event by the caller). */
+export interface PartArrival {
+  readonly checkId: string;
+  readonly part: PartName;
+  /** Size and ETag as the storage event reported them; a HEAD on the object wins. */
+  readonly bytes?: number;
+  readonly etag?: string;
+}
+
+export type ProcessOutcome = 'ignored-late' | 'waiting-for-parts' | 'already-started' | 'completed' | 'failed' | 'superseded';
+
+export const epoch = (date: Date) => Math.floor(date.getTime() / 1000);
+
+export function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error';
+}

@@ -1,0 +1,76 @@
+// The end of an attempt: the check is decided (COMPLETED or FAILED), audited, and its media
+// deleted at once when no keep window is configured.
+import type { Check, CheckResult, MediaFacts, ProviderAnswer } from '../../check';
+import type { Reason } from '../../reasons';
+import { deleteCheckMedia } from '../media-retention';
+import { decide } from './decision-policy';
+import { describe, epoch, type ProcessOutcome, type ProcessUploadDeps } from './deps';
+
+export async function finishFromAnswer(
+  deps: ProcessUploadDeps,
+  check: Check,
+  answer: ProviderAnswer,
+  media: readonly MediaFacts[],
+): Promise<ProcessOutcome> {
+  const decided = decide(check, answer, deps.providers.get(check.provider));
+  return decided.kind === 'failed'
+    ? finishFailed(deps, check, decided.failure, media, answer.providerMs)
+    : finishCompleted(deps, check, decided.result, media, answer.providerMs);
+}
+
+function finishDetails(deps: ProcessUploadDeps, media: readonly MediaFacts[], providerMs?: number) {
+  const now = deps.clock.now();
+  return {
+    media,
+    at: now.toISOString(),
+    mediaDueAt: epoch(now) + deps.policy.mediaRetentionSeconds,
+    ...(providerMs !== undefined ? { providerMs } : {}),
+  };
+}
+
+export async function finishCompleted(
+  deps: ProcessUploadDeps,
+  check: Check,
+  result: CheckResult,
+  media: readonly MediaFacts[],
+  providerMs?: number,
+): Promise<ProcessOutcome> {
+  await deps.checks.complete(check.checkId, result, finishDetails(deps, media, providerMs));
+  deps.log.info('Check completed', { checkId: check.checkId, decision: result.decision });
+  await Promise.all([
+    deps.audit.append({
+      checkId: check.checkId,
+      type: 'RESULT_RECORDED',
+      detail: { status: 'COMPLETED', decision: result.decision, reasons: result.reasons.map((r) => r.code) },
+    }),
+    deleteMediaIfDue(deps, check),
+  ]);
+  return 'completed';
+}
+
+export async function finishFailed(
+  deps: ProcessUploadDeps,
+  check: Check,
+  failure: Reason,
+  media: readonly MediaFacts[],
+  providerMs?: number,
+): Promise<ProcessOutcome> {
+  await deps.checks.fail(check.checkId, failure, finishDetails(deps, media, providerMs));
+  deps.log.warn('Check failed', { checkId: check.checkId, reason: failure.code });
+  await Promise.all([
+    deps.audit.append({ checkId: check.checkId, type: 'CHECK_FAILED', detail: { status: 'FAILED', reason: failure.code } }),
+    deleteMediaIfDue(deps, check),
+  ]);
+  return 'failed';
+}
+
+/** With no keep window the media goes as soon as the check is decided; otherwise the sweep deletes it later. */
+async function deleteMediaIfDue(deps: ProcessUploadDeps, check: Check): Promise<void> {
+  if (deps.policy.mediaRetentionSeconds > 0) return;
+  try {
+    await deleteCheckMedia(deps, check);
+  } catch (error) {
+    // The decision stands; the sweep retries the deletion (the check keeps its sweepAt).
+    deps.log.error('Deleting media failed; the sweep will retry', { checkId: check.checkId, error: describe(error) });
+  }
+}
