@@ -1,7 +1,7 @@
 // POST /v1/checks: create the check, its presigned upload forms and its poll token.
 import { randomUUID } from 'node:crypto';
-import type { PartName, ProviderId } from '../check';
-import type { CreateCheckRequest } from '../api-schemas';
+import type { DeepReadonly, PartName } from '../check';
+import type { CreateCheckRequest, CreateCheckResponse, UploadInstructionsView } from '../api-schemas';
 import { ValidationError } from '../errors';
 import { newPollToken } from '../poll-token';
 import { mediaKey, type AuditLog, type CheckRepository, type Clock, type UploadSigner } from '../ports';
@@ -20,22 +20,8 @@ export interface CreateCheckDeps {
   readonly uploadGraceSeconds: number;
 }
 
-export interface UploadInstructions {
-  readonly url: string;
-  readonly fields: Readonly<Record<string, string>>;
-  readonly maxBytes: number;
-  readonly contentTypes: readonly string[];
-}
-
-export interface CreatedCheck {
-  readonly checkId: string;
-  readonly status: 'AWAITING_UPLOAD';
-  readonly provider: ProviderId;
-  readonly parts: readonly PartName[];
-  readonly uploads: Readonly<Partial<Record<PartName, UploadInstructions>>>;
-  readonly pollToken: string;
-  readonly expiresAt: string;
-}
+export type UploadInstructions = DeepReadonly<UploadInstructionsView>;
+export type CreatedCheck = DeepReadonly<CreateCheckResponse>;
 
 export async function createCheck(deps: CreateCheckDeps, request: CreateCheckRequest): Promise<CreatedCheck> {
   const providerId = request.provider ?? deps.providers.defaultProvider;
