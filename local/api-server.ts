@@ -15,12 +15,13 @@
  * move to `cookies`, non-text bodies arrive base64-encoded, a thrown handler error becomes 500
  * {"message":"Internal Server Error"}, and a result without statusCode is sent as a 200 JSON body.
  * Unlike API Gateway, no route is IAM-authorised here, and the server's own refusals (unknown
- * route 404, wrong method 405, body over 10 MB 413, unparsable request target 400) answer in the
- * API's v1 error shape {"error":{"code","message"}}. CORS preflights are answered for any origin
+ * route 404, wrong method 405, body over 10 MB 413, request head over node's 16 KB 431,
+ * unparsable request 400) answer in the API's v1 error shape {"error":{"code","message"}}. CORS preflights are answered for any origin
  * unless `cors: false`.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { describeError } from '../src/core/errors';
@@ -191,6 +192,23 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       if (!response.headersSent) sendJson(response, 500, { message: 'Internal Server Error' });
       else response.destroy();
     });
+  });
+  // Requests node:http refuses before any handler runs (head over its 16 KB limit, broken HTTP)
+  // would otherwise get a bare status line; they get the v1 error shape like every other refusal.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const [status, code, message] =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'REQUEST_HEADER_FIELDS_TOO_LARGE', 'The request line and headers are too large.']
+        : [400, 'BAD_REQUEST', 'The request is not valid HTTP.'];
+    const payload = JSON.stringify({ error: { code, message } });
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: application/json\r\n` +
+        `content-length: ${Buffer.byteLength(payload)}\r\nconnection: close\r\n\r\n${payload}`,
+    );
   });
   const port = await listen(server, options.port ?? 0, host);
   return { url: `http://${host}:${port}`, close: () => closeServer(server) };
