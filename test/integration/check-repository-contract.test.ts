@@ -2,8 +2,6 @@
 // on dynalite run the same cases, so a domain test that passes on the fake means the same on AWS.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalDynamoDb, type LocalDynamoDb } from '../../local/dynamodb';
-import { createAwsClients, type AwsClients } from '../../src/adapters/aws/clients';
 import { DynamoDbCheckRepository } from '../../src/adapters/aws/dynamodb-check-repository';
 import { CheckAlreadyExistsError } from '../../src/adapters/aws/errors';
 import type { CheckResult, MediaFacts, ProviderAnswer } from '../../src/core/check';
@@ -11,22 +9,16 @@ import { TransitionConflictError } from '../../src/core/errors';
 import type { CheckRepository, FinishDetails, NewCheck } from '../../src/core/ports';
 import { reason } from '../../src/core/reasons';
 import { InMemoryCheckRepository } from '../support/in-memory';
+import { sampleNewCheck, startDynamoDbUnderTest, type DynamoDbUnderTest } from '../support/local-dynamodb';
 
-let db: LocalDynamoDb;
-let clients: AwsClients;
+let dynamo: DynamoDbUnderTest;
 
 beforeAll(async () => {
-  db = await startLocalDynamoDb();
-  clients = createAwsClients({
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    endpoints: { dynamodb: db.endpoint },
-  });
+  dynamo = await startDynamoDbUnderTest();
 });
 
 afterAll(async () => {
-  clients?.dynamo.destroy();
-  await db?.close();
+  await dynamo?.close();
 });
 
 const CREATED_AT = '2026-01-01T00:00:00.000Z';
@@ -40,24 +32,12 @@ const FINISH: FinishDetails = { media: MEDIA, at: '2026-01-01T00:03:00.000Z', pr
 const ANSWER: ProviderAnswer = { kind: 'answer', result: RESULT, providerMs: 1234 };
 
 function newCheck(overrides: Partial<NewCheck> = {}): NewCheck {
-  return {
-    checkId: randomUUID(),
-    provider: 'fpt',
-    parts: ['video', 'reference'],
-    externalRef: 'applicant-42',
-    consent: { noticeVersion: 'v3', acceptedAt: '2025-12-31T23:59:00Z' },
-    pollTokenHash: 'sha256:abc',
-    createdAt: CREATED_AT,
-    uploadExpiresAt: UPLOAD_EXPIRES_AT,
-    expiresAt: 1_769_818_400,
-    sweepAt: 1_767_226_800,
-    ...overrides,
-  };
+  return sampleNewCheck({ consent: { noticeVersion: 'v3', acceptedAt: '2025-12-31T23:59:00Z' }, ...overrides });
 }
 
 const subjects: readonly [string, () => CheckRepository][] = [
   ['in-memory fake', () => new InMemoryCheckRepository()],
-  ['DynamoDB adapter on dynalite', () => new DynamoDbCheckRepository(clients.dynamo, db.checksTable)],
+  ['DynamoDB adapter on dynalite', () => new DynamoDbCheckRepository(dynamo.clients.dynamo, dynamo.db.checksTable)],
 ];
 
 describe.each(subjects)('CheckRepository contract: %s', (_name, makeRepository) => {
