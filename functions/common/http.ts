@@ -21,7 +21,7 @@ export function json(statusCode: number, body: unknown): HttpResult {
   return { statusCode, headers: NO_STORE, body: JSON.stringify(body) };
 }
 
-export function errorBody(code: string, message: string): { error: { code: string; message: string } } {
+function errorBody(code: string, message: string): { error: { code: string; message: string } } {
   return { error: { code, message } };
 }
 
@@ -31,7 +31,7 @@ function header(event: HttpEvent, name: string): string | undefined {
 }
 
 /** The first zod issue as "path: message", which says which field is wrong without echoing its value. */
-export function firstIssue(error: z.ZodError): string {
+function firstIssue(error: z.ZodError): string {
   const first = error.issues[0];
   const where = first?.path.length ? `${first.path.join('.')}: ` : '';
   return `${where}${first?.message ?? 'invalid request body'}`;

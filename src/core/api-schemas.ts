@@ -139,8 +139,6 @@ export const erasureReceiptSchema = z
   })
   .describe('What was erased and what is kept; the audit trail keeps the same receipt as a tombstone');
 
-export type CheckStatusValue = z.infer<typeof checkStatusSchema>;
-export type DecisionValue = z.infer<typeof decisionSchema>;
 export type ReasonView = z.infer<typeof reasonSchema>;
 export type UploadInstructionsView = z.infer<typeof uploadInstructionsSchema>;
 export type CreateCheckResponse = z.infer<typeof createCheckResponseSchema>;

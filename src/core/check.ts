@@ -20,13 +20,13 @@ export type ProviderId = (typeof PROVIDER_IDS)[number];
 export const partNameSchema = z.enum(PART_NAMES);
 export const providerIdSchema = z.enum(PROVIDER_IDS);
 
-export const CHECK_STATUSES = ['AWAITING_UPLOAD', 'PROCESSING', 'COMPLETED', 'FAILED', 'EXPIRED'] as const;
+const CHECK_STATUSES = ['AWAITING_UPLOAD', 'PROCESSING', 'COMPLETED', 'FAILED', 'EXPIRED'] as const;
 export const checkStatusSchema = z
   .enum(CHECK_STATUSES)
   .describe('AWAITING_UPLOAD → PROCESSING → COMPLETED | FAILED; AWAITING_UPLOAD → EXPIRED when the uploads never arrive');
 export type CheckStatus = z.infer<typeof checkStatusSchema>;
 
-export const DECISIONS = ['PASS', 'FAIL', 'RETRY', 'REVIEW'] as const;
+const DECISIONS = ['PASS', 'FAIL', 'RETRY', 'REVIEW'] as const;
 export const decisionSchema = z
   .enum(DECISIONS)
   .describe('Only when COMPLETED. RETRY: the capture cannot be judged, the user should record again');

@@ -20,7 +20,6 @@ export interface CreateCheckDeps {
   readonly uploadGraceSeconds: number;
 }
 
-export type UploadInstructions = DeepReadonly<UploadInstructionsView>;
 export type CreatedCheck = DeepReadonly<CreateCheckResponse>;
 
 export async function createCheck(deps: CreateCheckDeps, request: CreateCheckRequest): Promise<CreatedCheck> {
@@ -41,7 +40,7 @@ export async function createCheck(deps: CreateCheckDeps, request: CreateCheckReq
   const { token, hash } = newPollToken();
   const uploadExpiresAt = nowSeconds + deps.uploadExpirySeconds;
 
-  const uploads: Partial<Record<PartName, UploadInstructions>> = {};
+  const uploads: Partial<Record<PartName, UploadInstructionsView>> = {};
   for (const part of parts) {
     const limits = provider.profile.limits[part];
     if (!limits) throw new ValidationError(`provider "${providerId}" has no limits for part "${part}"`);
