@@ -12,16 +12,19 @@
  *   await api.close();
  *
  * As in API Gateway: header names are lower-cased and repeated headers comma-joined, cookies
- * move to `cookies`, non-text bodies arrive base64-encoded, bodies over 10 MB get 413, a thrown
- * handler error becomes 500 {"message":"Internal Server Error"}, and a result without statusCode
- * is sent as a 200 JSON body. Unlike API Gateway, no route is IAM-authorised here, and unknown
- * routes answer in the gateway's own error shape. CORS preflights are answered for any origin
+ * move to `cookies`, non-text bodies arrive base64-encoded, a thrown handler error becomes 500
+ * {"message":"Internal Server Error"}, and a result without statusCode is sent as a 200 JSON body.
+ * Unlike API Gateway, no route is IAM-authorised here, and the server's own refusals (unknown
+ * route 404, wrong method 405, body over 10 MB 413, request head over node's 16 KB 431,
+ * unparsable request 400) answer in the API's v1 error shape {"error":{"code","message"}}. CORS preflights are answered for any origin
  * unless `cors: false`.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { describeError } from '../src/core/errors';
 import { closeServer, listen, readBody, RequestTooLargeError } from './http-util';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -91,10 +94,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const cors = options.cors === false ? undefined : (options.cors ?? {});
   const onHandlerError =
     options.onHandlerError ??
-    ((error: unknown, routeKey: string) =>
-      console.error(
-        `[local-api] ${routeKey} failed: ${error instanceof Error ? `${error.name}: ${error.message}` : 'non-error thrown'}`,
-      ));
+    ((error: unknown, routeKey: string) => console.error(`[local-api] ${routeKey} failed: ${describeError(error)}`));
   const routes = options.routes.map((route) => ({ ...route, matcher: compilePath(route.path) }));
   const staticRoutes = (options.staticRoutes ?? []).map((route) => ({ route, matcher: compilePath(route.path) }));
 
@@ -108,7 +108,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       response.setHeader('vary', 'origin');
     }
 
-    const url = new URL(request.url ?? '/', 'http://local');
+    const url = URL.parse(request.url ?? '/', 'http://local');
+    if (url === null) {
+      sendJson(response, 400, { error: { code: 'BAD_REQUEST', message: 'The request target is not a valid path.' } });
+      return;
+    }
     const method = (request.method ?? 'GET').toUpperCase();
 
     if (method === 'OPTIONS' && cors !== undefined && header(request, 'access-control-request-method') !== undefined) {
@@ -161,7 +165,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       body = await readBody(request, MAX_BODY_BYTES);
     } catch (error) {
       if (error instanceof RequestTooLargeError) {
-        sendJson(response, 413, { message: 'Request Entity Too Large' });
+        sendJson(response, 413, {
+          error: { code: 'PAYLOAD_TOO_LARGE', message: `The request body exceeds ${MAX_BODY_BYTES} bytes.` },
+        });
         return;
       }
       throw error;
@@ -186,6 +192,23 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       if (!response.headersSent) sendJson(response, 500, { message: 'Internal Server Error' });
       else response.destroy();
     });
+  });
+  // Requests node:http refuses before any handler runs (head over its 16 KB limit, broken HTTP)
+  // would otherwise get a bare status line; they get the v1 error shape like every other refusal.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const [status, code, message] =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'REQUEST_HEADER_FIELDS_TOO_LARGE', 'The request line and headers are too large.']
+        : [400, 'BAD_REQUEST', 'The request is not valid HTTP.'];
+    const payload = JSON.stringify({ error: { code, message } });
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: application/json\r\n` +
+        `content-length: ${Buffer.byteLength(payload)}\r\nconnection: close\r\n\r\n${payload}`,
+    );
   });
   const port = await listen(server, options.port ?? 0, host);
   return { url: `http://${host}:${port}`, close: () => closeServer(server) };

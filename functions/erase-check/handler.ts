@@ -1,8 +1,7 @@
 import middy from '@middy/core';
-import { checkIdSchema } from '../../src/core/api-schemas';
 import { CheckNotFoundError } from '../../src/core/errors';
 import { eraseCheck } from '../../src/core/use-cases/erase-check';
-import { httpErrors, json, type HttpEvent, type HttpResult } from '../common/http';
+import { httpErrors, json, pathCheckId, type HttpEvent, type HttpResult } from '../common/http';
 import type { GatewayDeps } from '../common/wiring';
 
 /** Who asked: the IAM principal (or JWT subject) API Gateway authorised. */
@@ -18,12 +17,11 @@ function requester(event: HttpEvent): string {
 
 export function makeEraseCheckHandler(deps: Pick<GatewayDeps, 'checks' | 'audit' | 'media' | 'clock' | 'log'>) {
   return middy<HttpEvent, HttpResult>()
+    .use(httpErrors(deps.log))
     .handler(async (event) => {
-      const checkId = checkIdSchema.safeParse(event.pathParameters?.checkId);
-      if (!checkId.success) throw new CheckNotFoundError();
-      const receipt = await eraseCheck(deps, checkId.data, requester(event));
-      deps.log.info('Check erased', { checkId: checkId.data, alreadyErased: receipt.alreadyErased });
+      const checkId = pathCheckId(event, () => new CheckNotFoundError());
+      const receipt = await eraseCheck(deps, checkId, requester(event));
+      deps.log.info('Check erased', { checkId, alreadyErased: receipt.alreadyErased });
       return json(200, receipt);
-    })
-    .use(httpErrors(deps.log));
+    });
 }

@@ -1,13 +1,15 @@
 import middy from '@middy/core';
+import { UnauthorizedError } from '../../src/core/errors';
 import { getCheckStatus } from '../../src/core/use-cases/read-check';
-import { bearerToken, httpErrors, json, type HttpEvent, type HttpResult } from '../common/http';
+import { bearerToken, httpErrors, json, pathCheckId, type HttpEvent, type HttpResult } from '../common/http';
 import type { GatewayDeps } from '../common/wiring';
 
 export function makeGetCheckHandler(deps: Pick<GatewayDeps, 'checks' | 'clock' | 'log'>) {
   return middy<HttpEvent, HttpResult>()
+    .use(httpErrors(deps.log))
     .handler(async (event) => {
-      const view = await getCheckStatus(deps.checks, deps.clock, event.pathParameters?.checkId, bearerToken(event));
-      return json(200, view);
-    })
-    .use(httpErrors(deps.log));
+      // A malformed id answers like a wrong token: the poll route never says whether a check exists.
+      const checkId = pathCheckId(event, () => new UnauthorizedError());
+      return json(200, await getCheckStatus(deps.checks, deps.clock, checkId, bearerToken(event)));
+    });
 }

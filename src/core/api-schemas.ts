@@ -1,9 +1,32 @@
 // Public API v1 shapes. The handlers validate with these, and the OpenAPI document is generated from them.
+// Domain shapes (media facts, reasons, results, consent, statuses) are declared once in check.ts and
+// reasons.ts; the views below pick from them and add only what the API itself says.
 import * as z from 'zod';
-import { PART_NAMES } from './check';
-import { CAPTURE_REASONS, MEDIA_REASONS, OPERATIONAL_REASONS, VERDICT_REASONS } from './reasons';
+import {
+  checkResultSchema,
+  checkSchema,
+  checkStatusSchema,
+  consentSchema,
+  decisionSchema,
+  externalRefSchema,
+  mediaFactsSchema,
+  PART_NAMES,
+  partNameSchema,
+  providerIdSchema,
+  timestampSchema,
+} from './check';
+import { reasonCodeSchema, reasonSchema } from './reasons';
 
-export const partNameSchema = z.enum(PART_NAMES);
+export {
+  checkStatusSchema,
+  consentSchema,
+  decisionSchema,
+  mediaFactsSchema,
+  partNameSchema,
+  providerIdSchema,
+  reasonCodeSchema,
+  reasonSchema,
+};
 
 export const createCheckRequestSchema = z
   .object({
@@ -16,15 +39,8 @@ export const createCheckRequestSchema = z
       .meta({ uniqueItems: true })
       .optional()
       .describe("Which media this check will upload; default is the provider's usual set"),
-    externalRef: z.string().min(1).max(128).optional().describe("The operator's opaque applicant id"),
-    consent: z
-      .object({
-        noticeVersion: z.string().min(1).max(64).describe('Version of the privacy notice the user accepted'),
-        acceptedAt: z.iso.datetime({ offset: true }).describe('When the user accepted it (ISO 8601)'),
-      })
-      .strict()
-      .optional()
-      .describe('Evidence of consent, kept with the check and in the audit trail'),
+    externalRef: externalRefSchema.optional().describe("The operator's opaque applicant id"),
+    consent: consentSchema.optional().describe('Evidence of consent, kept with the check and in the audit trail'),
   })
   .strict();
 
@@ -41,26 +57,6 @@ export const errorResponseSchema = z.object({
 // generated from them, so a field documented, returned and read is one definition. Objects are
 // not strict: a client built on them keeps working when a later version adds a field.
 
-export const checkStatusSchema = z
-  .enum(['AWAITING_UPLOAD', 'PROCESSING', 'COMPLETED', 'FAILED', 'EXPIRED'])
-  .describe('AWAITING_UPLOAD → PROCESSING → COMPLETED | FAILED; AWAITING_UPLOAD → EXPIRED when the uploads never arrive');
-
-export const decisionSchema = z
-  .enum(['PASS', 'FAIL', 'RETRY', 'REVIEW'])
-  .describe('Only when COMPLETED. RETRY: the capture cannot be judged, the user should record again');
-
-export const providerIdSchema = z.string().min(1).describe('The provider that judges the check, one this deployment enables');
-
-export const reasonCodeSchema = z.enum([...MEDIA_REASONS, ...CAPTURE_REASONS, ...VERDICT_REASONS, ...OPERATIONAL_REASONS]);
-
-export const reasonSchema = z.object({
-  code: reasonCodeSchema,
-  message: z.string().describe('Safe to show to the end user'),
-});
-
-const timestampSchema = z.iso.datetime({ offset: true });
-const scoreSchema = z.number().min(0).max(1);
-
 export const uploadInstructionsSchema = z
   .object({
     url: z.url().describe('POST the form here (multipart/form-data)'),
@@ -76,65 +72,45 @@ export const createCheckResponseSchema = z.object({
   checkId: checkIdSchema,
   status: z.literal('AWAITING_UPLOAD'),
   provider: providerIdSchema,
-  parts: z.array(partNameSchema),
+  parts: checkSchema.shape.parts,
   uploads: z.partialRecord(partNameSchema, uploadInstructionsSchema).describe('One form per declared part'),
   pollToken: z.string().min(1).describe('Bearer token for GET /v1/checks/{checkId}; hand it to the frontend'),
   expiresAt: timestampSchema.describe('When the upload forms stop working'),
 });
 
+const result = checkResultSchema.shape;
+const check = checkSchema.shape;
+
 export const checkStatusViewSchema = z
   .object({
     checkId: checkIdSchema,
-    status: checkStatusSchema,
-    decision: decisionSchema.optional(),
-    reasons: z.array(reasonSchema).optional(),
-    updatedAt: timestampSchema,
+    status: check.status,
+    decision: result.decision.optional(),
+    reasons: result.reasons.optional(),
+    updatedAt: check.updatedAt,
   })
   .describe('What a frontend may see: no scores, no provider payload');
-
-export const mediaFactsSchema = z.object({
-  part: partNameSchema,
-  bytes: z.number().nonnegative(),
-  sha256: z.string().optional(),
-  contentType: z.string().optional(),
-  container: z.string().optional().describe('Detected from the bytes: mp4, mov, mkv, webm, jpeg, png'),
-  codec: z.string().optional(),
-  width: z.number().optional(),
-  height: z.number().optional(),
-  rotation: z.number().optional().describe('Clockwise degrees declared by the container (video) or EXIF (image)'),
-  durationSeconds: z.number().optional(),
-});
-
-/** The consent evidence as the create request gave it. */
-export const consentSchema = createCheckRequestSchema.shape.consent.unwrap();
-
-const flagsSchema = z.record(z.string(), z.union([z.boolean(), z.number()]));
 
 export const checkResultViewSchema = z
   .object({
     checkId: checkIdSchema,
-    status: checkStatusSchema,
-    provider: providerIdSchema,
-    parts: z.array(partNameSchema),
-    externalRef: z.string().optional(),
-    consent: consentSchema.optional(),
-    decision: decisionSchema.optional(),
-    reasons: z.array(reasonSchema).optional(),
-    liveness: z.object({ live: z.boolean(), score: scoreSchema.optional().describe('Higher = more likely live') }).optional(),
-    deepfake: z.object({ detected: z.boolean(), score: scoreSchema.optional().describe('Higher = more likely fake') }).optional(),
-    faceMatch: z.object({ matched: z.boolean(), score: scoreSchema.optional().describe('Higher = more alike') }).optional(),
-    quality: flagsSchema.optional(),
-    attributes: flagsSchema.optional(),
+    status: check.status,
+    provider: check.provider,
+    parts: check.parts,
+    externalRef: check.externalRef,
+    consent: check.consent,
+    decision: result.decision.optional(),
+    reasons: result.reasons.optional(),
+    liveness: result.liveness,
+    deepfake: result.deepfake,
+    faceMatch: result.faceMatch,
+    quality: result.quality,
+    attributes: result.attributes,
     media: z.array(mediaFactsSchema),
-    mediaDeletedAt: timestampSchema.optional().describe('When the uploaded media was deleted (the facts about it remain)'),
-    providerRequestId: z.string().optional(),
-    timings: z.object({
-      createdAt: timestampSchema,
-      processingStartedAt: timestampSchema.optional(),
-      completedAt: timestampSchema.optional(),
-      providerMs: z.number().nonnegative().optional(),
-    }),
-    updatedAt: timestampSchema,
+    mediaDeletedAt: check.mediaDeletedAt,
+    providerRequestId: result.providerRequestId,
+    timings: checkSchema.pick({ createdAt: true, processingStartedAt: true, completedAt: true, providerMs: true }),
+    updatedAt: check.updatedAt,
   })
   .describe('The full normalised result, for the backend');
 
@@ -149,12 +125,20 @@ export const erasureReceiptSchema = z
       pollToken: z.boolean(),
       record: z.boolean(),
     }),
+    kept: z
+      .object({
+        auditTrail: z.object({
+          fields: z.array(z.string()).describe('The attributes of every audit entry kept for this check'),
+          contents: z.array(z.string()).describe('What those entries record'),
+          reason: z.string().describe('Why they are kept'),
+          retention: z.string().describe('For how long'),
+        }),
+      })
+      .describe('What is kept after the erasure, and why'),
     alreadyErased: z.boolean().describe('True when the check was already erased; the original receipt is returned'),
   })
-  .describe('What was erased; the audit trail keeps the same receipt as a tombstone');
+  .describe('What was erased and what is kept; the audit trail keeps the same receipt as a tombstone');
 
-export type CheckStatusValue = z.infer<typeof checkStatusSchema>;
-export type DecisionValue = z.infer<typeof decisionSchema>;
 export type ReasonView = z.infer<typeof reasonSchema>;
 export type UploadInstructionsView = z.infer<typeof uploadInstructionsSchema>;
 export type CreateCheckResponse = z.infer<typeof createCheckResponseSchema>;

@@ -1,5 +1,15 @@
 // The check: the one record a liveness check lives in, and the vocabulary every provider maps to.
-import type { Reason } from './reasons';
+// Each shape is declared once, as a zod schema; the types are inferred from it. The API schemas
+// (api-schemas.ts) and the DynamoDB repository reuse these schemas rather than restating fields.
+import * as z from 'zod';
+import { reasonSchema } from './reasons';
+
+/** The readonly view of an inferred shape: the domain hands out records it does not expect callers to change. */
+export type DeepReadonly<T> = T extends readonly (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
 
 export const PART_NAMES = ['video', 'selfie', 'reference'] as const;
 export type PartName = (typeof PART_NAMES)[number];
@@ -7,94 +17,120 @@ export type PartName = (typeof PART_NAMES)[number];
 /** A provider's id ("fpt", ...). The provider registry knows which exist; the domain takes them as given. */
 export type ProviderId = string;
 
-export type CheckStatus = 'AWAITING_UPLOAD' | 'PROCESSING' | 'COMPLETED' | 'FAILED' | 'EXPIRED';
-export type Decision = 'PASS' | 'FAIL' | 'RETRY' | 'REVIEW';
+export const partNameSchema = z.enum(PART_NAMES);
+export const providerIdSchema = z.string().min(1).describe('The provider that judges the check, one this deployment enables');
+
+const CHECK_STATUSES = ['AWAITING_UPLOAD', 'PROCESSING', 'COMPLETED', 'FAILED', 'EXPIRED'] as const;
+export const checkStatusSchema = z
+  .enum(CHECK_STATUSES)
+  .describe('AWAITING_UPLOAD → PROCESSING → COMPLETED | FAILED; AWAITING_UPLOAD → EXPIRED when the uploads never arrive');
+export type CheckStatus = z.infer<typeof checkStatusSchema>;
+
+const DECISIONS = ['PASS', 'FAIL', 'RETRY', 'REVIEW'] as const;
+export const decisionSchema = z
+  .enum(DECISIONS)
+  .describe('Only when COMPLETED. RETRY: the capture cannot be judged, the user should record again');
+export type Decision = z.infer<typeof decisionSchema>;
+
+/** ISO 8601 with offset, as every timestamp in the record and the API. */
+export const timestampSchema = z.iso.datetime({ offset: true });
 
 /** What we measured of one uploaded part (basic facts now, deep facts from the media inspector). */
-export interface MediaFacts {
-  readonly part: PartName;
-  readonly bytes: number;
-  readonly sha256?: string;
-  readonly contentType?: string;
-  /** Container or image format detected from the bytes: mp4, mov, mkv, webm, jpeg, png. */
-  readonly container?: string;
-  readonly codec?: string;
-  readonly width?: number;
-  readonly height?: number;
-  /** Clockwise rotation in degrees declared by the container (video) or EXIF (image). */
-  readonly rotation?: number;
-  readonly durationSeconds?: number;
-}
+export const mediaFactsSchema = z.object({
+  part: partNameSchema,
+  bytes: z.number().nonnegative(),
+  sha256: z.string().optional(),
+  contentType: z.string().optional(),
+  container: z.string().optional().describe('Detected from the bytes: mp4, mov, mkv, webm, jpeg, png'),
+  codec: z.string().optional(),
+  width: z.number().optional(),
+  height: z.number().optional(),
+  rotation: z.number().optional().describe('Clockwise degrees declared by the container (video) or EXIF (image)'),
+  durationSeconds: z.number().optional(),
+});
+export type MediaFacts = DeepReadonly<z.infer<typeof mediaFactsSchema>>;
 
-export interface ReceivedPart {
-  readonly bytes: number;
-  readonly etag?: string;
-  readonly contentType?: string;
-  readonly receivedAt: string;
-}
+/** One upload as S3 reported it. */
+export const receivedPartSchema = z.object({
+  bytes: z.number().int().nonnegative(),
+  etag: z.string().optional(),
+  contentType: z.string().optional(),
+  receivedAt: z.string(),
+});
+export type ReceivedPart = DeepReadonly<z.infer<typeof receivedPartSchema>>;
+
+const scoreSchema = z.number().min(0).max(1);
+const flagsSchema = z.record(z.string(), z.union([z.boolean(), z.number()]));
 
 /** The provider-neutral result. Scores are 0–1: liveness and faceMatch higher = better, deepfake higher = more likely fake. */
-export interface CheckResult {
-  readonly decision: Decision;
-  readonly reasons: readonly Reason[];
-  readonly liveness?: { readonly live: boolean; readonly score?: number };
-  readonly deepfake?: { readonly detected: boolean; readonly score?: number };
-  readonly faceMatch?: { readonly matched: boolean; readonly score?: number };
-  readonly quality?: Readonly<Record<string, boolean | number>>;
-  readonly attributes?: Readonly<Record<string, boolean | number>>;
-  readonly providerRequestId?: string;
-}
-
-export interface CheckTimings {
-  readonly createdAt: string;
-  readonly processingStartedAt?: string;
-  readonly providerMs?: number;
-  readonly completedAt?: string;
-}
+export const checkResultSchema = z.object({
+  decision: decisionSchema,
+  reasons: z.array(reasonSchema),
+  liveness: z.object({ live: z.boolean(), score: scoreSchema.optional().describe('Higher = more likely live') }).optional(),
+  deepfake: z.object({ detected: z.boolean(), score: scoreSchema.optional().describe('Higher = more likely fake') }).optional(),
+  faceMatch: z.object({ matched: z.boolean(), score: scoreSchema.optional().describe('Higher = more alike') }).optional(),
+  quality: flagsSchema.optional(),
+  attributes: flagsSchema.optional(),
+  providerRequestId: z.string().optional(),
+});
+export type CheckResult = DeepReadonly<z.infer<typeof checkResultSchema>>;
 
 /** Evidence that the user accepted the privacy notice before capture. */
-export interface Consent {
-  readonly noticeVersion: string;
-  /** ISO-8601 time the user accepted it. */
-  readonly acceptedAt: string;
-}
+export const consentSchema = z
+  .object({
+    noticeVersion: z.string().min(1).max(64).describe('Version of the privacy notice the user accepted'),
+    acceptedAt: timestampSchema.describe('When the user accepted it (ISO 8601)'),
+  })
+  .strict();
+export type Consent = DeepReadonly<z.infer<typeof consentSchema>>;
 
 /** What the provider said, recorded before the result is written so a crash cannot cause a second call. */
-export type ProviderAnswer =
-  | { readonly kind: 'answer'; readonly result: CheckResult; readonly providerMs: number }
-  | { readonly kind: 'failure'; readonly reason: Reason; readonly providerMs: number };
+export const providerAnswerSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('answer'), result: checkResultSchema, providerMs: z.number() }),
+  z.object({ kind: z.literal('failure'), reason: reasonSchema, providerMs: z.number() }),
+]);
+export type ProviderAnswer = DeepReadonly<z.infer<typeof providerAnswerSchema>>;
 
-export interface Check {
-  readonly checkId: string;
-  readonly status: CheckStatus;
-  readonly provider: ProviderId;
-  readonly parts: readonly PartName[];
-  readonly externalRef?: string;
-  readonly pollTokenHash: string;
-  readonly createdAt: string;
-  readonly updatedAt: string;
+/** The operator's opaque applicant id: printable text only, so it cannot forge log lines or headers. */
+export const externalRefSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+  .regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, 'must not contain control characters');
+
+export const checkSchema = z.object({
+  checkId: z.string().min(1),
+  status: checkStatusSchema,
+  provider: providerIdSchema,
+  parts: z.array(partNameSchema),
+  externalRef: z.string().optional(),
+  pollTokenHash: z.string(),
+  createdAt: timestampSchema,
+  updatedAt: timestampSchema,
   /** Epoch seconds after which the upload forms no longer work. */
-  readonly uploadExpiresAt: number;
+  uploadExpiresAt: z.number(),
   /** Epoch seconds after which the record may be removed (DynamoDB TTL). */
-  readonly expiresAt: number;
-  readonly received: Readonly<Partial<Record<PartName, ReceivedPart>>>;
-  readonly processingStartedAt?: string;
-  readonly completedAt?: string;
-  readonly result?: CheckResult;
+  expiresAt: z.number(),
+  received: z.partialRecord(partNameSchema, receivedPartSchema),
+  processingStartedAt: timestampSchema.optional(),
+  completedAt: timestampSchema.optional(),
+  result: checkResultSchema.optional(),
   /** Operational failure reason when status is FAILED. */
-  readonly failure?: Reason;
-  readonly media?: readonly MediaFacts[];
-  readonly providerMs?: number;
-  readonly consent?: Consent;
+  failure: reasonSchema.optional(),
+  media: z.array(mediaFactsSchema).optional(),
+  providerMs: z.number().nonnegative().optional(),
+  consent: consentSchema.optional(),
   /** Epoch seconds until which the current processing attempt owns the check. */
-  readonly leaseUntil?: number;
+  leaseUntil: z.number().optional(),
   /** Processing attempts so far (1 for the first). */
-  readonly attempt?: number;
-  readonly providerAnswer?: ProviderAnswer;
+  attempt: z.number().int().optional(),
+  providerAnswer: providerAnswerSchema.optional(),
   /** Epoch seconds at which the sweep next has something to do for this check (absent: nothing). */
-  readonly sweepAt?: number;
-  readonly mediaDeletedAt?: string;
-}
+  sweepAt: z.number().optional(),
+  mediaDeletedAt: timestampSchema.optional().describe('When the uploaded media was deleted (the facts about it remain)'),
+});
+export type Check = DeepReadonly<z.infer<typeof checkSchema>>;
 
 /** Every declared part has arrived. */
 export function allPartsReceived(check: Pick<Check, 'parts' | 'received'>): boolean {

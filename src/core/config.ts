@@ -10,6 +10,7 @@ const partLimitsOverride = z
     minLongSide: z.number().int().positive(),
     minShortSide: z.number().int().positive(),
     maxLongSide: z.number().int().positive(),
+    maxPixels: z.number().int().positive(),
     minDurationSeconds: z.number().nonnegative(),
     maxDurationSeconds: z.number().positive(),
   })

@@ -1,23 +1,40 @@
-// Typed errors. Handlers throw them; one middleware maps them to HTTP. Messages of client errors
-// explain themselves; anything else is reported to the caller as an internal error with no detail.
+// Typed errors. Every error this code throws on purpose derives from GatewayError, which names it
+// after its class and keeps its cause. Client errors (ClientError) carry their HTTP status and
+// code, and one middleware maps them to HTTP; anything else is reported to the caller as an
+// internal error with no detail.
 
-export abstract class GatewayError extends Error {
-  abstract readonly httpStatus: number;
-  abstract readonly code: string;
+export class GatewayError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
   }
 }
 
+/** How an error appears in logs: its name and message, never the value of a non-error that was thrown. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : `non-error thrown (${typeof error})`;
+}
+
+/** The caller's request cannot be served as sent: a 4xx whose message explains itself. */
+export abstract class ClientError extends GatewayError {
+  abstract readonly httpStatus: number;
+  abstract readonly code: string;
+}
+
 /** The request is malformed or asks for something this deployment cannot do. */
-export class ValidationError extends GatewayError {
+export class ValidationError extends ClientError {
   readonly httpStatus = 400;
   readonly code = 'INVALID_REQUEST';
 }
 
+/** A request body that is not JSON. */
+export class UnsupportedMediaTypeError extends ClientError {
+  readonly httpStatus = 415;
+  readonly code = 'UNSUPPORTED_MEDIA_TYPE';
+}
+
 /** Missing, wrong or foreign poll token. Deliberately says nothing about whether the check exists. */
-export class UnauthorizedError extends GatewayError {
+export class UnauthorizedError extends ClientError {
   readonly httpStatus = 401;
   readonly code = 'UNAUTHORIZED';
   constructor() {
@@ -25,7 +42,7 @@ export class UnauthorizedError extends GatewayError {
   }
 }
 
-export class CheckNotFoundError extends GatewayError {
+export class CheckNotFoundError extends ClientError {
   readonly httpStatus = 404;
   readonly code = 'NOT_FOUND';
   constructor() {
@@ -33,37 +50,30 @@ export class CheckNotFoundError extends GatewayError {
   }
 }
 
-/** A conditional state transition lost a race or found the check in another state. */
-export class TransitionConflictError extends Error {
+/** A conditional state transition lost a race or found the check in another state (or gone). */
+export class TransitionConflictError extends GatewayError {
   constructor(
     readonly checkId: string,
     readonly transition: string,
     options?: { cause?: unknown },
   ) {
     super(`Check ${checkId} cannot take transition ${transition} from its current state`, options);
-    this.name = 'TransitionConflictError';
   }
 }
 
 /** Configuration is missing or invalid: fail fast at cold start. */
-export class ConfigurationError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ConfigurationError';
-  }
-}
+export class ConfigurationError extends GatewayError {}
 
 /**
  * A provider secret is missing, has no value yet, or is not JSON: an operator problem that a retry
  * cannot fix. Never carries the secret's value.
  */
-export class SecretMisconfiguredError extends Error {
+export class SecretMisconfiguredError extends GatewayError {
   constructor(
     readonly secretId: string,
     message: string,
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = 'SecretMisconfiguredError';
   }
 }

@@ -1,4 +1,5 @@
 // One reason vocabulary for every provider. Messages are safe to show to the end user.
+import * as z from 'zod';
 
 export const MEDIA_REASONS = [
   'MEDIA_MISSING',
@@ -41,10 +42,13 @@ export type VerdictReasonCode = (typeof VERDICT_REASONS)[number];
 export type OperationalReasonCode = (typeof OPERATIONAL_REASONS)[number];
 export type ReasonCode = MediaReasonCode | CaptureReasonCode | VerdictReasonCode | OperationalReasonCode;
 
-export interface Reason {
-  readonly code: ReasonCode;
-  readonly message: string;
-}
+export const reasonCodeSchema = z.enum([...MEDIA_REASONS, ...CAPTURE_REASONS, ...VERDICT_REASONS, ...OPERATIONAL_REASONS]);
+
+export const reasonSchema = z.object({
+  code: reasonCodeSchema,
+  message: z.string().describe('Safe to show to the end user'),
+});
+export type Reason = Readonly<z.infer<typeof reasonSchema>>;
 
 const DEFAULT_MESSAGES: Record<ReasonCode, string> = {
   MEDIA_MISSING: 'An expected upload is missing.',

@@ -15,6 +15,8 @@ export interface PartLimits {
   readonly minLongSide?: number;
   readonly minShortSide?: number;
   readonly maxLongSide?: number;
+  /** Most pixels (width x height) a picture may have; images default to DEFAULT_IMAGE_MAX_PIXELS. */
+  readonly maxPixels?: number;
   readonly minDurationSeconds?: number;
   readonly maxDurationSeconds?: number;
 }
@@ -27,6 +29,12 @@ export interface ProviderProfile {
 }
 
 export const MB = 1024 * 1024;
+
+/**
+ * An image over 40 megapixels is no selfie or ID photo a phone sends (a 12 MP camera is typical)
+ * and costs the provider a large decode: refused unless the provider's profile says otherwise.
+ */
+export const DEFAULT_IMAGE_MAX_PIXELS = 40_000_000;
 
 export const CONTENT_TYPE_PREFIX: Record<PartLimits['kind'], string> = { video: 'video/', image: 'image/' };
 

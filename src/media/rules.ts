@@ -3,12 +3,18 @@
 import type { PartName } from '../core/check';
 import { reason, type Reason } from '../core/reasons';
 import type { Measured } from './measured';
-import type { PartLimits } from './profiles';
+import { DEFAULT_IMAGE_MAX_PIXELS, type PartLimits } from './profiles';
 
 /** "5.0 s" unless rounding would make a refused value look equal to its limit. */
 function seconds(value: number, limit: number): string {
   const short = value.toFixed(1);
   return Number(short) === limit ? `${value.toFixed(3)} s` : `${short} s`;
+}
+
+/** "100 megapixels", with more digits when rounding would make a refused value look equal to its limit. */
+function megapixels(pixels: number, limit: number): string {
+  const short = Number((pixels / 1e6).toFixed(1));
+  return `${short === limit ? Number((pixels / 1e6).toFixed(3)) : short} megapixels`;
 }
 
 function minimumSize(limits: PartLimits): string {
@@ -31,6 +37,11 @@ export function checkPicture(part: PartName, m: Measured, limits: PartLimits): R
   const size = `${m.width}x${m.height}`;
   if (limits.maxLongSide !== undefined && long > limits.maxLongSide) {
     return reason('MEDIA_TOO_LARGE', `${part}: ${size}, maximum long side ${limits.maxLongSide} px`);
+  }
+  const maxPixels = limits.maxPixels ?? (limits.kind === 'image' ? DEFAULT_IMAGE_MAX_PIXELS : undefined);
+  if (maxPixels !== undefined && m.width * m.height > maxPixels) {
+    const limit = maxPixels / 1e6;
+    return reason('MEDIA_TOO_LARGE', `${part}: ${size} (${megapixels(m.width * m.height, limit)}), maximum ${limit} megapixels`);
   }
   const tooLow =
     (limits.minLongSide !== undefined && long < limits.minLongSide) ||

@@ -1,7 +1,7 @@
 // The domain's LivenessJudge port over the provider adapters: the provider's secret is read and
 // checked, its request built and sent with timeouts and retries (callProvider), and every
 // attempt audited. The domain sees only the answer, or why no call could be made.
-import { SecretMisconfiguredError } from '../core/errors';
+import { describeError, SecretMisconfiguredError } from '../core/errors';
 import type { Log } from '../core/log';
 import type { AuditLog, JudgeRequest, Judgement, LivenessJudge, SecretSource } from '../core/ports';
 import { reason } from '../core/reasons';
@@ -32,7 +32,7 @@ async function judge(deps: ProviderJudgeDeps, { checkId, provider: id, media }: 
     // Throttling or a network fault is retried by the caller; a secret that is missing or not
     // JSON is an operator problem: fail at once, saying which, never with the value.
     if (!(error instanceof SecretMisconfiguredError)) throw error;
-    deps.log.error('Provider secret misconfigured', { checkId, provider: id, error: describe(error) });
+    deps.log.error('Provider secret misconfigured', { checkId, provider: id, error: describeError(error) });
     return notCalled('PROVIDER_AUTH_FAILED', `The ${id} credentials are missing or not JSON.`);
   }
   const secret = provider.adapter.secretSchema.safeParse(raw);
@@ -47,7 +47,7 @@ async function judge(deps: ProviderJudgeDeps, { checkId, provider: id, media }: 
     request = provider.adapter.buildRequest(media, secret.data, provider.settings);
   } catch (error) {
     // Building the request is deterministic: a retry would fail the same way.
-    deps.log.error('Provider request could not be built', { checkId, provider: id, error: describe(error) });
+    deps.log.error('Provider request could not be built', { checkId, provider: id, error: describeError(error) });
     return notCalled('PROCESSING_FAILED', `The ${id} request could not be built.`);
   }
   const outcome = await callProvider(
@@ -71,8 +71,4 @@ async function judge(deps: ProviderJudgeDeps, { checkId, provider: id, media }: 
 
 function notCalled(code: 'PROCESSING_FAILED' | 'PROVIDER_AUTH_FAILED', message: string): Judgement {
   return { kind: 'not-called', failure: reason(code, message) };
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error';
 }

@@ -2,7 +2,6 @@
 import { randomUUID } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAwsClients } from '../../src/adapters/aws/clients';
 import type { AwsClients } from '../../src/adapters/aws/clients';
 import { DynamoDbAuditLog } from '../../src/adapters/aws/dynamodb-audit-log';
 import { DynamoDbCheckRepository } from '../../src/adapters/aws/dynamodb-check-repository';
@@ -10,44 +9,27 @@ import { CheckAlreadyExistsError, InvalidStoredItemError } from '../../src/adapt
 import { allPartsReceived } from '../../src/core/check';
 import type { CheckResult, MediaFacts } from '../../src/core/check';
 import { TransitionConflictError } from '../../src/core/errors';
-import type { Clock, NewCheck } from '../../src/core/ports';
+import type { Clock } from '../../src/core/ports';
 import { reason } from '../../src/core/reasons';
-import { startLocalDynamoDb } from '../../local/dynamodb';
 import type { LocalDynamoDb } from '../../local/dynamodb';
+import { sampleNewCheck, startDynamoDbUnderTest, type DynamoDbUnderTest } from '../support/local-dynamodb';
 
+let dynamo: DynamoDbUnderTest;
 let db: LocalDynamoDb;
 let clients: AwsClients;
 let checks: DynamoDbCheckRepository;
 
 beforeAll(async () => {
-  db = await startLocalDynamoDb();
-  clients = createAwsClients({
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    endpoints: { dynamodb: db.endpoint },
-  });
+  dynamo = await startDynamoDbUnderTest();
+  ({ db, clients } = dynamo);
   checks = new DynamoDbCheckRepository(clients.dynamo, db.checksTable);
 });
 
 afterAll(async () => {
-  clients.dynamo.destroy();
-  await db.close();
+  await dynamo.close();
 });
 
-function newCheck(overrides: Partial<NewCheck> = {}): NewCheck {
-  return {
-    checkId: randomUUID(),
-    provider: 'fpt',
-    parts: ['video', 'reference'],
-    externalRef: 'applicant-42',
-    pollTokenHash: 'sha256:abc',
-    createdAt: '2026-01-01T00:00:00.000Z',
-    uploadExpiresAt: 1_767_226_500,
-    expiresAt: 1_769_818_400,
-    sweepAt: 1_767_226_800,
-    ...overrides,
-  };
-}
+const newCheck = sampleNewCheck;
 
 const LEASE = 1_767_226_000;
 const DUE = 1_767_226_100;

@@ -196,6 +196,7 @@ describe('local API server: results become HTTP responses', () => {
     const response = await fetch(`${api.url}/v1/checks`, { method: 'POST', body: new Uint8Array(10 * 1024 * 1024 + 1) });
 
     expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
     expect(seen).toEqual([]);
   });
 });

@@ -107,6 +107,15 @@ describe('with no keep window', () => {
       expect(tombstones).toHaveLength(1);
       expect(tombstones[0]?.detail).toMatchObject({ erasedBy: first.body.erasedBy, deleted: first.body.deleted });
 
+      // The receipt states what is kept: exactly the attributes the audit entries still carry.
+      const kept = (first.body as { kept: { auditTrail: { fields: string[]; reason: string; retention: string } } }).kept;
+      const remaining = await stack.deps.audit.list(check.checkId);
+      expect(remaining.length).toBeGreaterThan(1);
+      for (const entry of remaining) expect(Object.keys(entry).sort()).toEqual([...kept.auditTrail.fields].sort());
+      expect(kept.auditTrail.reason).toMatch(/record-keeping/i);
+      expect(kept.auditTrail.retention).toMatch(/no expiry/);
+      expect(second.body).toMatchObject({ kept });
+
       const polled = await poll(stack.apiUrl, check.checkId, check.pollToken);
       const unknown = await poll(stack.apiUrl, UNKNOWN, check.pollToken);
       expect(polled).toEqual(unknown);

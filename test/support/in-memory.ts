@@ -1,6 +1,7 @@
 // In-memory implementations of the domain ports, with the same conditional semantics as the
 // DynamoDB adapters, for fast domain tests.
 import type { Check, CheckResult, PartName, ProviderAnswer, ProviderId, ReceivedPart } from '../../src/core/check';
+import { CheckAlreadyExistsError } from '../../src/adapters/aws/errors';
 import { SecretMisconfiguredError, TransitionConflictError } from '../../src/core/errors';
 import type {
   AuditEntry,
@@ -32,11 +33,13 @@ export class InMemoryCheckRepository implements CheckRepository {
   readonly items = new Map<string, Check>();
 
   async create(check: NewCheck): Promise<void> {
-    if (this.items.has(check.checkId)) throw new Error('duplicate checkId');
+    if (this.items.has(check.checkId)) throw new CheckAlreadyExistsError(check.checkId);
     this.items.set(check.checkId, { ...check, status: 'AWAITING_UPLOAD', updatedAt: check.createdAt, received: {} });
   }
   async get(checkId: string): Promise<Check | undefined> {
-    return this.items.get(checkId);
+    // A copy, as a read from DynamoDB is: a caller changing it does not change the stored check.
+    const check = this.items.get(checkId);
+    return check === undefined ? undefined : structuredClone(check);
   }
   async recordPart(checkId: string, part: PartName, received: ReceivedPart): Promise<Check | undefined> {
     const check = this.items.get(checkId);
@@ -58,7 +61,7 @@ export class InMemoryCheckRepository implements CheckRepository {
   }
   async resumeProcessing(checkId: string, at: string, now: number, leaseUntil: number): Promise<Check | undefined> {
     const check = this.items.get(checkId);
-    if (!check || check.status !== 'PROCESSING' || (check.leaseUntil ?? 0) >= now) return undefined;
+    if (!check || check.status !== 'PROCESSING' || check.leaseUntil === undefined || check.leaseUntil >= now) return undefined;
     return this.put({ ...check, updatedAt: at, leaseUntil, sweepAt: leaseUntil, attempt: (check.attempt ?? 1) + 1 });
   }
   async recordProviderAnswer(checkId: string, answer: ProviderAnswer, at: string): Promise<void> {
@@ -108,7 +111,8 @@ export class InMemoryCheckRepository implements CheckRepository {
       media: details.media,
       completedAt: details.at,
       updatedAt: details.at,
-      providerMs: details.providerMs,
+      // Like the UpdateItem: an absent provider time leaves the stored one as it was.
+      ...(details.providerMs !== undefined ? { providerMs: details.providerMs } : {}),
       sweepAt: details.mediaDueAt,
     });
   }

@@ -3,93 +3,13 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
-import { PART_NAMES } from '../../core/check';
-import type { Check, CheckResult, CheckStatus, Decision, PartName, ProviderAnswer, ReceivedPart } from '../../core/check';
+import { checkSchema } from '../../core/check';
+import type { Check, CheckResult, CheckStatus, PartName, ProviderAnswer, ReceivedPart } from '../../core/check';
 import { TransitionConflictError } from '../../core/errors';
 import type { CheckRepository, FinishDetails, NewCheck } from '../../core/ports';
-import { CAPTURE_REASONS, MEDIA_REASONS, OPERATIONAL_REASONS, VERDICT_REASONS } from '../../core/reasons';
 import type { Reason } from '../../core/reasons';
 import { CheckAlreadyExistsError, InvalidStoredItemError } from './errors';
 import { CHECKS_SWEEP_INDEX, CHECKS_TABLE_KEYS } from './table-schema';
-
-// Records keyed by the union make the compiler flag a status or decision added to the domain
-// but unknown to this reader.
-const CHECK_STATUSES: Record<CheckStatus, true> = {
-  AWAITING_UPLOAD: true,
-  PROCESSING: true,
-  COMPLETED: true,
-  FAILED: true,
-  EXPIRED: true,
-};
-const DECISIONS: Record<Decision, true> = { PASS: true, FAIL: true, RETRY: true, REVIEW: true };
-
-const statusSchema = z.custom<CheckStatus>((v) => typeof v === 'string' && Object.hasOwn(CHECK_STATUSES, v));
-const decisionSchema = z.custom<Decision>((v) => typeof v === 'string' && Object.hasOwn(DECISIONS, v));
-const partSchema = z.enum(PART_NAMES);
-const reasonSchema = z.object({
-  code: z.enum([...MEDIA_REASONS, ...CAPTURE_REASONS, ...VERDICT_REASONS, ...OPERATIONAL_REASONS]),
-  message: z.string(),
-});
-const receivedPartSchema = z.object({
-  bytes: z.number().int().nonnegative(),
-  etag: z.string().optional(),
-  contentType: z.string().optional(),
-  receivedAt: z.string(),
-});
-const mediaFactsSchema = z.object({
-  part: partSchema,
-  bytes: z.number().nonnegative(),
-  sha256: z.string().optional(),
-  contentType: z.string().optional(),
-  container: z.string().optional(),
-  codec: z.string().optional(),
-  width: z.number().optional(),
-  height: z.number().optional(),
-  rotation: z.number().optional(),
-  durationSeconds: z.number().optional(),
-});
-const flagsSchema = z.record(z.string(), z.union([z.boolean(), z.number()]));
-const resultSchema = z.object({
-  decision: decisionSchema,
-  reasons: z.array(reasonSchema),
-  liveness: z.object({ live: z.boolean(), score: z.number().optional() }).optional(),
-  deepfake: z.object({ detected: z.boolean(), score: z.number().optional() }).optional(),
-  faceMatch: z.object({ matched: z.boolean(), score: z.number().optional() }).optional(),
-  quality: flagsSchema.optional(),
-  attributes: flagsSchema.optional(),
-  providerRequestId: z.string().optional(),
-});
-const checkItemSchema = z.object({
-  checkId: z.string().min(1),
-  status: statusSchema,
-  provider: z.string().min(1),
-  parts: z.array(partSchema),
-  externalRef: z.string().optional(),
-  pollTokenHash: z.string(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  uploadExpiresAt: z.number(),
-  expiresAt: z.number(),
-  received: z.partialRecord(partSchema, receivedPartSchema),
-  processingStartedAt: z.string().optional(),
-  completedAt: z.string().optional(),
-  result: resultSchema.optional(),
-  failure: reasonSchema.optional(),
-  media: z.array(mediaFactsSchema).optional(),
-  providerMs: z.number().optional(),
-  consent: z.object({ noticeVersion: z.string(), acceptedAt: z.string() }).optional(),
-  leaseUntil: z.number().optional(),
-  attempt: z.number().int().optional(),
-  providerAnswer: z
-    .discriminatedUnion('kind', [
-      z.object({ kind: z.literal('answer'), result: resultSchema, providerMs: z.number() }),
-      z.object({ kind: z.literal('failure'), reason: reasonSchema, providerMs: z.number() }),
-    ])
-    .optional(),
-  sweepAt: z.number().optional(),
-  mediaDeletedAt: z.string().optional(),
-});
 
 const PK = CHECKS_TABLE_KEYS.partitionKey;
 
@@ -335,7 +255,8 @@ export class DynamoDbCheckRepository implements CheckRepository {
   }
 
   private toCheck(checkId: string, item: Record<string, unknown>): Check {
-    const parsed = checkItemSchema.safeParse(item);
+    // An item is the domain's check plus the sweep index's shard attribute, which parsing drops.
+    const parsed = checkSchema.safeParse(item);
     if (!parsed.success) {
       throw new InvalidStoredItemError(this.tableName, checkId, { cause: parsed.error });
     }

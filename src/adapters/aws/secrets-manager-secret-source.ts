@@ -1,20 +1,19 @@
 // SecretSource on Secrets Manager: one JSON secret per provider, cached per secret id with a TTL
 // so a rotated value is picked up without a redeploy and warm invocations make no call.
 import { GetSecretValueCommand, ResourceNotFoundException } from '@aws-sdk/client-secrets-manager';
-import { SecretMisconfiguredError } from '../../core/errors';
+import { GatewayError, SecretMisconfiguredError } from '../../core/errors';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { systemClock } from '../../core/ports';
 import type { Clock, SecretSource } from '../../core/ports';
 
 /** The secret could not be read for now (throttling, network, permissions): worth a retry. Never carries the value. */
-export class SecretUnavailableError extends Error {
+export class SecretUnavailableError extends GatewayError {
   constructor(
     readonly secretId: string,
     message: string,
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = 'SecretUnavailableError';
   }
 }
 

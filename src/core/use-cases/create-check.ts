@@ -1,7 +1,7 @@
 // POST /v1/checks: create the check, its presigned upload forms and its poll token.
 import { randomUUID } from 'node:crypto';
-import type { PartName, ProviderId } from '../check';
-import type { CreateCheckRequest } from '../api-schemas';
+import type { DeepReadonly, PartName } from '../check';
+import type { CreateCheckRequest, CreateCheckResponse, UploadInstructionsView } from '../api-schemas';
 import { ValidationError } from '../errors';
 import { newPollToken } from '../poll-token';
 import { mediaKey, type AuditLog, type CheckRepository, type Clock, type ProviderCatalog, type UploadSigner } from '../ports';
@@ -18,22 +18,7 @@ export interface CreateCheckDeps {
   readonly uploadGraceSeconds: number;
 }
 
-export interface UploadInstructions {
-  readonly url: string;
-  readonly fields: Readonly<Record<string, string>>;
-  readonly maxBytes: number;
-  readonly contentTypes: readonly string[];
-}
-
-export interface CreatedCheck {
-  readonly checkId: string;
-  readonly status: 'AWAITING_UPLOAD';
-  readonly provider: ProviderId;
-  readonly parts: readonly PartName[];
-  readonly uploads: Readonly<Partial<Record<PartName, UploadInstructions>>>;
-  readonly pollToken: string;
-  readonly expiresAt: string;
-}
+export type CreatedCheck = DeepReadonly<CreateCheckResponse>;
 
 export async function createCheck(deps: CreateCheckDeps, request: CreateCheckRequest): Promise<CreatedCheck> {
   const providerId = request.provider ?? deps.providers.defaultProvider;
@@ -53,7 +38,7 @@ export async function createCheck(deps: CreateCheckDeps, request: CreateCheckReq
   const { token, hash } = newPollToken();
   const uploadExpiresAt = nowSeconds + deps.uploadExpirySeconds;
 
-  const uploads: Partial<Record<PartName, UploadInstructions>> = {};
+  const uploads: Partial<Record<PartName, UploadInstructionsView>> = {};
   for (const part of parts) {
     const rule = provider.uploadRules[part];
     if (!rule) throw new ValidationError(`provider "${providerId}" has no limits for part "${part}"`);
@@ -63,7 +48,7 @@ export async function createCheck(deps: CreateCheckDeps, request: CreateCheckReq
       contentTypePrefix: rule.contentTypePrefix,
       expiresInSeconds: deps.uploadExpirySeconds,
     });
-    uploads[part] = { url: form.url, fields: form.fields, maxBytes: rule.maxBytes, contentTypes: rule.contentTypes };
+    uploads[part] = { url: form.url, fields: form.fields, maxBytes: rule.maxBytes, contentTypes: [...rule.contentTypes] };
   }
 
   await deps.checks.create({

@@ -1,9 +1,10 @@
 // DELETE /v1/checks/{id}: erasure on request. Media, result and poll token go at once; the audit
 // trail keeps a tombstone saying who erased what and when. Idempotent.
+import type { ErasureReceiptResponse } from '../api-schemas';
+import type { DeepReadonly } from '../check';
 import { CheckNotFoundError } from '../errors';
 import type { AuditLog, CheckRepository, Clock, MediaStore } from '../ports';
 import { mediaKey } from '../ports';
-import type { PartName } from '../check';
 
 export interface EraseCheckDeps {
   readonly checks: CheckRepository;
@@ -12,31 +13,44 @@ export interface EraseCheckDeps {
   readonly clock: Clock;
 }
 
-export interface ErasureReceipt {
-  readonly checkId: string;
-  readonly erasedAt: string;
-  readonly erasedBy: string;
-  readonly deleted: {
-    readonly media: readonly PartName[];
-    readonly result: boolean;
-    readonly pollToken: boolean;
-    readonly record: boolean;
-  };
-  /** True when this request found the check already erased and returns the original receipt. */
-  readonly alreadyErased: boolean;
-}
+export type ErasureReceipt = DeepReadonly<ErasureReceiptResponse>;
+type Tombstone = Omit<ErasureReceipt, 'alreadyErased'>;
+
+/**
+ * What erasure leaves behind: the append-only audit trail (the functions may add to it but never
+ * delete from it, and the table has no expiry). The README's "Data protection" says the same.
+ */
+export const KEPT_AFTER_ERASURE: ErasureReceipt['kept'] = {
+  auditTrail: {
+    fields: ['checkId', 'seq', 'at', 'type', 'detail'],
+    contents: [
+      'creation: provider, parts, upload deadline, consent evidence, whether an externalRef was given (never its value)',
+      'parts received: part name, size, content type, ETag, time',
+      'media check: format, codec, size, resolution, duration and SHA-256 per part (no pixels), refusal reasons',
+      "provider calls: attempt, status, latency and the provider's answer with returned images redacted",
+      'outcome: status, decision and reason codes; media deletion time',
+      'this erasure receipt',
+    ],
+    reason:
+      'Record-keeping: evidence of how each identity check was run and decided, that consent was given, and that it was erased on request (KYC/AML audit)',
+    retention:
+      'Until the operator deletes it: the audit table has no expiry, the gateway never deletes from it, and the table is retained when the stack is deleted (unless deployed with removalPolicy DESTROY)',
+  },
+};
 
 export async function eraseCheck(deps: EraseCheckDeps, checkId: string, requestedBy: string): Promise<ErasureReceipt> {
   const check = await deps.checks.get(checkId);
   if (!check) {
     const tombstone = (await deps.audit.list(checkId)).find((entry) => entry.type === 'CHECK_ERASED');
     if (!tombstone) throw new CheckNotFoundError();
-    return { ...(tombstone.detail as Omit<ErasureReceipt, 'alreadyErased'>), alreadyErased: true };
+    const stored = tombstone.detail as Omit<Tombstone, 'kept'> & Partial<Pick<Tombstone, 'kept'>>;
+    // Tombstones written before receipts named what is kept get today's statement.
+    return { ...stored, kept: stored.kept ?? KEPT_AFTER_ERASURE, alreadyErased: true };
   }
   // Media first: if anything below fails, a retry still finds the record and finishes the job.
   await Promise.all(check.parts.map((part) => deps.media.delete(mediaKey(checkId, part))));
   const erased = await deps.checks.erase(checkId);
-  const receipt: Omit<ErasureReceipt, 'alreadyErased'> = {
+  const receipt: Tombstone = {
     checkId,
     erasedAt: deps.clock.now().toISOString(),
     erasedBy: requestedBy,
@@ -46,6 +60,7 @@ export async function eraseCheck(deps: EraseCheckDeps, checkId: string, requeste
       pollToken: true,
       record: true,
     },
+    kept: KEPT_AFTER_ERASURE,
   };
   await deps.audit.append({ checkId, type: 'CHECK_ERASED', detail: receipt });
   return { ...receipt, alreadyErased: false };

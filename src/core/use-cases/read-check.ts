@@ -1,45 +1,16 @@
 // GET /v1/checks/{id} (poll token) and GET /v1/checks/{id}/result (IAM).
-import type { Check, CheckResult, CheckStatus, Decision, MediaFacts, ProviderId } from '../check';
+import type { CheckResultResponse, CheckStatusResponse } from '../api-schemas';
+import type { Check, DeepReadonly } from '../check';
 import { CheckNotFoundError, UnauthorizedError } from '../errors';
 import { pollTokenMatches } from '../poll-token';
 import type { CheckRepository, Clock } from '../ports';
 import type { Reason } from '../reasons';
 
 /** What a frontend may see: no scores, no provider payload. */
-export interface CheckStatusView {
-  readonly checkId: string;
-  readonly status: CheckStatus;
-  readonly decision?: Decision;
-  readonly reasons?: readonly Reason[];
-  readonly updatedAt: string;
-}
+export type CheckStatusView = DeepReadonly<CheckStatusResponse>;
 
-export interface CheckResultView {
-  readonly checkId: string;
-  readonly status: CheckStatus;
-  readonly provider: ProviderId;
-  readonly parts: Check['parts'];
-  readonly externalRef?: string;
-  readonly consent?: Check['consent'];
-  readonly decision?: Decision;
-  readonly reasons?: readonly Reason[];
-  readonly liveness?: CheckResult['liveness'];
-  readonly deepfake?: CheckResult['deepfake'];
-  readonly faceMatch?: CheckResult['faceMatch'];
-  readonly quality?: CheckResult['quality'];
-  readonly attributes?: CheckResult['attributes'];
-  readonly media: readonly MediaFacts[];
-  /** When the uploaded media was deleted (facts about it remain). */
-  readonly mediaDeletedAt?: string;
-  readonly providerRequestId?: string;
-  readonly timings: {
-    readonly createdAt: string;
-    readonly processingStartedAt?: string;
-    readonly completedAt?: string;
-    readonly providerMs?: number;
-  };
-  readonly updatedAt: string;
-}
+/** The full normalised result, for the backend. */
+export type CheckResultView = DeepReadonly<CheckResultResponse>;
 
 function reasonsOf(check: Check): readonly Reason[] | undefined {
   if (check.result) return check.result.reasons;

@@ -3,10 +3,10 @@
 // is acceptable, have the provider judge it and record its answer before the result.
 import { createHash } from 'node:crypto';
 import type { Check, MediaFacts, PartName } from '../../check';
-import { TransitionConflictError } from '../../errors';
+import { describeError, TransitionConflictError } from '../../errors';
 import { mediaKey, type JudgedPart, type PartInspection } from '../../ports';
 import { reason } from '../../reasons';
-import { describe, type ProcessOutcome, type ProcessUploadDeps } from './deps';
+import { type ProcessOutcome, type ProcessUploadDeps } from './deps';
 import { finishCompleted, finishFailed, finishFromAnswer } from './finish';
 
 export async function runAttempt(deps: ProcessUploadDeps, check: Check): Promise<ProcessOutcome> {
@@ -43,7 +43,7 @@ export async function runAttempt(deps: ProcessUploadDeps, check: Check): Promise
     }
     // Left PROCESSING on purpose: the message is retried, and the sweep resumes the check once the
     // lease runs out, from the recorded provider answer if there is one.
-    deps.log.error('Processing attempt failed; it will be resumed', { checkId, error: describe(error) });
+    deps.log.error('Processing attempt failed; it will be resumed', { checkId, error: describeError(error) });
     throw error;
   }
 }

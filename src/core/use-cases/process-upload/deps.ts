@@ -33,7 +33,3 @@ export interface PartArrival {
 export type ProcessOutcome = 'ignored-late' | 'waiting-for-parts' | 'already-started' | 'completed' | 'failed' | 'superseded';
 
 export const epoch = (date: Date) => Math.floor(date.getTime() / 1000);
-
-export function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error';
-}

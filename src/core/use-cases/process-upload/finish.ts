@@ -4,7 +4,8 @@ import type { Check, CheckResult, MediaFacts, ProviderAnswer } from '../../check
 import type { Reason } from '../../reasons';
 import { deleteCheckMedia } from '../media-retention';
 import { decide } from './decision-policy';
-import { describe, epoch, type ProcessOutcome, type ProcessUploadDeps } from './deps';
+import { epoch, type ProcessOutcome, type ProcessUploadDeps } from './deps';
+import { describeError } from '../../errors';
 
 export async function finishFromAnswer(
   deps: ProcessUploadDeps,
@@ -71,6 +72,6 @@ async function deleteMediaIfDue(deps: ProcessUploadDeps, check: Check): Promise<
     await deleteCheckMedia(deps, check);
   } catch (error) {
     // The decision stands; the sweep retries the deletion (the check keeps its sweepAt).
-    deps.log.error('Deleting media failed; the sweep will retry', { checkId: check.checkId, error: describe(error) });
+    deps.log.error('Deleting media failed; the sweep will retry', { checkId: check.checkId, error: describeError(error) });
   }
 }

@@ -1,0 +1,255 @@
+// One contract, two repositories: the in-memory fake the domain tests use and the DynamoDB adapter
+// on dynalite run the same cases, so a domain test that passes on the fake means the same on AWS.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDbCheckRepository } from '../../src/adapters/aws/dynamodb-check-repository';
+import { CheckAlreadyExistsError } from '../../src/adapters/aws/errors';
+import type { CheckResult, MediaFacts, ProviderAnswer } from '../../src/core/check';
+import { TransitionConflictError } from '../../src/core/errors';
+import type { CheckRepository, FinishDetails, NewCheck } from '../../src/core/ports';
+import { reason } from '../../src/core/reasons';
+import { InMemoryCheckRepository } from '../support/in-memory';
+import { sampleNewCheck, startDynamoDbUnderTest, type DynamoDbUnderTest } from '../support/local-dynamodb';
+
+let dynamo: DynamoDbUnderTest;
+
+beforeAll(async () => {
+  dynamo = await startDynamoDbUnderTest();
+});
+
+afterAll(async () => {
+  await dynamo?.close();
+});
+
+const CREATED_AT = '2026-01-01T00:00:00.000Z';
+const UPLOAD_EXPIRES_AT = 1_767_226_500;
+const LEASE = 1_767_226_000;
+const MEDIA_DUE = 1_767_226_100;
+const MEDIA: MediaFacts[] = [{ part: 'video', bytes: 436_464, container: 'mp4', codec: 'avc1', width: 1280, height: 720 }];
+const RESULT: CheckResult = { decision: 'PASS', reasons: [], liveness: { live: true, score: 0.97 }, providerRequestId: 'r-1' };
+const FAILURE = reason('PROVIDER_UNAVAILABLE');
+const FINISH: FinishDetails = { media: MEDIA, at: '2026-01-01T00:03:00.000Z', providerMs: 1234, mediaDueAt: MEDIA_DUE };
+const ANSWER: ProviderAnswer = { kind: 'answer', result: RESULT, providerMs: 1234 };
+
+function newCheck(overrides: Partial<NewCheck> = {}): NewCheck {
+  return sampleNewCheck({ consent: { noticeVersion: 'v3', acceptedAt: '2025-12-31T23:59:00Z' }, ...overrides });
+}
+
+const subjects: readonly [string, () => CheckRepository][] = [
+  ['in-memory fake', () => new InMemoryCheckRepository()],
+  ['DynamoDB adapter on dynalite', () => new DynamoDbCheckRepository(dynamo.clients.dynamo, dynamo.db.checksTable)],
+];
+
+describe.each(subjects)('CheckRepository contract: %s', (_name, makeRepository) => {
+  async function created(overrides: Partial<NewCheck> = {}): Promise<{ repo: CheckRepository; checkId: string }> {
+    const repo = makeRepository();
+    const check = newCheck(overrides);
+    await repo.create(check);
+    return { repo, checkId: check.checkId };
+  }
+
+  async function processing(): Promise<{ repo: CheckRepository; checkId: string }> {
+    const subject = await created({ parts: ['video'] });
+    await subject.repo.startProcessing(subject.checkId, '2026-01-01T00:02:00.000Z', LEASE);
+    return subject;
+  }
+
+  it('creates a check awaiting its uploads, and refuses the same id twice', async () => {
+    const check = newCheck();
+    const repo = makeRepository();
+
+    await repo.create(check);
+
+    expect(await repo.get(check.checkId)).toEqual({
+      ...check,
+      status: 'AWAITING_UPLOAD',
+      updatedAt: CREATED_AT,
+      received: {},
+    });
+    await expect(repo.create(check)).rejects.toBeInstanceOf(CheckAlreadyExistsError);
+    expect(await repo.get(randomUUID())).toBeUndefined();
+  });
+
+  it('records a declared part, and ignores an undeclared part, an unknown check and a check no longer awaiting', async () => {
+    const { repo, checkId } = await created();
+    const video = { bytes: 436_464, etag: 'e1', contentType: 'video/mp4', receivedAt: '2026-01-01T00:01:00.000Z' };
+
+    const recorded = await repo.recordPart(checkId, 'video', video);
+    const undeclared = await repo.recordPart(checkId, 'selfie', video);
+    const unknown = await repo.recordPart(randomUUID(), 'video', video);
+    await repo.startProcessing(checkId, '2026-01-01T00:02:00.000Z', LEASE);
+    const late = await repo.recordPart(checkId, 'reference', { bytes: 1, receivedAt: '2026-01-01T00:02:30.000Z' });
+
+    expect(recorded).toMatchObject({ received: { video }, updatedAt: video.receivedAt, status: 'AWAITING_UPLOAD' });
+    expect(undeclared).toBeUndefined();
+    expect(unknown).toBeUndefined();
+    expect(late).toBeUndefined();
+    expect((await repo.get(checkId))?.received).toEqual({ video });
+  });
+
+  it('starts processing exactly once when 10 callers race for it', async () => {
+    const { repo, checkId } = await created();
+
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => repo.startProcessing(checkId, `2026-01-01T00:02:0${i}.000Z`, LEASE)),
+    );
+
+    const winners = outcomes.filter((outcome) => outcome !== undefined);
+    expect(winners).toHaveLength(1);
+    expect(winners[0]).toMatchObject({ status: 'PROCESSING', attempt: 1, leaseUntil: LEASE, sweepAt: LEASE });
+    expect(await repo.get(checkId)).toEqual(winners[0]);
+    expect(await repo.startProcessing(randomUUID(), '2026-01-01T00:02:00.000Z', LEASE)).toBeUndefined();
+  });
+
+  it('resumes only after the lease ran out, once among 10 racing callers', async () => {
+    const { repo, checkId } = await processing();
+    const awaiting = await created();
+
+    const early = await repo.resumeProcessing(checkId, '2026-01-01T00:02:30.000Z', LEASE, LEASE + 300);
+    const notProcessing = await repo.resumeProcessing(awaiting.checkId, '2026-01-01T00:10:00.000Z', LEASE + 1, LEASE + 300);
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, () => repo.resumeProcessing(checkId, '2026-01-01T00:10:00.000Z', LEASE + 1, LEASE + 300)),
+    );
+
+    expect(early).toBeUndefined();
+    expect(notProcessing).toBeUndefined();
+    const winners = outcomes.filter((outcome) => outcome !== undefined);
+    expect(winners).toHaveLength(1);
+    expect(winners[0]).toMatchObject({ status: 'PROCESSING', attempt: 2, leaseUntil: LEASE + 300, sweepAt: LEASE + 300 });
+  });
+
+  it('records the provider answer once; a second answer or a check not processing is a conflict', async () => {
+    const { repo, checkId } = await processing();
+    const awaiting = await created();
+
+    await repo.recordProviderAnswer(checkId, ANSWER, '2026-01-01T00:02:40.000Z');
+
+    expect((await repo.get(checkId))?.providerAnswer).toEqual(ANSWER);
+    await expect(repo.recordProviderAnswer(checkId, ANSWER, '2026-01-01T00:02:41.000Z')).rejects.toBeInstanceOf(
+      TransitionConflictError,
+    );
+    await expect(repo.recordProviderAnswer(awaiting.checkId, ANSWER, CREATED_AT)).rejects.toBeInstanceOf(TransitionConflictError);
+    await expect(repo.recordProviderAnswer(randomUUID(), ANSWER, CREATED_AT)).rejects.toBeInstanceOf(TransitionConflictError);
+  });
+
+  it('completes a processing check with its result, media facts and media deadline; then it cannot finish again', async () => {
+    const { repo, checkId } = await processing();
+
+    await repo.complete(checkId, RESULT, FINISH);
+
+    expect(await repo.get(checkId)).toMatchObject({
+      status: 'COMPLETED',
+      result: RESULT,
+      media: MEDIA,
+      completedAt: FINISH.at,
+      updatedAt: FINISH.at,
+      providerMs: 1234,
+      sweepAt: MEDIA_DUE,
+    });
+    await expect(repo.complete(checkId, RESULT, FINISH)).rejects.toBeInstanceOf(TransitionConflictError);
+    await expect(repo.fail(checkId, FAILURE, FINISH)).rejects.toBeInstanceOf(TransitionConflictError);
+  });
+
+  it('fails a processing check with its reason, no result and no provider time when none was reported', async () => {
+    const { repo, checkId } = await processing();
+
+    await repo.fail(checkId, FAILURE, { media: [], at: FINISH.at, mediaDueAt: MEDIA_DUE });
+
+    const check = await repo.get(checkId);
+    expect(check).toMatchObject({ status: 'FAILED', failure: FAILURE, media: [], completedAt: FINISH.at, sweepAt: MEDIA_DUE });
+    expect(check && Object.keys(check)).not.toContain('result');
+    expect(check && Object.keys(check)).not.toContain('providerMs');
+  });
+
+  it('returns copies: changing a check read from the repository does not change the stored one', async () => {
+    const { repo, checkId } = await created();
+
+    const read = await repo.get(checkId);
+    (read?.parts as string[] | undefined)?.push('selfie');
+
+    expect((await repo.get(checkId))?.parts).toEqual(['video', 'reference']);
+  });
+
+  it('refuses to finish a check that never started, or is gone', async () => {
+    const { repo, checkId } = await created();
+    const erased = await processing();
+    await erased.repo.erase(erased.checkId);
+
+    await expect(repo.complete(checkId, RESULT, FINISH)).rejects.toBeInstanceOf(TransitionConflictError);
+    await expect(repo.fail(checkId, FAILURE, FINISH)).rejects.toBeInstanceOf(TransitionConflictError);
+    await expect(erased.repo.complete(erased.checkId, RESULT, FINISH)).rejects.toBeInstanceOf(TransitionConflictError);
+    expect(await erased.repo.get(erased.checkId)).toBeUndefined();
+  });
+
+  it('expires a check only after its upload deadline and only while it awaits uploads', async () => {
+    const { repo, checkId } = await created();
+    const started = await processing();
+    const failure = reason('MEDIA_MISSING');
+
+    const early = await repo.expire(checkId, failure, '2026-01-01T00:15:00.000Z', UPLOAD_EXPIRES_AT);
+    const expired = await repo.expire(checkId, failure, '2026-01-01T00:16:00.000Z', UPLOAD_EXPIRES_AT + 1);
+    const again = await repo.expire(checkId, failure, '2026-01-01T00:17:00.000Z', UPLOAD_EXPIRES_AT + 2);
+    const whileProcessing = await started.repo.expire(
+      started.checkId,
+      failure,
+      '2026-01-01T00:16:00.000Z',
+      UPLOAD_EXPIRES_AT + 1,
+    );
+    const gone = await repo.expire(randomUUID(), failure, '2026-01-01T00:16:00.000Z', UPLOAD_EXPIRES_AT + 1);
+
+    expect([early, expired, again, whileProcessing, gone]).toEqual([false, true, false, false, false]);
+    expect(await repo.get(checkId)).toMatchObject({
+      status: 'EXPIRED',
+      failure,
+      completedAt: '2026-01-01T00:16:00.000Z',
+      updatedAt: '2026-01-01T00:16:00.000Z',
+      sweepAt: 1_767_226_800,
+    });
+  });
+
+  it('lists due checks oldest first up to the limit, and forgets one once its media is deleted', async () => {
+    // Sweep times far below the other cases' so this case sees only its own checks.
+    const repo = makeRepository();
+    const checks = [
+      newCheck({ sweepAt: 300 }),
+      newCheck({ sweepAt: 100 }),
+      newCheck({ sweepAt: 200 }),
+      newCheck({ sweepAt: 900 }),
+    ];
+    for (const check of checks) await repo.create(check);
+    const [third, first, second] = checks.map((check) => check.checkId);
+
+    const due = await repo.listDue(250, 10);
+    const limited = await repo.listDue(350, 2);
+    await repo.markMediaDeleted(first ?? '', '2026-01-01T00:20:00.000Z');
+    const after = await repo.listDue(350, 10);
+
+    expect(due.map((check) => check.checkId)).toEqual([first, second]);
+    expect(limited.map((check) => check.checkId)).toEqual([first, second]);
+    expect(after.map((check) => check.checkId)).toEqual([second, third]);
+    const deleted = await repo.get(first ?? '');
+    expect(deleted?.mediaDeletedAt).toBe('2026-01-01T00:20:00.000Z');
+    expect(deleted?.sweepAt).toBeUndefined();
+  });
+
+  it('does not recreate an erased check when its media deletion is recorded late', async () => {
+    const { repo, checkId } = await created();
+    await repo.erase(checkId);
+
+    await repo.markMediaDeleted(checkId, '2026-01-01T00:20:00.000Z');
+
+    expect(await repo.get(checkId)).toBeUndefined();
+  });
+
+  it('erases a check, returning what it held; a second erase finds nothing', async () => {
+    const { repo, checkId } = await processing();
+    await repo.complete(checkId, RESULT, FINISH);
+
+    const erased = await repo.erase(checkId);
+    const again = await repo.erase(checkId);
+
+    expect(erased).toMatchObject({ checkId, status: 'COMPLETED', result: RESULT });
+    expect(again).toBeUndefined();
+    expect(await repo.get(checkId)).toBeUndefined();
+  });
+});
