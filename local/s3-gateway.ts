@@ -31,8 +31,6 @@ import { Agent, createServer, request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { S3EventRecord } from 'aws-lambda';
@@ -189,13 +187,13 @@ export async function startLocalS3(options: LocalS3GatewayOptions = {}): Promise
     });
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const url = new URL(request.url ?? '/', 'http://local');
     if (request.method === 'OPTIONS') {
       answerPreflight(request, response, corsOrigins);
       return;
     }
+    const url = splitRequestTarget(request.url);
     const target = parseTarget(url);
-    if (isPostForm(request, target)) {
+    if (isPostForm(request, url, target)) {
       const body = await readLimited(request);
       const form = await checkPostForm({
         bucket: target.bucket,
@@ -369,15 +367,34 @@ function guardStore(backend: S3rver, directory: string): void {
     await mkdir(dirname(objectPath), { recursive: true });
     const md5 = createHash('md5');
     let size = 0;
-    const count = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
+    await new Promise<void>((resolvePromise, reject) => {
+      const file = createWriteStream(objectPath);
+      const { content } = object;
+      file.on('finish', () => resolvePromise());
+      file.on('error', (error) => {
+        // Drain what is still arriving, so the request (and its kept-alive socket) completes.
+        if (!Buffer.isBuffer(content)) {
+          content.unpipe(file);
+          content.resume();
+        }
+        reject(error);
+      });
+      if (Buffer.isBuffer(content)) {
+        md5.update(content);
+        size = content.length;
+        file.end(content);
+        return;
+      }
+      content.on('data', (chunk: Buffer) => {
         md5.update(chunk);
         size += chunk.length;
-        callback(null, chunk);
-      },
+      });
+      content.on('error', (error) => {
+        file.destroy();
+        reject(error);
+      });
+      content.pipe(file);
     });
-    const source = Buffer.isBuffer(object.content) ? [object.content] : object.content;
-    await pipeline(source, count, createWriteStream(objectPath));
     const digest = md5.digest('hex');
     await store.putMetadata(object.bucket, object.key, object.metadata, digest);
     return { size, md5: digest };
@@ -394,9 +411,25 @@ interface Target {
   readonly key: string | undefined;
 }
 
+/** The request target as sent: a WHATWG URL would resolve `..` and `%2e` segments before the gate saw them. */
+interface RequestTarget {
+  readonly path: string;
+  readonly search: string;
+  readonly searchParams: URLSearchParams;
+}
+
+function splitRequestTarget(requestUrl: string | undefined): RequestTarget {
+  const raw = requestUrl ?? '/';
+  if (!raw.startsWith('/')) throw new S3Error(400, 'InvalidURI', "Couldn't parse the specified URI.");
+  const queryStart = raw.indexOf('?');
+  const path = queryStart < 0 ? raw : raw.slice(0, queryStart);
+  const search = queryStart < 0 ? '' : raw.slice(queryStart);
+  return { path, search, searchParams: new URLSearchParams(search) };
+}
+
 /** Bucket and key of a path-style request; refuses keys that could name a path outside the store. */
-function parseTarget(url: URL): Target {
-  const match = /^\/([^/]*)(?:\/(.*))?$/.exec(url.pathname);
+function parseTarget(url: RequestTarget): Target {
+  const match = /^\/([^/]*)(?:\/(.*))?$/.exec(url.path);
   if (match === null) throw new S3Error(400, 'InvalidURI', "Couldn't parse the specified URI.");
   const bucketName = decodeStrict(match[1] ?? '');
   if (bucketName === '') return { bucket: '', key: undefined };
@@ -439,7 +472,7 @@ function canonicalPath(target: Target): string {
 }
 
 /** The query without credentials (sub-resources and response-header overrides stay). */
-function forwardedQuery(url: URL): string {
+function forwardedQuery(url: RequestTarget): string {
   const kept = new URLSearchParams();
   for (const [name, value] of url.searchParams) {
     if (!name.toLowerCase().startsWith('x-amz-')) kept.append(name, value);
@@ -458,9 +491,8 @@ function stripAuthentication(headers: IncomingHttpHeaders): IncomingHttpHeaders 
 }
 
 /** A browser-style POST Object request: POST /bucket with no sub-resource and no credentials. */
-function isPostForm(request: IncomingMessage, target: Target): boolean {
+function isPostForm(request: IncomingMessage, url: RequestTarget, target: Target): boolean {
   if (request.method !== 'POST' || target.key !== undefined || request.headers.authorization !== undefined) return false;
-  const url = new URL(request.url ?? '/', 'http://local');
   return url.search === '' && target.bucket !== '';
 }
 
@@ -476,10 +508,13 @@ function answerPreflight(request: IncomingMessage, response: ServerResponse, ori
     throw new S3Error(400, 'BadRequest', 'Insufficient information. Origin request header needed.');
   }
   if (!origins.has(origin) || method !== 'POST') {
-    throw new S3Error(403, 'AccessForbidden', 'CORSResponse: This CORS request is not allowed.', {
+    // Refused without CORS headers, so the browser blocks the request that would follow.
+    const refusal = new S3Error(403, 'AccessForbidden', 'CORSResponse: This CORS request is not allowed.', {
       Method: method,
       ResourceType: 'OBJECT',
     });
+    sendS3Error(response, refusal, {});
+    return;
   }
   const requestHeaders = request.headers['access-control-request-headers'];
   response.writeHead(200, {
@@ -568,7 +603,8 @@ export async function checkPostForm(check: PostFormCheck): Promise<{ contentType
       throw new S3Error(400, 'InvalidArgument', `POST form field ${part.name} is not UTF-8`);
     }
     fields.set(lower, value);
-    ordered.push([part.name, value]);
+    // Lower-cased: S3 reads names case-insensitively, s3rver does not (it would miss a `Key`).
+    ordered.push([lower, value]);
   }
   if (file === undefined) {
     throw new S3Error(400, 'InvalidArgument', 'POST requires exactly one file upload per request.', {
@@ -831,7 +867,7 @@ const signatureMismatch = (accessKeyId: string): S3Error =>
  */
 async function verifySignedRequest(
   request: IncomingMessage,
-  url: URL,
+  url: RequestTarget,
   check: SignedRequestCheck,
 ): Promise<{ readonly payloadHash: string }> {
   const authorization = request.headers.authorization;
@@ -897,7 +933,7 @@ type SignableRequest = Parameters<SignatureV4['presign']>[0];
 /** The request as the client signed it: the raw path, the decoded query, only the signed headers. */
 function signableRequest(
   request: IncomingMessage,
-  url: URL,
+  url: RequestTarget,
   signedHeaders: readonly string[],
   omitQuery: (name: string) => boolean,
 ): SignableRequest {
@@ -914,8 +950,7 @@ function signableRequest(
     const existing = query[name];
     query[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
   }
-  const rawPath = (request.url ?? '/').split('?')[0] ?? '/';
-  return { method: request.method ?? 'GET', protocol: 'http:', hostname: 'local', path: rawPath, query, headers };
+  return { method: request.method ?? 'GET', protocol: 'http:', hostname: 'local', path: url.path, query, headers };
 }
 
 function signerFor(credential: Credential, region: string): SignatureV4 {
@@ -938,7 +973,7 @@ function sameSignature(provided: string, expected: string): boolean {
 
 async function verifyHeaderSignature(
   request: IncomingMessage,
-  url: URL,
+  url: RequestTarget,
   authorization: string,
   check: SignedRequestCheck,
 ): Promise<{ readonly payloadHash: string }> {
@@ -975,7 +1010,7 @@ async function verifyHeaderSignature(
   return { payloadHash };
 }
 
-async function verifyQuerySignature(request: IncomingMessage, url: URL, check: SignedRequestCheck): Promise<void> {
+async function verifyQuerySignature(request: IncomingMessage, url: RequestTarget, check: SignedRequestCheck): Promise<void> {
   const param = (name: string): string => {
     const values = url.searchParams.getAll(name);
     if (values.length !== 1 || values[0] === undefined || values[0] === '') {
@@ -1057,8 +1092,8 @@ function checkPayloadHash(payloadHash: string, body: Buffer): void {
   }
 }
 
-/** The Checksum the SDK's signer takes, on node:crypto (a keyed one is an HMAC). */
-class NodeSha256 {
+/** The Checksum the SDK's signer takes, on node:crypto (a keyed one is an HMAC); tests sign with it too. */
+export class NodeSha256 {
   private hash;
   constructor(private readonly secret?: string | ArrayBuffer | ArrayBufferView) {
     this.hash = NodeSha256.start(secret);
