@@ -22,6 +22,8 @@ import { S3MediaStore } from '../../src/adapters/aws/s3-media-store';
 import { S3UploadSigner } from '../../src/adapters/aws/s3-upload-signer';
 import type { UploadForm, UploadFormRequest } from '../../src/core/ports';
 import { NodeSha256, startLocalS3 } from '../../local/s3-gateway';
+import { startLocalStack, type LocalStack } from '../../local/stack';
+import { createCheck, waitForEnd } from '../support/api-client';
 import type { LocalS3Gateway } from '../../local/s3-gateway';
 
 const VIDEO_PATH = new URL('../fixtures/media/face_moving.mp4', import.meta.url);
@@ -432,9 +434,9 @@ interface RawResponse {
 function rawRequest(
   method: string,
   path: string,
-  options: { headers?: Record<string, string>; body?: Buffer } = {},
+  options: { headers?: Record<string, string>; body?: Buffer; endpoint?: string } = {},
 ): Promise<RawResponse> {
-  const { hostname, port } = new URL(s3.endpoint);
+  const { hostname, port } = new URL(options.endpoint ?? s3.endpoint);
   return new Promise((resolvePromise, reject) => {
     const request = httpRequest(
       {
@@ -750,8 +752,13 @@ function formParts(form: UploadForm, file: Buffer = video): { headers: string[];
   ];
 }
 
-async function postRaw(body: Buffer, boundary = 'raw-boundary'): Promise<RawResponse> {
-  return rawRequest('POST', `/${s3.bucket}`, { headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, body });
+async function postRaw(
+  body: Buffer,
+  boundary = 'raw-boundary',
+  endpoint = s3.endpoint,
+  path = `/${s3.bucket}`,
+): Promise<RawResponse> {
+  return rawRequest('POST', path, { endpoint, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, body });
 }
 
 describe('local S3 gateway: the gate and the store read a form the same way', () => {
@@ -815,6 +822,38 @@ describe('local S3 gateway: the gate and the store read a form the same way', ()
   });
 });
 
+/** Sends the headers and half the body of a form POST, then drops the connection. */
+async function disconnectMidUpload(endpoint: string, path: string, body: Buffer): Promise<void> {
+  const { hostname, port } = new URL(endpoint);
+  await new Promise<void>((resolvePromise) => {
+    const socket = connect(Number(port), hostname, () => {
+      socket.write(
+        `POST ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\n` +
+          `Content-Type: multipart/form-data; boundary=raw-boundary\r\nContent-Length: ${body.length}\r\n\r\n`,
+      );
+      socket.write(body.subarray(0, body.length / 2), () => {
+        setTimeout(() => {
+          socket.destroy();
+          resolvePromise();
+        }, 50);
+      });
+    });
+    socket.on('error', () => resolvePromise());
+  });
+}
+
+/** Sends bytes that are not HTTP and returns what came back. */
+function sendGarbage(endpoint: string, bytes: string): Promise<string> {
+  const { hostname, port } = new URL(endpoint);
+  return new Promise<string>((resolvePromise) => {
+    const socket = connect(Number(port), hostname, () => socket.write(bytes));
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    socket.on('close', () => resolvePromise(received));
+    socket.on('error', () => resolvePromise(received));
+  });
+}
+
 describe('local S3 gateway: broken requests are answered and the gateway stays up', () => {
   it.each([
     [
@@ -861,22 +900,7 @@ describe('local S3 gateway: broken requests are answered and the gateway stays u
   it('survives a client that disconnects mid-upload, and serves the next upload', async () => {
     const form = await videoForm();
     const body = multipartBody('raw-boundary', formParts(form));
-    const { hostname, port } = new URL(s3.endpoint);
-    await new Promise<void>((resolvePromise) => {
-      const socket = connect(Number(port), hostname, () => {
-        socket.write(
-          `POST /${s3.bucket} HTTP/1.1\r\nHost: ${hostname}:${port}\r\n` +
-            `Content-Type: multipart/form-data; boundary=raw-boundary\r\nContent-Length: ${body.length}\r\n\r\n`,
-        );
-        socket.write(body.subarray(0, body.length / 2), () => {
-          setTimeout(() => {
-            socket.destroy();
-            resolvePromise();
-          }, 50);
-        });
-      });
-      socket.on('error', () => resolvePromise());
-    });
+    await disconnectMidUpload(s3.endpoint, `/${s3.bucket}`, body);
     await new Promise((resolvePromise) => setTimeout(resolvePromise, 50));
 
     await expectNothingStored(form);
@@ -886,14 +910,7 @@ describe('local S3 gateway: broken requests are answered and the gateway stays u
   });
 
   it('answers a malformed HTTP request with 400 and keeps serving', async () => {
-    const { hostname, port } = new URL(s3.endpoint);
-    const answer = await new Promise<string>((resolvePromise) => {
-      const socket = connect(Number(port), hostname, () => socket.write('POST /media-test HTTP/1.1\r\nBad Header\r\n\r\n'));
-      let received = '';
-      socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
-      socket.on('close', () => resolvePromise(received));
-      socket.on('error', () => resolvePromise(received));
-    });
+    const answer = await sendGarbage(s3.endpoint, `POST /${s3.bucket} HTTP/1.1\r\nBad Header\r\n\r\n`);
 
     expect(answer).toMatch(/^HTTP\/1\.1 400/);
     const form = await videoForm();
@@ -984,5 +1001,76 @@ describe('local S3 gateway: temporary data', () => {
     expect(ownExisted).toBe(true);
     expect(existsSync(ownDirectory)).toBe(false);
     rmSync(live, { recursive: true, force: true });
+  });
+});
+
+describe('local stack: the S3 gate and the API behind it', () => {
+  let stack: LocalStack;
+  beforeAll(async () => {
+    stack = await startLocalStack({ port: 0, env: {}, sweepIntervalMs: 0 });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('survives broken and hostile requests to S3 and still runs a whole check afterwards', async () => {
+    const check = await createCheck(stack.apiUrl, { parts: ['video'] });
+    const form = check.uploads.video;
+    if (form === undefined) throw new Error('no video form');
+    const formBody = multipartBody('raw-boundary', formParts(form));
+    const endpoint = stack.s3Endpoint;
+    const bucketPath = `/${stack.bucket}`;
+
+    const malformed = await rawRequest('POST', bucketPath, {
+      endpoint,
+      headers: { 'content-type': 'multipart/form-data; boundary=raw-boundary' },
+      body: Buffer.from('--raw-boundary\r\nContent-Disposition form-data\r\n\r\nx\r\n--raw-boundary--\r\n'),
+    });
+    const twoDispositions = await rawRequest('POST', bucketPath, {
+      endpoint,
+      headers: { 'content-type': 'multipart/form-data; boundary=raw-boundary' },
+      body: multipartBody('raw-boundary', [
+        {
+          headers: ['Content-Disposition: form-data; name="x-ignore-a"', 'Content-Disposition: form-data; name="key"'],
+          body: 'checks/x/video',
+        },
+        ...formParts(form),
+      ]),
+    });
+    await disconnectMidUpload(endpoint, bucketPath, formBody);
+    const garbage = await sendGarbage(endpoint, 'GET /\u0000 nonsense\r\n\r\n');
+    const unsignedList = await rawRequest('GET', `${bucketPath}?list-type=2`, { endpoint });
+    const unsignedPut = await rawRequest('PUT', `${bucketPath}/${form.fields.key ?? ''}`, { endpoint, body: Buffer.from('x') });
+
+    expect(malformed.status).toBe(400);
+    expect(twoDispositions.status).toBe(400);
+    expect(garbage).toMatch(/^HTTP\/1\.1 400/);
+    expect(unsignedList.status).toBe(403);
+    expect(unsignedPut.status).toBe(403);
+    expect((await postRaw(formBody, 'raw-boundary', endpoint, bucketPath)).status).toBe(204);
+    expect(await waitForEnd(stack.apiUrl, check.checkId)).toMatchObject({ status: 'COMPLETED', decision: 'PASS' });
+  });
+
+  it('lets the capture page (the API origin) upload cross-origin to S3, and no other origin', async () => {
+    const preflight = (origin: string) =>
+      fetch(`${stack.s3Endpoint}/${stack.bucket}`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST' },
+      });
+    const pageOrigin = new URL(stack.apiUrl).origin;
+    const localhostAlias = `http://localhost:${new URL(stack.apiUrl).port}`;
+
+    expect((await preflight(pageOrigin)).headers.get('access-control-allow-origin')).toBe(pageOrigin);
+    expect((await preflight(localhostAlias)).headers.get('access-control-allow-origin')).toBe(localhostAlias);
+    expect((await preflight('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('answers no CORS on the API for an origin that is not configured', async () => {
+    const response = await fetch(`${stack.apiUrl}/v1/checks`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
+
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
