@@ -291,12 +291,21 @@ function createRunDirectory(): { directory: string; remove: () => void } {
   const directory = join(tmpdir(), `${RUN_DIR_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
   mkdirSync(directory, { mode: 0o700 });
   writeFileSync(join(directory, OWNER_FILE), String(process.pid));
+  if (liveRunDirectories.size === 0) process.on('exit', removeLiveRunDirectories);
+  liveRunDirectories.add(directory);
   const remove = (): void => {
-    process.off('exit', remove);
     rmSync(directory, { recursive: true, force: true });
+    liveRunDirectories.delete(directory);
+    if (liveRunDirectories.size === 0) process.off('exit', removeLiveRunDirectories);
   };
-  process.on('exit', remove);
   return { directory, remove };
+}
+
+/** One exit hook for all gateways of the process (one each would trip the listener-leak warning). */
+const liveRunDirectories = new Set<string>();
+
+function removeLiveRunDirectories(): void {
+  for (const directory of liveRunDirectories) rmSync(directory, { recursive: true, force: true });
 }
 
 function reapStaleRunDirectories(): void {

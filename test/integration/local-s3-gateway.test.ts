@@ -810,9 +810,14 @@ describe('local S3 gateway: the gate and the store read a form the same way', ()
     ['an extended name*= parameter', 'Content-Disposition: form-data; name="x-ignore-a"; name*=UTF-8\'\'key'],
     ['an escaped quote in the name', 'Content-Disposition: form-data; name="x-ignore-\\"a"'],
     ['a repeated name parameter', 'Content-Disposition: form-data; name="x-ignore-a"; name="key"'],
-  ])('refuses a part header with %s', async (_case, disposition) => {
+    ['a transfer encoding', 'Content-Disposition: form-data; name="x-ignore-a"\r\nContent-Transfer-Encoding: base64'],
+    [
+      'a second Content-Type',
+      'Content-Disposition: form-data; name="x-ignore-a"\r\nContent-Type: text/plain\r\nContent-Type: video/mp4',
+    ],
+  ])('refuses a part header with %s', async (_case, headerLines) => {
     const form = await videoForm();
-    const parts = [{ headers: [disposition], body: uniqueKey() }, ...formParts(form)];
+    const parts = [{ headers: [headerLines], body: uniqueKey() }, ...formParts(form)];
 
     const response = await postRaw(multipartBody('raw-boundary', parts));
 
@@ -980,6 +985,22 @@ describe('S3UploadSigner', () => {
 });
 
 describe('local S3 gateway: temporary data', () => {
+  it('removes its data directory when the process exits without closing the gateway', () => {
+    const gatewayModule = new URL('../../local/s3-gateway.ts', import.meta.url).pathname;
+    const script =
+      `import { startLocalS3 } from ${JSON.stringify(gatewayModule)};` +
+      'const s3 = await startLocalS3(); console.log(s3.directory); process.exit(0);';
+
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const directory = child.stdout.trim().split('\n').at(-1) ?? '';
+
+    expect(directory).toContain(join(tmpdir(), 'liveness-s3-'));
+    expect(existsSync(directory)).toBe(false);
+  });
+
   it('reaps a data directory left by a killed run and removes its own on close', async () => {
     // The pid of a process that has exited: its directory is stale.
     const deadPid = spawnSync(process.execPath, ['-e', '']).pid;
