@@ -223,12 +223,12 @@ export async function startLocalS3(options: LocalS3GatewayOptions = {}): Promise
 
   const front = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
-      if (error instanceof ClientGoneError || request.socket.destroyed) {
+      if (error instanceof ClientGoneError || request.socket.destroyed || response.headersSent) {
         response.destroy();
         return;
       }
       const s3Error = error instanceof S3Error ? error : new S3Error(500, 'InternalError', 'We encountered an internal error.');
-      // A request refused before its body was read: answer, drain nothing more, close.
+      // A request refused before its body was read: answer, discard the rest, close the connection.
       if (!request.complete) response.setHeader('connection', 'close');
       sendS3Error(response, s3Error, corsHeaders(request));
       request.resume();
@@ -490,11 +490,14 @@ function forwardedQuery(url: RequestTarget): string {
   return query === '' ? '' : `?${query}`;
 }
 
+/** Headers that authenticate a request; other x-amz-* headers (metadata, copy source) are the request itself. */
+const AUTHENTICATION_HEADERS = new Set(['authorization', 'x-amz-date', 'x-amz-content-sha256', 'x-amz-security-token']);
+
+/** s3rver runs its own partial signature check on credentials it sees: the gate has verified them, so they go. */
 function stripAuthentication(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   const kept: IncomingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (name === 'authorization' || name.startsWith('x-amz-')) continue;
-    kept[name] = value;
+    if (!AUTHENTICATION_HEADERS.has(name)) kept[name] = value;
   }
   return kept;
 }

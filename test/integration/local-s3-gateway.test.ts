@@ -10,7 +10,7 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import type { S3EventRecord } from 'aws-lambda';
@@ -410,6 +410,23 @@ describe('local S3 gateway: SDK requests pass through', () => {
     await store.delete(doomed);
 
     expect(await store.head(doomed)).toBeUndefined();
+  });
+
+  it('keeps user metadata of a signed PutObject (only the credentials are stripped)', async () => {
+    const metaKey = uniqueKey();
+
+    await clients.s3.send(
+      new PutObjectCommand({
+        Bucket: s3.bucket,
+        Key: metaKey,
+        Body: video,
+        ContentType: 'video/mp4',
+        Metadata: { source: 'web' },
+      }),
+    );
+    const head = await clients.s3.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: metaKey }));
+
+    expect(head.Metadata).toEqual({ source: 'web' });
   });
 
   it('stores a PutObject byte for byte and reports it as ObjectCreated:Put', async () => {
