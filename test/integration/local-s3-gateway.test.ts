@@ -809,6 +809,19 @@ describe('local S3 gateway: the gate and the store read a form the same way', ()
     await expectNothingStored(form);
   });
 
+  it('stores under the key the gate checked when the field is spelled `Key` (names are case-insensitive)', async () => {
+    const form = await videoForm();
+    const parts = formParts(form).map((part) =>
+      part.body === form.fields.key ? { headers: ['Content-Disposition: form-data; name="Key"'], body: part.body } : part,
+    );
+
+    const response = await postRaw(multipartBody('raw-boundary', parts));
+
+    expect(response.status).toBe(204);
+    expect(await store.head(form.fields.key ?? '')).toMatchObject({ bytes: video.length });
+    await nextRecord();
+  });
+
   it('refuses a form with the key field twice', async () => {
     const form = await videoForm();
     const victim = uniqueKey();
