@@ -16,8 +16,9 @@
  * {"message":"Internal Server Error"}, and a result without statusCode is sent as a 200 JSON body.
  * Unlike API Gateway, no route is IAM-authorised here, and the server's own refusals (unknown
  * route 404, wrong method 405, body over 10 MB 413, request head over node's 16 KB 431,
- * unparsable request 400) answer in the API's v1 error shape {"error":{"code","message"}}. CORS preflights are answered for any origin
- * unless `cors: false`.
+ * unparsable request 400) answer in the API's v1 error shape {"error":{"code","message"}}. As a
+ * deployed HTTP API, CORS is answered only for the configured `cors.allowOrigins` (none by
+ * default): a preflight from another origin gets no allow-origin header, and neither does its response.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, STATUS_CODES } from 'node:http';
@@ -59,8 +60,8 @@ export type StaticRoute =
     };
 
 export interface CorsOptions {
-  /** '*' (default) or the exact origins allowed. */
-  readonly allowOrigins?: '*' | readonly string[];
+  /** The exact origins allowed (`scheme://host[:port]`); none by default. */
+  readonly allowOrigins?: readonly string[];
   readonly allowHeaders?: readonly string[];
   readonly maxAgeSeconds?: number;
 }
@@ -91,7 +92,7 @@ const TEXT_CONTENT_TYPE = /^(text\/|application\/(json|xml|javascript|x-www-form
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const host = options.host ?? '127.0.0.1';
   const region = options.region ?? 'us-east-1';
-  const cors = options.cors === false ? undefined : (options.cors ?? {});
+  const cors = options.cors === false || (options.cors?.allowOrigins ?? []).length === 0 ? undefined : options.cors;
   const onHandlerError =
     options.onHandlerError ??
     ((error: unknown, routeKey: string) => console.error(`[local-api] ${routeKey} failed: ${describeError(error)}`));
@@ -116,6 +117,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const method = (request.method ?? 'GET').toUpperCase();
 
     if (method === 'OPTIONS' && cors !== undefined && header(request, 'access-control-request-method') !== undefined) {
+      // As API Gateway: a preflight from an origin not configured is answered without CORS headers.
+      if (allowedOrigin === undefined) {
+        response.writeHead(204);
+        response.end();
+        return;
+      }
       const methods = routes.filter((route) => route.matcher(url.pathname) !== undefined).map((route) => route.method);
       response.writeHead(204, {
         'access-control-allow-methods': (methods.length > 0 ? [...new Set(methods)] : ['GET', 'POST']).join(','),
@@ -393,9 +400,7 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
 }
 
 function corsOrigin(cors: CorsOptions, origin: string): string | undefined {
-  const allow = cors.allowOrigins ?? '*';
-  if (allow === '*') return '*';
-  return allow.includes(origin) ? origin : undefined;
+  return (cors.allowOrigins ?? []).includes(origin) ? origin : undefined;
 }
 
 function header(request: IncomingMessage, name: string): string | undefined {

@@ -1,7 +1,7 @@
 // The whole pipeline on one machine: the same handler code as in Lambda, the real AWS SDK clients
-// against local stand-ins (dynalite, s3rver behind a POST-policy gate, a Secrets Manager server),
-// the S3 event wired to the processor through an SQS-shaped envelope, and provider simulators for
-// every provider whose *_ENDPOINT is unset. Used by `npm start` and by the integration tests.
+// against local stand-ins (dynalite, s3rver behind a gate that verifies SigV4 and POST policies, a
+// Secrets Manager server), the S3 event wired to the processor through an SQS-shaped envelope, and
+// provider simulators for every provider whose *_ENDPOINT is unset. Used by `npm start` and by the integration tests.
 import { randomUUID } from 'node:crypto';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { ProviderId } from '../src/core/check';
@@ -62,6 +62,12 @@ export interface LocalStackOptions {
   readonly http?: CallDeps;
   /** Extra routes served by the API server (a web page, the OpenAPI document). */
   readonly staticRoutes?: readonly StaticRoute[];
+  /**
+   * Browser origins (`scheme://host[:port]`) allowed cross-origin, as the deployment's
+   * corsOrigins: POST forms to S3 and requests to the API. The API's own origin (the capture
+   * page's) is always allowed to upload to S3. Default: none.
+   */
+  readonly corsOrigins?: readonly string[];
 }
 
 export interface LocalStack {
@@ -104,7 +110,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stoppers.push(() => dynamo.close());
     const secretsManager = await startLocalSecretsManager();
     stoppers.push(() => secretsManager.close());
-    const s3 = await startLocalS3({ region: REGION, credentials: LOCAL_S3_CREDENTIALS });
+    const corsOrigins = options.corsOrigins ?? [];
+    const s3 = await startLocalS3({ region: REGION, credentials: LOCAL_S3_CREDENTIALS, corsOrigins });
     stoppers.push(() => s3.close());
 
     const simulators: Record<ProviderId, LocalSimulator> = {};
@@ -215,8 +222,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         { method: 'DELETE', path: '/v1/checks/{checkId}', handler: makeEraseCheckHandler(deps) },
       ],
       staticRoutes: options.staticRoutes ?? [],
+      cors: { allowOrigins: corsOrigins },
     });
     stoppers.push(() => api.close());
+    // The capture page is served by the API server and uploads straight to S3, another origin.
+    s3.allowOrigins(pageOrigins(api.url));
 
     return {
       apiUrl: api.url,
@@ -237,6 +247,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await stop();
     throw error;
   }
+}
+
+/** The API's origin, and its localhost alias when bound to 127.0.0.1 (port forwarding uses it). */
+function pageOrigins(apiUrl: string): string[] {
+  const url = new URL(apiUrl);
+  return url.hostname === '127.0.0.1' ? [url.origin, `${url.protocol}//localhost:${url.port}`] : [url.origin];
 }
 
 function sqsEnvelope(body: string): SQSRecord {

@@ -41,9 +41,14 @@ console.log(
   ].join('\n'),
 );
 
+// Stopping removes the stand-ins' temporary data; so does the exit hook of a forced exit, and
+// a directory left by a killed run is reaped by the next start.
+let stopping = false;
 const shutdown = async () => {
+  // A second signal while stopping (a hung client, an impatient Ctrl-C) exits at once.
+  if (stopping) process.exit(130);
+  stopping = true;
   await stack.stop();
   process.exit(0);
 };
-process.on('SIGINT', () => void shutdown());
-process.on('SIGTERM', () => void shutdown());
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown());

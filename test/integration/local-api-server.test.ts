@@ -174,30 +174,63 @@ describe('local API server: results become HTTP responses', () => {
     expect(await response.json()).toMatchObject({ error: { code: 'METHOD_NOT_ALLOWED' } });
   });
 
-  it('answers a CORS preflight and marks real responses for any origin', async () => {
-    const preflight = await fetch(`${api.url}/v1/checks/abc`, {
-      method: 'OPTIONS',
-      headers: {
-        origin: 'http://localhost:5173',
-        'access-control-request-method': 'GET',
-        'access-control-request-headers': 'authorization',
-      },
-    });
-    const actual = await fetch(`${api.url}/v1/checks/abc`, { headers: { origin: 'http://localhost:5173' } });
-
-    expect(preflight.status).toBe(204);
-    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
-    expect(preflight.headers.get('access-control-allow-methods')).toBe('GET');
-    expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
-    expect(actual.headers.get('access-control-allow-origin')).toBe('*');
-  });
-
   it('refuses a body over 10 MB with 413 before calling the handler', async () => {
     const response = await fetch(`${api.url}/v1/checks`, { method: 'POST', body: new Uint8Array(10 * 1024 * 1024 + 1) });
 
     expect(response.status).toBe(413);
     expect(await response.json()).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
     expect(seen).toEqual([]);
+  });
+});
+
+describe('local API server: CORS only for the configured origins, as deployed', () => {
+  const ALLOWED = 'http://localhost:5173';
+  let corsApi: ApiServer;
+  beforeAll(async () => {
+    corsApi = await startApiServer({
+      routes: [{ method: 'GET', path: '/v1/checks/{checkId}', handler: capture }],
+      cors: { allowOrigins: [ALLOWED], allowHeaders: ['authorization'] },
+    });
+  });
+  afterAll(async () => {
+    await corsApi.close();
+  });
+
+  const preflight = (url: string, origin: string) =>
+    fetch(`${url}/v1/checks/abc`, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+    });
+
+  it('answers a preflight from a configured origin and marks its real responses', async () => {
+    const answer = await preflight(corsApi.url, ALLOWED);
+    const actual = await fetch(`${corsApi.url}/v1/checks/abc`, { headers: { origin: ALLOWED } });
+
+    expect(answer.status).toBe(204);
+    expect(answer.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+    expect(answer.headers.get('access-control-allow-methods')).toBe('GET');
+    expect(answer.headers.get('access-control-allow-headers')).toBe('authorization');
+    expect(actual.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+  });
+
+  it.each([
+    ['another origin', 'https://evil.example'],
+    ['a look-alike of the configured origin', 'http://localhost:5174'],
+  ])('gives %s no allow-origin header, on the preflight or the response', async (_case, origin) => {
+    const answer = await preflight(corsApi.url, origin);
+    const actual = await fetch(`${corsApi.url}/v1/checks/abc`, { headers: { origin } });
+
+    expect(answer.headers.get('access-control-allow-origin')).toBeNull();
+    expect(answer.headers.get('access-control-allow-methods')).toBeNull();
+    expect(actual.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('answers CORS for no origin at all when none is configured', async () => {
+    const answer = await preflight(api.url, ALLOWED);
+    const actual = await fetch(`${api.url}/v1/checks/abc`, { headers: { origin: ALLOWED } });
+
+    expect(answer.headers.get('access-control-allow-origin')).toBeNull();
+    expect(actual.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
 
