@@ -97,11 +97,11 @@ describe('buildOutcomeEvent', () => {
     expect(event.data.status).toBe('EXPIRED');
   });
 
-  it('refuses a completed event for a check without a result, and an unknown provider or reason code', () => {
+  it('refuses a completed event for a check without a result, a missing provider id and an unknown reason code', () => {
     const { result: _result, ...undecided } = completedRecord;
     expect(() => buildOutcomeEvent({ type: 'check.completed', check: undecided, occurredAt: OCCURRED_AT })).toThrow(/decision/);
     expect(() =>
-      buildOutcomeEvent({ type: 'check.expired', check: { checkId: CHECK_ID, provider: 'acme' }, occurredAt: OCCURRED_AT }),
+      buildOutcomeEvent({ type: 'check.expired', check: { checkId: CHECK_ID, provider: '' }, occurredAt: OCCURRED_AT }),
     ).toThrow();
     expect(() =>
       buildOutcomeEvent({
