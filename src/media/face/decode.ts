@@ -34,7 +34,12 @@ export const MAX_DECODE_MEGAPIXELS = 16;
 export const DETECTOR_CANVAS = 512;
 
 /** What the face rules need to see every image: any size, JPEG or PNG. */
-const ANY_IMAGE: PartLimits = { kind: 'image', formats: IMAGE_FORMATS, maxBytes: Number.MAX_SAFE_INTEGER, maxPixels: Number.MAX_SAFE_INTEGER };
+const ANY_IMAGE: PartLimits = {
+  kind: 'image',
+  formats: IMAGE_FORMATS,
+  maxBytes: Number.MAX_SAFE_INTEGER,
+  maxPixels: Number.MAX_SAFE_INTEGER,
+};
 
 export interface DisplayedImage {
   /** Displayed size (EXIF rotation applied), in the original's pixels. */
