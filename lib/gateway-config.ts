@@ -16,6 +16,7 @@ export const runtimeSettingsSchema = z.object({
   checkRetentionDays: runtime.checkRetentionDays.unwrap().optional(),
   secretCacheSeconds: runtime.secretCacheSeconds.unwrap().optional(),
   mediaRetentionSeconds: runtime.mediaRetentionSeconds.unwrap().optional(),
+  reviewWindowSeconds: runtime.reviewWindowSeconds.unwrap().optional(),
   processingLeaseSeconds: runtime.processingLeaseSeconds.unwrap().optional(),
   maxProcessingAttempts: runtime.maxProcessingAttempts.unwrap().optional(),
   uploadGraceSeconds: runtime.uploadGraceSeconds.unwrap().optional(),

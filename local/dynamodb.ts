@@ -14,7 +14,7 @@
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { AUDIT_TABLE_KEYS, CHECKS_SWEEP_INDEX, CHECKS_TABLE_KEYS } from '../src/adapters/aws/table-schema';
+import { AUDIT_TABLE_KEYS, CHECKS_REVIEW_INDEX, CHECKS_SWEEP_INDEX, CHECKS_TABLE_KEYS } from '../src/adapters/aws/table-schema';
 import { closeServer, listen } from './http-util';
 
 export interface LocalDynamoDbOptions {
@@ -57,6 +57,8 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
         { AttributeName: CHECKS_TABLE_KEYS.partitionKey, AttributeType: 'S' },
         { AttributeName: CHECKS_SWEEP_INDEX.partitionKey, AttributeType: 'S' },
         { AttributeName: CHECKS_SWEEP_INDEX.sortKey, AttributeType: 'N' },
+        { AttributeName: CHECKS_REVIEW_INDEX.partitionKey, AttributeType: 'S' },
+        { AttributeName: CHECKS_REVIEW_INDEX.sortKey, AttributeType: 'S' },
       ],
       KeySchema: [{ AttributeName: CHECKS_TABLE_KEYS.partitionKey, KeyType: 'HASH' }],
       GlobalSecondaryIndexes: [
@@ -65,6 +67,14 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
           KeySchema: [
             { AttributeName: CHECKS_SWEEP_INDEX.partitionKey, KeyType: 'HASH' },
             { AttributeName: CHECKS_SWEEP_INDEX.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          IndexName: CHECKS_REVIEW_INDEX.indexName,
+          KeySchema: [
+            { AttributeName: CHECKS_REVIEW_INDEX.partitionKey, KeyType: 'HASH' },
+            { AttributeName: CHECKS_REVIEW_INDEX.sortKey, KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'ALL' },
         },

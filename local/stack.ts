@@ -19,6 +19,9 @@ import { makeGetCheckHandler } from '../functions/get-check/handler';
 import { makeGetCheckResultHandler } from '../functions/get-check-result/handler';
 import { makeProcessUploadHandler } from '../functions/process-upload/handler';
 import { makeEraseCheckHandler } from '../functions/erase-check/handler';
+import { makeGetCheckMediaHandler } from '../functions/get-check-media/handler';
+import { makeListReviewsHandler } from '../functions/list-reviews/handler';
+import { makeReviewCheckHandler } from '../functions/review-check/handler';
 import { makeSweepHandler } from '../functions/sweep/handler';
 import type { SweepReport } from '../src/core/use-cases/sweep';
 import { createLambdaContext, startApiServer, type StaticRoute } from './api-server';
@@ -39,7 +42,12 @@ export interface LocalStackOptions {
   readonly config?: Partial<
     Pick<
       GatewayConfigInput,
-      'mediaRetentionSeconds' | 'processingLeaseSeconds' | 'maxProcessingAttempts' | 'uploadGraceSeconds' | 'checkRetentionDays'
+      | 'mediaRetentionSeconds'
+      | 'reviewWindowSeconds'
+      | 'processingLeaseSeconds'
+      | 'maxProcessingAttempts'
+      | 'uploadGraceSeconds'
+      | 'checkRetentionDays'
     >
   >;
   /** Only these providers are enabled (default: every provider the local stack knows). */
@@ -220,6 +228,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         { method: 'GET', path: '/v1/checks/{checkId}', handler: makeGetCheckHandler(deps) },
         { method: 'GET', path: '/v1/checks/{checkId}/result', handler: makeGetCheckResultHandler(deps) },
         { method: 'DELETE', path: '/v1/checks/{checkId}', handler: makeEraseCheckHandler(deps) },
+        { method: 'GET', path: '/v1/reviews', handler: makeListReviewsHandler(deps) },
+        { method: 'GET', path: '/v1/checks/{checkId}/media/{part}', handler: makeGetCheckMediaHandler(deps) },
+        { method: 'POST', path: '/v1/checks/{checkId}/review', handler: makeReviewCheckHandler(deps) },
       ],
       staticRoutes: options.staticRoutes ?? [],
       cors: { allowOrigins: corsOrigins },

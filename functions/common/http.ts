@@ -102,6 +102,24 @@ export function httpErrors(log: Log): middy.MiddlewareObj<HttpEvent, HttpResult>
   };
 }
 
+/** Who asked: the IAM principal (or JWT subject) API Gateway authorised. */
+export function requester(event: HttpEvent): string {
+  const authorizer = (
+    event.requestContext as { authorizer?: { iam?: { userArn?: string }; jwt?: { claims?: { sub?: string } } } }
+  ).authorizer;
+  return (
+    authorizer?.iam?.userArn ??
+    (authorizer?.jwt?.claims?.sub ? `jwt:${authorizer.jwt.claims.sub}` : 'unauthenticated (local stack)')
+  );
+}
+
+/** The query string parsed with `schema`; 400 naming the first wrong parameter. */
+export function queryParameters<T>(event: HttpEvent, schema: z.ZodType<T>): T {
+  const parsed = schema.safeParse(event.queryStringParameters ?? {});
+  if (!parsed.success) throw new ValidationError(firstIssue(parsed.error));
+  return parsed.data;
+}
+
 /** The bearer token from the Authorization header, if one is there. */
 export function bearerToken(event: HttpEvent): string | undefined {
   const value = header(event, 'authorization');

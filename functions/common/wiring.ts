@@ -11,6 +11,7 @@ import {
   type LivenessJudge,
   type MediaInspector,
   type MediaStore,
+  type MediaUrlSigner,
   type SecretSource,
   type UploadSigner,
 } from '../../src/core/ports';
@@ -19,6 +20,7 @@ import { createAwsClients, type AwsClients } from '../../src/adapters/aws/client
 import { DynamoDbAuditLog } from '../../src/adapters/aws/dynamodb-audit-log';
 import { DynamoDbCheckRepository } from '../../src/adapters/aws/dynamodb-check-repository';
 import { S3MediaStore } from '../../src/adapters/aws/s3-media-store';
+import { S3MediaUrlSigner } from '../../src/adapters/aws/s3-media-url-signer';
 import { S3UploadSigner } from '../../src/adapters/aws/s3-upload-signer';
 import { SecretsManagerSecretSource } from '../../src/adapters/aws/secrets-manager-secret-source';
 import { createMediaInspector } from '../../src/media/inspector';
@@ -35,6 +37,7 @@ export interface GatewayDeps {
   readonly audit: AuditLog;
   readonly media: MediaStore;
   readonly signer: UploadSigner;
+  readonly urls: MediaUrlSigner;
   readonly secrets: SecretSource;
   readonly providers: ProviderRegistry;
   readonly inspector: MediaInspector;
@@ -63,12 +66,14 @@ export function wireGateway(config: GatewayConfig, clients: AwsClients, options:
       processingLeaseSeconds: config.processingLeaseSeconds,
       maxProcessingAttempts: config.maxProcessingAttempts,
       mediaRetentionSeconds: config.mediaRetentionSeconds,
+      reviewWindowSeconds: config.reviewWindowSeconds,
       uploadGraceSeconds: config.uploadGraceSeconds,
     },
     checks: new DynamoDbCheckRepository(clients.dynamo, config.checksTable),
     audit,
     media: new S3MediaStore(clients.s3, config.mediaBucket),
     signer: new S3UploadSigner(clients.s3, config.mediaBucket),
+    urls: new S3MediaUrlSigner(clients.s3, config.mediaBucket),
     secrets,
     providers,
     inspector: createMediaInspector((id, part) => providers.get(id)?.profile.limits[part]),

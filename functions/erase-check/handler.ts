@@ -1,19 +1,8 @@
 import middy from '@middy/core';
 import { CheckNotFoundError } from '../../src/core/errors';
 import { eraseCheck } from '../../src/core/use-cases/erase-check';
-import { httpErrors, json, pathCheckId, type HttpEvent, type HttpResult } from '../common/http';
+import { httpErrors, json, pathCheckId, requester, type HttpEvent, type HttpResult } from '../common/http';
 import type { GatewayDeps } from '../common/wiring';
-
-/** Who asked: the IAM principal (or JWT subject) API Gateway authorised. */
-function requester(event: HttpEvent): string {
-  const authorizer = (
-    event.requestContext as { authorizer?: { iam?: { userArn?: string }; jwt?: { claims?: { sub?: string } } } }
-  ).authorizer;
-  return (
-    authorizer?.iam?.userArn ??
-    (authorizer?.jwt?.claims?.sub ? `jwt:${authorizer.jwt.claims.sub}` : 'unauthenticated (local stack)')
-  );
-}
 
 export function makeEraseCheckHandler(deps: Pick<GatewayDeps, 'checks' | 'audit' | 'media' | 'clock' | 'log'>) {
   return middy<HttpEvent, HttpResult>()

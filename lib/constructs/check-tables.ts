@@ -5,6 +5,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import {
   AUDIT_TABLE_KEYS,
+  CHECKS_REVIEW_INDEX,
   CHECKS_SWEEP_INDEX,
   CHECKS_TABLE_KEYS,
   CHECKS_TTL_ATTRIBUTE,
@@ -40,6 +41,14 @@ export class CheckTables extends Construct {
       // ALL: listDue parses whole checks from the index (status, parts, leases) without a GetItem each.
       projectionType: dynamodb.ProjectionType.ALL,
     });
+    // Sparse: only REVIEW checks awaiting a person carry the queue key (see table-schema.ts).
+    this.checksTable.addGlobalSecondaryIndex({
+      indexName: CHECKS_REVIEW_INDEX.indexName,
+      partitionKey: { name: CHECKS_REVIEW_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: CHECKS_REVIEW_INDEX.sortKey, type: dynamodb.AttributeType.STRING },
+      // ALL: the queue lists reasons and provider without a GetItem per check.
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
 
     // No TTL: the audit trail outlives the checks it describes.
     this.auditTable = new dynamodb.Table(this, 'AuditTable', {
@@ -57,6 +66,11 @@ export class CheckTables extends Construct {
   /** Query on the sweep index only (never the base table). */
   grantSweepIndexQuery(fn: GatewayFunction): void {
     fn.bindChecksIndexQuery(this.checksTable, CHECKS_SWEEP_INDEX.indexName);
+  }
+
+  /** Query on the review index only (never the base table). */
+  grantReviewIndexQuery(fn: GatewayFunction): void {
+    fn.bindChecksIndexQuery(this.checksTable, CHECKS_REVIEW_INDEX.indexName);
   }
 
   /** Appends to the audit trail and, with `appendAndRead`, lists a check's entries. Never changes one. */

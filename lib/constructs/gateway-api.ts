@@ -1,4 +1,4 @@
-// The HTTP API: four routes, each with its own function and least-privilege role. SigV4 on the
+// The HTTP API: seven routes, each with its own function and least-privilege role. SigV4 on the
 // backend routes (or a JWT on create), the poll route authorised by its handler, a throttled
 // default stage with access logs that carry no headers.
 import { Duration } from 'aws-cdk-lib';
@@ -53,7 +53,8 @@ export interface GatewayApiProps extends GatewayApiOptions, FunctionLoggingOptio
   readonly tables: CheckTables;
 }
 
-export type RouteFunctionName = 'createCheck' | 'getCheck' | 'getCheckResult' | 'eraseCheck';
+export type RouteFunctionName =
+  'createCheck' | 'getCheck' | 'getCheckResult' | 'eraseCheck' | 'listReviews' | 'getCheckMedia' | 'reviewCheck';
 
 const DEFAULT_THROTTLE: ApiThrottle = { rateLimit: 50, burstLimit: 100 };
 
@@ -120,7 +121,22 @@ export class GatewayApi extends Construct {
     tables.grantCheckOperations(eraseCheck, ['get', 'erase']);
     tables.grantAuditLog(eraseCheck, 'appendAndRead');
     storage.grantDeleteMedia(eraseCheck);
-    this.functions = { createCheck, getCheck, getCheckResult, eraseCheck };
+
+    const listReviews = routeFunction('ListReviews', 'list-reviews', 'GET /v1/reviews');
+    tables.grantReviewIndexQuery(listReviews);
+
+    // Signs presigned GETs with its own role: the links can read objects under checks/ and nothing else.
+    const getCheckMedia = routeFunction('GetCheckMedia', 'get-check-media', 'GET /v1/checks/{checkId}/media/{part}');
+    tables.grantCheckOperations(getCheckMedia, ['get']);
+    tables.grantAuditLog(getCheckMedia);
+    storage.grantReadMedia(getCheckMedia);
+
+    // get → conditional UpdateItem (the review) → delete the media → markMediaDeleted (UpdateItem).
+    const reviewCheck = routeFunction('ReviewCheck', 'review-check', 'POST /v1/checks/{checkId}/review');
+    tables.grantCheckOperations(reviewCheck, ['get', 'update']);
+    tables.grantAuditLog(reviewCheck);
+    storage.grantDeleteMedia(reviewCheck);
+    this.functions = { createCheck, getCheck, getCheckResult, eraseCheck, listReviews, getCheckMedia, reviewCheck };
 
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
       description: 'Liveness Gateway API',
@@ -185,6 +201,24 @@ export class GatewayApi extends Construct {
       path: '/v1/checks/{checkId}',
       methods: [apigwv2.HttpMethod.DELETE],
       integration: new HttpLambdaIntegration('EraseCheckIntegration', eraseCheck.function),
+      authorizer: iamAuthorizer,
+    });
+    this.httpApi.addRoutes({
+      path: '/v1/reviews',
+      methods: [apigwv2.HttpMethod.GET],
+      integration: new HttpLambdaIntegration('ListReviewsIntegration', listReviews.function),
+      authorizer: iamAuthorizer,
+    });
+    this.httpApi.addRoutes({
+      path: '/v1/checks/{checkId}/media/{part}',
+      methods: [apigwv2.HttpMethod.GET],
+      integration: new HttpLambdaIntegration('GetCheckMediaIntegration', getCheckMedia.function),
+      authorizer: iamAuthorizer,
+    });
+    this.httpApi.addRoutes({
+      path: '/v1/checks/{checkId}/review',
+      methods: [apigwv2.HttpMethod.POST],
+      integration: new HttpLambdaIntegration('ReviewCheckIntegration', reviewCheck.function),
       authorizer: iamAuthorizer,
     });
   }

@@ -53,7 +53,8 @@ export class Sweep extends Construct {
       config.uploadExpirySeconds +
         config.uploadGraceSeconds +
         config.maxProcessingAttempts * (config.processingLeaseSeconds + runSeconds) +
-        config.mediaRetentionSeconds +
+        // A REVIEW check keeps its media for the review window, which may be the longer keep.
+        Math.max(config.mediaRetentionSeconds, config.reviewWindowSeconds) +
         runSeconds,
     );
 

@@ -13,6 +13,8 @@ import {
   PART_NAMES,
   partNameSchema,
   providerIdSchema,
+  reviewDecisionSchema,
+  reviewSchema,
   timestampSchema,
 } from './check';
 import { reasonCodeSchema, reasonSchema } from './reasons';
@@ -108,6 +110,7 @@ export const checkResultViewSchema = z
     attributes: result.attributes,
     media: z.array(mediaFactsSchema),
     mediaDeletedAt: check.mediaDeletedAt,
+    review: reviewSchema.optional(),
     providerRequestId: result.providerRequestId,
     timings: checkSchema.pick({ createdAt: true, processingStartedAt: true, completedAt: true, providerMs: true }),
     updatedAt: check.updatedAt,
@@ -139,6 +142,54 @@ export const erasureReceiptSchema = z
   })
   .describe('What was erased and what is kept; the audit trail keeps the same receipt as a tombstone');
 
+export const reviewRequestSchema = z
+  .object({
+    decision: reviewDecisionSchema,
+    reviewer: reviewSchema.shape.reviewer,
+    note: reviewSchema.shape.note,
+  })
+  .strict();
+export type ReviewRequest = z.infer<typeof reviewRequestSchema>;
+
+export const REVIEW_PAGE_DEFAULT = 50;
+export const REVIEW_PAGE_MAX = 100;
+
+/** The query of GET /v1/reviews, as API Gateway hands it over (strings). */
+export const reviewQueueQuerySchema = z
+  .object({
+    limit: z
+      .string()
+      .regex(/^[0-9]{1,3}$/, 'must be a whole number')
+      .transform(Number)
+      .pipe(z.int().min(1).max(REVIEW_PAGE_MAX))
+      .optional()
+      .describe(`Items per page, 1–${REVIEW_PAGE_MAX} (default ${REVIEW_PAGE_DEFAULT})`),
+    nextToken: z.string().min(1).max(2048).optional().describe('From the previous page'),
+  })
+  .strict();
+
+export const reviewQueueItemSchema = z.object({
+  checkId: checkIdSchema,
+  externalRef: check.externalRef,
+  provider: check.provider,
+  reasons: result.reasons,
+  completedAt: timestampSchema,
+});
+
+export const reviewQueueResponseSchema = z
+  .object({
+    items: z.array(reviewQueueItemSchema),
+    nextToken: z.string().optional().describe('Present when there may be more; pass it back as ?nextToken='),
+  })
+  .describe('Checks awaiting a person, oldest decision first');
+
+export const mediaUrlResponseSchema = z
+  .object({
+    url: z.url().describe('A presigned GET of the stored part'),
+    expiresAt: timestampSchema.describe('When the link stops working (at most 5 minutes)'),
+  })
+  .describe('A short-lived link to one stored part of a check');
+
 export type ReasonView = z.infer<typeof reasonSchema>;
 export type UploadInstructionsView = z.infer<typeof uploadInstructionsSchema>;
 export type CreateCheckResponse = z.infer<typeof createCheckResponseSchema>;
@@ -146,3 +197,5 @@ export type CheckStatusResponse = z.infer<typeof checkStatusViewSchema>;
 export type CheckResultResponse = z.infer<typeof checkResultViewSchema>;
 export type ErasureReceiptResponse = z.infer<typeof erasureReceiptSchema>;
 export type ErrorResponse = z.infer<typeof errorResponseSchema>;
+export type ReviewQueueResponse = z.infer<typeof reviewQueueResponseSchema>;
+export type MediaUrlResponse = z.infer<typeof mediaUrlResponseSchema>;

@@ -35,6 +35,22 @@ export type Decision = z.infer<typeof decisionSchema>;
 /** ISO 8601 with offset, as every timestamp in the record and the API. */
 export const timestampSchema = z.iso.datetime({ offset: true });
 
+/** What a person may decide for a check the provider (or the grey band) left to REVIEW. */
+export const reviewDecisionSchema = z.enum(['PASS', 'FAIL', 'RETRY']).describe("The reviewer's decision");
+export type ReviewDecision = z.infer<typeof reviewDecisionSchema>;
+
+/** A person's decision on a REVIEW check. The provider's own answer stays in the result's reasons and scores. */
+export const reviewSchema = z
+  .object({
+    decision: reviewDecisionSchema,
+    reviewer: z.string().min(1).max(128).describe('Who decided, as the operator names its reviewers'),
+    note: z.string().max(1000).optional(),
+    reviewedAt: timestampSchema,
+    previousDecision: z.literal('REVIEW'),
+  })
+  .describe('The human review that settled a REVIEW check');
+export type Review = DeepReadonly<z.infer<typeof reviewSchema>>;
+
 /** What we measured of one uploaded part (basic facts now, deep facts from the media inspector). */
 export const mediaFactsSchema = z.object({
   part: partNameSchema,
@@ -129,6 +145,8 @@ export const checkSchema = z.object({
   /** Epoch seconds at which the sweep next has something to do for this check (absent: nothing). */
   sweepAt: z.number().optional(),
   mediaDeletedAt: timestampSchema.optional().describe('When the uploaded media was deleted (the facts about it remain)'),
+  /** Set once a person settled a REVIEW check; result.decision then carries the reviewer's decision. */
+  review: reviewSchema.optional(),
 });
 export type Check = DeepReadonly<z.infer<typeof checkSchema>>;
 

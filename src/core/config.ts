@@ -61,6 +61,16 @@ export const gatewayConfigSchema = z
       .max(30 * 86_400)
       .default(0),
     /**
+     * The media of a REVIEW check is kept this long after the decision so a person can look at it
+     * (then deleted as usual; the check stays REVIEW). A review deletes it at once.
+     */
+    reviewWindowSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(30 * 86_400)
+      .default(7 * 86_400),
+    /**
      * One processing attempt owns a check this long; after that the sweep may resume it. Must exceed
      * the processor's timeout, so a resumed attempt never runs beside a live one.
      */

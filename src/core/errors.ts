@@ -50,6 +50,24 @@ export class CheckNotFoundError extends ClientError {
   }
 }
 
+/** The check is not awaiting a person: it was never REVIEW, or someone already decided it. */
+export class ReviewConflictError extends ClientError {
+  readonly httpStatus = 409;
+  readonly code = 'NOT_AWAITING_REVIEW';
+  constructor() {
+    super('This check is not awaiting review: its decision is not REVIEW, or it was already reviewed.');
+  }
+}
+
+/** The check exists but this part's media is gone (deleted after the decision, or never uploaded). */
+export class MediaNotFoundError extends ClientError {
+  readonly httpStatus = 404;
+  readonly code = 'MEDIA_NOT_FOUND';
+  constructor() {
+    super('No media is stored for this part of the check.');
+  }
+}
+
 /** A conditional state transition lost a race or found the check in another state (or gone). */
 export class TransitionConflictError extends GatewayError {
   constructor(

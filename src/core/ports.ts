@@ -1,5 +1,15 @@
 // Ports owned by the domain. AWS adapters (src/adapters) and in-memory fakes implement them.
-import type { Check, CheckResult, Consent, MediaFacts, PartName, ProviderAnswer, ProviderId, ReceivedPart } from './check';
+import type {
+  Check,
+  CheckResult,
+  Consent,
+  MediaFacts,
+  PartName,
+  ProviderAnswer,
+  ProviderId,
+  ReceivedPart,
+  Review,
+} from './check';
 import type { Reason } from './reasons';
 
 export interface NewCheck {
@@ -22,6 +32,12 @@ export interface FinishDetails {
   readonly providerMs?: number;
   /** Epoch seconds when the sweep must make sure the media is gone. */
   readonly mediaDueAt: number;
+}
+
+/** One page of the review queue, oldest first; `nextToken` is opaque to the caller. */
+export interface ReviewQueuePage {
+  readonly checks: readonly Check[];
+  readonly nextToken?: string;
 }
 
 /**
@@ -55,6 +71,17 @@ export interface CheckRepository {
   listDue(now: number, limit: number): Promise<readonly Check[]>;
   /** Deletes the record (result, token, everything); returns what was there. */
   erase(checkId: string): Promise<Check | undefined>;
+  /**
+   * COMPLETED / REVIEW, not yet reviewed → the reviewer's decision, the review recorded, off the
+   * review queue, media due for deletion at `mediaDueAt`. One caller wins; undefined for the
+   * others, and for a check that is gone or was never REVIEW.
+   */
+  recordReview(checkId: string, review: Review, mediaDueAt: number): Promise<Check | undefined>;
+  /**
+   * Checks awaiting a person (COMPLETED / REVIEW, unreviewed, media still kept), oldest decision
+   * first. A `nextToken` that this repository did not hand out is a ValidationError.
+   */
+  listAwaitingReview(limit: number, nextToken?: string): Promise<ReviewQueuePage>;
 }
 
 export type AuditEventType =
@@ -72,6 +99,8 @@ export type AuditEventType =
   | 'CHECK_FAILED'
   | 'CHECK_EXPIRED'
   | 'MEDIA_DELETED'
+  | 'MEDIA_VIEWED'
+  | 'REVIEW_DECIDED'
   | 'CHECK_ERASED';
 
 export interface AuditEntry {
@@ -122,6 +151,11 @@ export interface UploadFormRequest {
 
 export interface UploadSigner {
   presignPost(request: UploadFormRequest): Promise<UploadForm>;
+}
+
+/** Short-lived read links to stored media, for a person reviewing a check. */
+export interface MediaUrlSigner {
+  presignGet(key: string, expiresInSeconds: number): Promise<string>;
 }
 
 /** Provider credentials, parsed JSON of one secret. Cached with a TTL by the adapter. */

@@ -14,12 +14,17 @@ import {
   erasureReceiptSchema,
   errorResponseSchema,
   mediaFactsSchema,
+  mediaUrlResponseSchema,
   partNameSchema,
   providerIdSchema,
   reasonCodeSchema,
   reasonSchema,
+  reviewQueueQuerySchema,
+  reviewQueueResponseSchema,
+  reviewRequestSchema,
   uploadInstructionsSchema,
 } from '../core/api-schemas';
+import { reviewSchema } from '../core/check';
 
 /** API Gateway's own refusals (IAM, throttling, payload limits) carry this body, not ours. */
 export const gatewayMessageSchema = z.object({ message: z.string() });
@@ -31,6 +36,10 @@ export const COMPONENT_SCHEMAS = {
   CheckStatusView: checkStatusViewSchema,
   CheckResultView: checkResultViewSchema,
   ErasureReceipt: erasureReceiptSchema,
+  ReviewQueue: reviewQueueResponseSchema,
+  ReviewRequest: reviewRequestSchema,
+  Review: reviewSchema,
+  MediaUrl: mediaUrlResponseSchema,
   Consent: consentSchema,
   UploadInstructions: uploadInstructionsSchema,
   MediaFacts: mediaFactsSchema,
@@ -62,12 +71,17 @@ export interface RouteSpec {
   readonly description?: string;
   readonly security: Security;
   readonly requestBody?: ComponentName;
+  /** A body that must be sent (default: every field optional, so the body may be left out). */
+  readonly requestBodyRequired?: boolean;
+  /** The query string's parameters, one per key of the object schema. */
+  readonly query?: z.ZodObject;
   /** Route-specific answers; the errors every route shares are added by the builder. */
   readonly responses: Readonly<Record<number, ResponseSpec>>;
 }
 
 export const PATH_PARAMETERS: Readonly<Record<string, { readonly schema: z.ZodType; readonly description: string }>> = {
   checkId: { schema: checkIdSchema, description: 'The checkId returned by POST /v1/checks' },
+  part: { schema: partNameSchema, description: 'One of the parts the check declared' },
 };
 
 export const ROUTES: readonly RouteSpec[] = [
@@ -122,6 +136,50 @@ export const ROUTES: readonly RouteSpec[] = [
     responses: {
       200: { description: 'What was erased', schema: 'ErasureReceipt' },
       404: { description: 'No such check, and none was erased', schema: 'Error' },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/reviews',
+    operationId: 'listReviews',
+    summary: 'The review queue: checks awaiting a person, oldest decision first',
+    description:
+      'Backend route. Lists COMPLETED checks whose decision is REVIEW, not yet reviewed, whose media is still kept (the review window).',
+    security: 'sigv4',
+    query: reviewQueueQuerySchema,
+    responses: {
+      200: { description: 'One page of the queue', schema: 'ReviewQueue' },
+      400: { description: 'A malformed limit or a nextToken this API did not hand out', schema: 'Error' },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/checks/{checkId}/media/{part}',
+    operationId: 'getCheckMedia',
+    summary: 'A short-lived link to one stored part of a check',
+    description:
+      'Backend route. A presigned GET valid for at most 5 minutes, only while the media is kept. Every call is audited (MEDIA_VIEWED).',
+    security: 'sigv4',
+    responses: {
+      200: { description: 'The link and when it stops working', schema: 'MediaUrl' },
+      404: { description: 'No such check, or its media for this part is gone (code MEDIA_NOT_FOUND)', schema: 'Error' },
+    },
+  },
+  {
+    method: 'post',
+    path: '/v1/checks/{checkId}/review',
+    operationId: 'reviewCheck',
+    summary: 'Settle a REVIEW check with a person’s decision',
+    description:
+      "Backend route. The result then carries the reviewer's decision as decision, and review with the previous decision; the provider's reasons and scores stay. The media is deleted.",
+    security: 'sigv4',
+    requestBody: 'ReviewRequest',
+    requestBodyRequired: true,
+    responses: {
+      200: { description: 'The updated result', schema: 'CheckResultView' },
+      400: { description: 'A malformed body', schema: 'Error' },
+      404: { description: 'No such check (or it was erased)', schema: 'Error' },
+      409: { description: 'The check is not awaiting review: not REVIEW, or already reviewed', schema: 'Error' },
     },
   },
 ];
@@ -191,6 +249,16 @@ export function buildOpenApiDocument(): JsonObject {
       const { $schema: _dialect, ...schema } = z.toJSONSchema(parameter.schema, { io: 'input' });
       return { name, in: 'path', required: true, description: parameter.description, schema: toJson(schema) };
     });
+    for (const [name, field] of Object.entries(route.query?.shape ?? {})) {
+      const { $schema: _dialect, ...schema } = z.toJSONSchema(field as z.ZodType, { io: 'input' });
+      parameters.push({
+        name,
+        in: 'query',
+        required: false,
+        description: String(schema.description ?? ''),
+        schema: toJson(schema),
+      });
+    }
     const responses: Record<string, JsonObject> = {};
     const all = { ...SHARED_RESPONSES[route.security], ...route.responses };
     for (const status of Object.keys(all)
@@ -210,7 +278,12 @@ export function buildOpenApiDocument(): JsonObject {
       security: [{ [route.security]: [] }],
       ...(parameters.length > 0 ? { parameters } : {}),
       ...(route.requestBody
-        ? { requestBody: { required: false, content: { 'application/json': { schema: ref(route.requestBody) } } } }
+        ? {
+            requestBody: {
+              required: route.requestBodyRequired === true,
+              content: { 'application/json': { schema: ref(route.requestBody) } },
+            },
+          }
         : {}),
       responses,
     };

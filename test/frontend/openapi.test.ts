@@ -134,6 +134,46 @@ describe('real answers match the document', () => {
     expectDocumented('delete', '/v1/checks/{checkId}', 404, await erase('00000000-0000-4000-8000-000000000000'));
   });
 
+  it('GET /v1/reviews 200 and 400, GET media 200 and 404, POST review 200, 400, 404 and 409', async () => {
+    const check = await completedCheck(withScenarioMarker(VIDEO, 'mp4', 'review'), ['video', 'reference']);
+    const call = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${stack.apiUrl}${path}`, {
+        method,
+        ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
+      });
+      return { status: response.status, body: (await response.json()) as unknown };
+    };
+    const queue = await call('GET', '/v1/reviews?limit=1');
+    expectDocumented('get', '/v1/reviews', 200, queue);
+    expect(queue.body).toMatchObject({ items: [expect.anything()] });
+    expectDocumented('get', '/v1/reviews', 400, await call('GET', '/v1/reviews?limit=0'));
+    const media = `/v1/checks/{checkId}/media/{part}`;
+    expectDocumented('get', media, 200, await call('GET', `/v1/checks/${check.checkId}/media/reference`));
+    expectDocumented('get', media, 404, await call('GET', `/v1/checks/${check.checkId}/media/selfie`));
+    const review = '/v1/checks/{checkId}/review';
+    expectDocumented('post', review, 400, await call('POST', `/v1/checks/${check.checkId}/review`, { decision: 'MAYBE' }));
+    const decided = await call('POST', `/v1/checks/${check.checkId}/review`, {
+      decision: 'RETRY',
+      reviewer: 'alice',
+      note: 'blurry',
+    });
+    expectDocumented('post', review, 200, decided);
+    expect(decided.body).toMatchObject({ decision: 'RETRY', review: { previousDecision: 'REVIEW' } });
+    expectDocumented('get', '/v1/checks/{checkId}/result', 200, await result(stack.apiUrl, check.checkId));
+    expectDocumented(
+      'post',
+      review,
+      409,
+      await call('POST', `/v1/checks/${check.checkId}/review`, { decision: 'PASS', reviewer: 'b' }),
+    );
+    expectDocumented(
+      'post',
+      review,
+      404,
+      await call('POST', '/v1/checks/00000000-0000-4000-8000-000000000000/review', { decision: 'PASS', reviewer: 'b' }),
+    );
+  });
+
   it('GET /v1/checks/{checkId}/result 200 with the consent evidence', async () => {
     const consent = { noticeVersion: 'privacy-2025-01', acceptedAt: '2025-01-01T10:00:00.000+07:00' };
     const check = await createCheck(stack.apiUrl, { parts: ['video'], consent });
@@ -187,8 +227,11 @@ describe('the document', () => {
     expect(described).toEqual([
       'delete /v1/checks/{checkId} [{"sigv4":[]}]',
       'get /v1/checks/{checkId} [{"pollToken":[]}]',
+      'get /v1/checks/{checkId}/media/{part} [{"sigv4":[]}]',
       'get /v1/checks/{checkId}/result [{"sigv4":[]}]',
+      'get /v1/reviews [{"sigv4":[]}]',
       'post /v1/checks [{"sigv4":[]}]',
+      'post /v1/checks/{checkId}/review [{"sigv4":[]}]',
     ]);
     expect(at(document, 'openapi')).toBe('3.1.0');
     expect(at(document, 'components', 'securitySchemes', 'pollToken')).toMatchObject({ type: 'http', scheme: 'bearer' });

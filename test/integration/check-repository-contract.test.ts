@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbCheckRepository } from '../../src/adapters/aws/dynamodb-check-repository';
 import { CheckAlreadyExistsError } from '../../src/adapters/aws/errors';
 import type { CheckResult, MediaFacts, ProviderAnswer } from '../../src/core/check';
-import { TransitionConflictError } from '../../src/core/errors';
+import { TransitionConflictError, ValidationError } from '../../src/core/errors';
 import type { CheckRepository, FinishDetails, NewCheck } from '../../src/core/ports';
 import { reason } from '../../src/core/reasons';
 import { InMemoryCheckRepository } from '../support/in-memory';
@@ -239,6 +239,55 @@ describe.each(subjects)('CheckRepository contract: %s', (_name, makeRepository) 
     await repo.markMediaDeleted(checkId, '2026-01-01T00:20:00.000Z');
 
     expect(await repo.get(checkId)).toBeUndefined();
+  });
+
+  it('queues REVIEW checks oldest first, records one review per check, and drops reviewed or media-less checks', async () => {
+    const repo = makeRepository();
+    const review = {
+      decision: 'PASS',
+      reviewer: 'alice',
+      reviewedAt: '2026-01-01T00:10:00.000Z',
+      previousDecision: 'REVIEW',
+    } as const;
+    const ids: string[] = [];
+    for (const [decision, at] of [
+      ['REVIEW', '2026-01-01T00:05:00.000Z'],
+      ['PASS', '2026-01-01T00:04:00.000Z'],
+      ['REVIEW', '2026-01-01T00:03:00.000Z'],
+    ] as const) {
+      const check = newCheck({ parts: ['video'] });
+      await repo.create(check);
+      await repo.startProcessing(check.checkId, '2026-01-01T00:02:00.000Z', LEASE);
+      await repo.complete(check.checkId, { ...RESULT, decision, reasons: [reason('NEEDS_REVIEW')] }, { ...FINISH, at });
+      ids.push(check.checkId);
+    }
+    const [later, passed, earlier] = ids as [string, string, string];
+    const queued = async () => {
+      const page = await repo.listAwaitingReview(100);
+      return page.checks.map((check) => check.checkId).filter((id) => ids.includes(id));
+    };
+
+    expect(await queued()).toEqual([earlier, later]);
+    const firstPage = await repo.listAwaitingReview(1);
+    expect(firstPage.checks).toHaveLength(1);
+    expect(firstPage.nextToken).toEqual(expect.any(String));
+    await expect(repo.listAwaitingReview(1, 'not-a-token')).rejects.toBeInstanceOf(ValidationError);
+
+    const reviewed = await repo.recordReview(earlier, review, MEDIA_DUE);
+    expect(reviewed).toMatchObject({
+      review,
+      result: { decision: 'PASS', reasons: [reason('NEEDS_REVIEW')] },
+      sweepAt: MEDIA_DUE,
+    });
+    expect(await repo.recordReview(earlier, { ...review, decision: 'FAIL' }, MEDIA_DUE)).toBeUndefined();
+    expect(await repo.recordReview(passed, review, MEDIA_DUE)).toBeUndefined();
+    expect(await repo.recordReview(randomUUID(), review, MEDIA_DUE)).toBeUndefined();
+    expect((await repo.get(earlier))?.review).toEqual(review);
+    expect(await queued()).toEqual([later]);
+
+    await repo.markMediaDeleted(later, '2026-01-08T00:05:00.000Z');
+    expect(await queued()).toEqual([]);
+    expect((await repo.get(later))?.result?.decision).toBe('REVIEW');
   });
 
   it('erases a check, returning what it held; a second erase finds nothing', async () => {

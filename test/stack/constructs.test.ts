@@ -176,7 +176,7 @@ describe('UploadProcessor', () => {
 });
 
 describe('Sweep', () => {
-  it('keeps media at most as long as forms, grace, every attempt’s lease and sweep runs, and the keep window allow', () => {
+  it('keeps media at most as long as forms, grace, every attempt’s lease and sweep runs, and the longer of the keep and review windows allow', () => {
     const stack = newStack();
     const { processor: made, storage, tables } = processor(stack);
     const config = made.gatewayConfig;
@@ -193,7 +193,7 @@ describe('Sweep', () => {
       config.uploadExpirySeconds +
         config.uploadGraceSeconds +
         config.maxProcessingAttempts * (config.processingLeaseSeconds + 600) +
-        config.mediaRetentionSeconds +
+        Math.max(config.mediaRetentionSeconds, config.reviewWindowSeconds) +
         600,
     );
   });

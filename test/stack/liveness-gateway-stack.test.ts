@@ -9,6 +9,7 @@ import { LivenessGatewayStack, type LivenessGatewayStackProps } from '../../lib/
 import { MEDIA_PREFIX } from '../../lib/gateway-function';
 import {
   AUDIT_TABLE_KEYS,
+  CHECKS_REVIEW_INDEX,
   CHECKS_SWEEP_INDEX,
   CHECKS_TABLE_KEYS,
   CHECKS_TTL_ATTRIBUTE,
@@ -114,24 +115,32 @@ function gatewayConfigOf(template: Template, functionId: string) {
 type FunctionName = keyof LivenessGatewayStack['functions'];
 
 function roleIds(stack: LivenessGatewayStack): Record<FunctionName, string> {
-  const { createCheck, getCheck, getCheckResult, eraseCheck, processUpload, sweep } = stack.functions;
+  const { createCheck, getCheck, getCheckResult, eraseCheck, listReviews, getCheckMedia, reviewCheck, processUpload, sweep } =
+    stack.functions;
   return {
     createCheck: logicalId(createCheck.role),
     getCheck: logicalId(getCheck.role),
     getCheckResult: logicalId(getCheckResult.role),
     eraseCheck: logicalId(eraseCheck.role),
+    listReviews: logicalId(listReviews.role),
+    getCheckMedia: logicalId(getCheckMedia.role),
+    reviewCheck: logicalId(reviewCheck.role),
     processUpload: logicalId(processUpload.role),
     sweep: logicalId(sweep.role),
   };
 }
 
 function functionIds(stack: LivenessGatewayStack): Record<FunctionName, string> {
-  const { createCheck, getCheck, getCheckResult, eraseCheck, processUpload, sweep } = stack.functions;
+  const { createCheck, getCheck, getCheckResult, eraseCheck, listReviews, getCheckMedia, reviewCheck, processUpload, sweep } =
+    stack.functions;
   return {
     createCheck: logicalId(createCheck.function),
     getCheck: logicalId(getCheck.function),
     getCheckResult: logicalId(getCheckResult.function),
     eraseCheck: logicalId(eraseCheck.function),
+    listReviews: logicalId(listReviews.function),
+    getCheckMedia: logicalId(getCheckMedia.function),
+    reviewCheck: logicalId(reviewCheck.function),
     processUpload: logicalId(processUpload.function),
     sweep: logicalId(sweep.function),
   };
@@ -248,13 +257,14 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
       });
     });
 
-    it('keeps the one-day lifecycle rule under checks/ as a safety net and aborts stale multipart uploads', () => {
+    it('keeps a lifecycle rule under checks/ past the 7-day review window as a safety net and aborts stale multipart uploads', () => {
       template.hasResourceProperties('AWS::S3::Bucket', {
         LifecycleConfiguration: {
           Rules: [
             Match.objectLike({
               Prefix: 'checks/',
-              ExpirationInDays: 1,
+              // The media of a REVIEW check is kept 7 days for a person; the rule waits one day more.
+              ExpirationInDays: 8,
               AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
               Status: 'Enabled',
             }),
@@ -316,7 +326,7 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
   });
 
   describe('tables', () => {
-    it('keys checks by checkId, on demand, with PITR, encryption, TTL and the sweep index only', () => {
+    it('keys checks by checkId, on demand, with PITR, encryption, TTL, the sweep and the review indexes', () => {
       template.hasResource('AWS::DynamoDB::Table', {
         Properties: {
           KeySchema: [{ AttributeName: CHECKS_TABLE_KEYS.partitionKey, KeyType: 'HASH' }],
@@ -330,6 +340,14 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
               KeySchema: [
                 { AttributeName: CHECKS_SWEEP_INDEX.partitionKey, KeyType: 'HASH' },
                 { AttributeName: CHECKS_SWEEP_INDEX.sortKey, KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'ALL' },
+            },
+            {
+              IndexName: CHECKS_REVIEW_INDEX.indexName,
+              KeySchema: [
+                { AttributeName: CHECKS_REVIEW_INDEX.partitionKey, KeyType: 'HASH' },
+                { AttributeName: CHECKS_REVIEW_INDEX.sortKey, KeyType: 'RANGE' },
               ],
               Projection: { ProjectionType: 'ALL' },
             },
@@ -383,7 +401,10 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
         RouteKey: 'GET /v1/checks/{checkId}',
         AuthorizationType: 'NONE',
       });
-      template.resourceCountIs('AWS::ApiGatewayV2::Route', 4);
+      for (const routeKey of ['GET /v1/reviews', 'GET /v1/checks/{checkId}/media/{part}', 'POST /v1/checks/{checkId}/review']) {
+        template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey, AuthorizationType: 'AWS_IAM' });
+      }
+      template.resourceCountIs('AWS::ApiGatewayV2::Route', 7);
       template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
     });
 
@@ -525,20 +546,62 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
   });
 
   describe('least privilege', () => {
-    it('lets only the processor read media, and only under checks/', () => {
+    it('lets only the processor and the media URL signer read media, and only under checks/', () => {
       const reads = statements(template).filter((s) =>
         s.actions.some((a) => a === 's3:GetObject' || a === 's3:*' || a === 's3:Get*'),
       );
-      expect(reads).toHaveLength(1);
-      const [read] = reads;
-      expect(read?.roles).toEqual([ids.roles.processUpload]);
-      expect(read?.resources).toEqual([{ 'Fn::Join': ['', [{ 'Fn::GetAtt': [ids.mediaBucket, 'Arn'] }, '/checks/*']] }]);
+      expect(reads.flatMap((s) => s.roles).sort()).toEqual([ids.roles.processUpload, ids.roles.getCheckMedia].sort());
+      for (const read of reads) {
+        expect(read.resources).toEqual([{ 'Fn::Join': ['', [{ 'Fn::GetAtt': [ids.mediaBucket, 'Arn'] }, '/checks/*']] }]);
+      }
     });
 
-    it('lets only the processor, the sweep and the erase route delete media, and only under checks/', () => {
+    it('gives the media URL signer GetItem on checks, the audit append and GetObject under checks/ only', () => {
+      expect(dataActionsOfRole(template, ids.roles.getCheckMedia)).toEqual([
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        's3:GetObject',
+      ]);
+      expect(resourcesOfRoleFor(template, ids.roles.getCheckMedia, 's3:GetObject')).toEqual([mediaObjects(ids.mediaBucket)]);
+      expect(resourcesOfRoleFor(template, ids.roles.getCheckMedia, 'dynamodb:PutItem')).toEqual([
+        { 'Fn::GetAtt': [ids.auditTable, 'Arn'] },
+      ]);
+    });
+
+    it('gives the review queue Query on the review index only, and the review route get, update, audit append and media delete', () => {
+      expect(dataActionsOfRole(template, ids.roles.listReviews)).toEqual(['dynamodb:Query']);
+      expect(resourcesOfRoleFor(template, ids.roles.listReviews, 'dynamodb:Query')).toEqual([
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [ids.checksTable, 'Arn'] }, `/index/${CHECKS_REVIEW_INDEX.indexName}`]] },
+      ]);
+      expect(dataActionsOfRole(template, ids.roles.reviewCheck)).toEqual([
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        's3:DeleteObject',
+      ]);
+      expect(resourcesOfRoleFor(template, ids.roles.reviewCheck, 'dynamodb:PutItem')).toEqual([
+        { 'Fn::GetAtt': [ids.auditTable, 'Arn'] },
+      ]);
+    });
+
+    it('keeps a sparse review index on the checks table, keyed by queue and decision time', () => {
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        GlobalSecondaryIndexes: Match.arrayWith([
+          Match.objectLike({
+            IndexName: CHECKS_REVIEW_INDEX.indexName,
+            KeySchema: [
+              { AttributeName: CHECKS_REVIEW_INDEX.partitionKey, KeyType: 'HASH' },
+              { AttributeName: CHECKS_REVIEW_INDEX.sortKey, KeyType: 'RANGE' },
+            ],
+          }),
+        ]),
+      });
+    });
+
+    it('lets only the processor, the sweep, the erase and the review routes delete media, and only under checks/', () => {
       const deletes = statements(template).filter((s) => s.actions.some((a) => a === 's3:DeleteObject' || a === 's3:Delete*'));
       expect(deletes.flatMap((s) => s.roles).sort()).toEqual(
-        [ids.roles.eraseCheck, ids.roles.processUpload, ids.roles.sweep].sort(),
+        [ids.roles.eraseCheck, ids.roles.processUpload, ids.roles.sweep, ids.roles.reviewCheck].sort(),
       );
       for (const statement of deletes) {
         // IAM policy minimisation may merge the processor's GetObject into the same statement.
@@ -650,6 +713,8 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
         ids.roles.getCheck,
         ids.roles.getCheckResult,
         ids.roles.eraseCheck,
+        ids.roles.listReviews,
+        ids.roles.reviewCheck,
         ids.roles.sweep,
       ]) {
         expect(actionsOfRole(template, role)).not.toContain('s3:GetObject');
@@ -868,7 +933,10 @@ describe('LivenessGatewayStack with a JWT authoriser on the create route and a l
     });
   });
 
-  it('keeps SigV4 on the result and erase routes and the poll route unauthenticated', () => {
+  it('keeps SigV4 on the result, erase and review routes and the poll route unauthenticated', () => {
+    expect(routeOf(template, 'GET /v1/reviews').AuthorizationType).toBe('AWS_IAM');
+    expect(routeOf(template, 'GET /v1/checks/{checkId}/media/{part}').AuthorizationType).toBe('AWS_IAM');
+    expect(routeOf(template, 'POST /v1/checks/{checkId}/review').AuthorizationType).toBe('AWS_IAM');
     expect(routeOf(template, 'GET /v1/checks/{checkId}/result').AuthorizationType).toBe('AWS_IAM');
     expect(routeOf(template, 'DELETE /v1/checks/{checkId}').AuthorizationType).toBe('AWS_IAM');
     expect(routeOf(template, 'GET /v1/checks/{checkId}').AuthorizationType).toBe('NONE');
@@ -886,9 +954,9 @@ describe('LivenessGatewayStack with a JWT authoriser on the create route and a l
   });
 
   it('pushes the lifecycle safety net past the gateway’s own deletion deadline', () => {
-    // 3 days of retention plus upload, grace, five leases and sweep runs: the rule waits a fourth day.
+    // The 7-day review window outlasts 3 days of retention; plus upload, grace, leases and sweep runs: an eighth day.
     template.hasResourceProperties('AWS::S3::Bucket', {
-      LifecycleConfiguration: { Rules: [Match.objectLike({ Prefix: 'checks/', ExpirationInDays: 4 })] },
+      LifecycleConfiguration: { Rules: [Match.objectLike({ Prefix: 'checks/', ExpirationInDays: 8 })] },
     });
   });
 

@@ -1,8 +1,8 @@
 // In-memory implementations of the domain ports, with the same conditional semantics as the
 // DynamoDB adapters, for fast domain tests.
-import type { Check, CheckResult, PartName, ProviderAnswer, ProviderId, ReceivedPart } from '../../src/core/check';
+import type { Check, CheckResult, PartName, ProviderAnswer, ProviderId, ReceivedPart, Review } from '../../src/core/check';
 import { CheckAlreadyExistsError } from '../../src/adapters/aws/errors';
-import { SecretMisconfiguredError, TransitionConflictError } from '../../src/core/errors';
+import { SecretMisconfiguredError, TransitionConflictError, ValidationError } from '../../src/core/errors';
 import type {
   AuditEntry,
   AuditLog,
@@ -21,6 +21,7 @@ import type {
   PartInspection,
   ProviderCatalog,
   ResumeQueue,
+  ReviewQueuePage,
   SecretSource,
   StoredAuditEntry,
   UploadForm,
@@ -97,6 +98,27 @@ export class InMemoryCheckRepository implements CheckRepository {
     const check = this.items.get(checkId);
     this.items.delete(checkId);
     return check;
+  }
+  async recordReview(checkId: string, review: Review, mediaDueAt: number): Promise<Check | undefined> {
+    const check = this.items.get(checkId);
+    if (!check || check.status !== 'COMPLETED' || check.result?.decision !== 'REVIEW' || check.review) return undefined;
+    return this.put({
+      ...check,
+      result: { ...check.result, decision: review.decision },
+      review,
+      updatedAt: review.reviewedAt,
+      sweepAt: mediaDueAt,
+    });
+  }
+  async listAwaitingReview(limit: number, nextToken?: string): Promise<ReviewQueuePage> {
+    const queue = [...this.items.values()]
+      .filter((c) => c.status === 'COMPLETED' && c.result?.decision === 'REVIEW' && !c.review && !c.mediaDeletedAt)
+      .sort((a, b) => `${a.completedAt}${a.checkId}`.localeCompare(`${b.completedAt}${b.checkId}`));
+    const start = nextToken === undefined ? 0 : queue.findIndex((c) => c.checkId === nextToken) + 1;
+    if (start === 0 && nextToken !== undefined) throw new ValidationError('nextToken: not a token this API handed out');
+    const checks = queue.slice(start, start + limit);
+    const last = checks.at(-1);
+    return start + limit < queue.length && last ? { checks, nextToken: last.checkId } : { checks };
   }
   private put(check: Check): Check {
     this.items.set(check.checkId, check);

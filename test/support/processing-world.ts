@@ -45,6 +45,7 @@ export function processingWorld(
     processingLeaseSeconds: 60,
     maxProcessingAttempts: 3,
     mediaRetentionSeconds: 0,
+    reviewWindowSeconds: 7 * 86_400,
     ...options.policy,
   };
   const deps: ProcessUploadDeps = { checks, audit, media, inspector, judge, providers, clock, log: silentLog, policy };

@@ -28,6 +28,8 @@ const AUDIT_EVENT_TYPES: Record<AuditEventType, true> = {
   CHECK_FAILED: true,
   CHECK_EXPIRED: true,
   MEDIA_DELETED: true,
+  MEDIA_VIEWED: true,
+  REVIEW_DECIDED: true,
   CHECK_ERASED: true,
 };
 

@@ -3,15 +3,41 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
 import { checkSchema } from '../../core/check';
-import type { Check, CheckResult, CheckStatus, PartName, ProviderAnswer, ReceivedPart } from '../../core/check';
-import { TransitionConflictError } from '../../core/errors';
-import type { CheckRepository, FinishDetails, NewCheck } from '../../core/ports';
+import type { Check, CheckResult, CheckStatus, PartName, ProviderAnswer, ReceivedPart, Review } from '../../core/check';
+import { TransitionConflictError, ValidationError } from '../../core/errors';
+import type { CheckRepository, FinishDetails, NewCheck, ReviewQueuePage } from '../../core/ports';
 import type { Reason } from '../../core/reasons';
 import { CheckAlreadyExistsError, InvalidStoredItemError } from './errors';
-import { CHECKS_SWEEP_INDEX, CHECKS_TABLE_KEYS } from './table-schema';
+import { CHECKS_REVIEW_INDEX, CHECKS_SWEEP_INDEX, CHECKS_TABLE_KEYS } from './table-schema';
 
 const PK = CHECKS_TABLE_KEYS.partitionKey;
+
+/** The review index's LastEvaluatedKey, the only thing a review-queue nextToken may carry. */
+const reviewCursorSchema = z
+  .object({
+    [PK]: z.uuid(),
+    [CHECKS_REVIEW_INDEX.partitionKey]: z.literal(CHECKS_REVIEW_INDEX.queue),
+    [CHECKS_REVIEW_INDEX.sortKey]: z.string().min(1).max(64),
+  })
+  .strict();
+
+function encodeCursor(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+}
+
+function decodeCursor(token: string): Record<string, unknown> {
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    json = undefined;
+  }
+  const parsed = reviewCursorSchema.safeParse(json);
+  if (!parsed.success) throw new ValidationError('nextToken: not a token this API handed out');
+  return parsed.data;
+}
 
 /** DynamoDB rejects a name placeholder the expressions do not use, so only the used ones are sent. */
 function usedNames(expressions: string, names: Record<string, string>): Record<string, string> {
@@ -157,10 +183,17 @@ export class DynamoDbCheckRepository implements CheckRepository {
 
   async markMediaDeleted(checkId: string, at: string): Promise<void> {
     // Leaves the index: nothing is left for the sweep to do. Conditional so an erased check is not recreated.
+    // Leaves the review queue too: with its media gone a REVIEW check stays REVIEW but no one can look at it.
     await this.transition(checkId, {
-      update: 'SET #mediaDeletedAt = :at REMOVE #sweepAt, #sweepShard',
+      update: 'SET #mediaDeletedAt = :at REMOVE #sweepAt, #sweepShard, #reviewQueue, #reviewAt',
       condition: 'attribute_exists(#pk)',
-      names: { '#mediaDeletedAt': 'mediaDeletedAt', '#sweepShard': CHECKS_SWEEP_INDEX.partitionKey, '#pk': PK },
+      names: {
+        '#mediaDeletedAt': 'mediaDeletedAt',
+        '#sweepShard': CHECKS_SWEEP_INDEX.partitionKey,
+        '#reviewQueue': CHECKS_REVIEW_INDEX.partitionKey,
+        '#reviewAt': CHECKS_REVIEW_INDEX.sortKey,
+        '#pk': PK,
+      },
       values: { ':at': at },
     });
   }
@@ -177,6 +210,50 @@ export class DynamoDbCheckRepository implements CheckRepository {
       }),
     );
     return (output.Items ?? []).map((item) => this.toCheck(String(item[PK]), item));
+  }
+
+  async recordReview(checkId: string, review: Review, mediaDueAt: number): Promise<Check | undefined> {
+    // attribute_not_exists(review) makes the second of two racing reviewers lose.
+    // Outbox: the `check.reviewed` outbox entry belongs in this same conditional write.
+    return this.transition(checkId, {
+      update:
+        'SET #review = :review, #result.#decision = :decision, #updatedAt = :at, #sweepShard = :shard, #sweepAt = :mediaDueAt REMOVE #reviewQueue, #reviewAt',
+      condition: '#status = :completed AND #result.#decision = :review_decision AND attribute_not_exists(#review)',
+      names: {
+        '#review': 'review',
+        '#result': 'result',
+        '#decision': 'decision',
+        '#sweepShard': CHECKS_SWEEP_INDEX.partitionKey,
+        '#reviewQueue': CHECKS_REVIEW_INDEX.partitionKey,
+        '#reviewAt': CHECKS_REVIEW_INDEX.sortKey,
+      },
+      values: {
+        ':review': review,
+        ':decision': review.decision,
+        ':at': review.reviewedAt,
+        ':shard': CHECKS_SWEEP_INDEX.shard,
+        ':mediaDueAt': mediaDueAt,
+        ':completed': 'COMPLETED',
+        ':review_decision': 'REVIEW',
+      },
+    });
+  }
+
+  async listAwaitingReview(limit: number, nextToken?: string): Promise<ReviewQueuePage> {
+    const output = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: CHECKS_REVIEW_INDEX.indexName,
+        KeyConditionExpression: '#queue = :queue',
+        ExpressionAttributeNames: { '#queue': CHECKS_REVIEW_INDEX.partitionKey },
+        ExpressionAttributeValues: { ':queue': CHECKS_REVIEW_INDEX.queue },
+        ScanIndexForward: true,
+        Limit: limit,
+        ...(nextToken !== undefined ? { ExclusiveStartKey: decodeCursor(nextToken) } : {}),
+      }),
+    );
+    const checks = (output.Items ?? []).map((item) => this.toCheck(String(item[PK]), item));
+    return output.LastEvaluatedKey ? { checks, nextToken: encodeCursor(output.LastEvaluatedKey) } : { checks };
   }
 
   async erase(checkId: string): Promise<Check | undefined> {
@@ -240,6 +317,13 @@ export class DynamoDbCheckRepository implements CheckRepository {
       ':at': details.at,
       ':mediaDueAt': details.mediaDueAt,
     };
+    if ('result' in outcome && outcome.result.decision === 'REVIEW') {
+      // Onto the review queue (a sparse index), in the order the checks were decided.
+      sets.push('#reviewQueue = :reviewQueue', '#reviewAt = :at');
+      names['#reviewQueue'] = CHECKS_REVIEW_INDEX.partitionKey;
+      names['#reviewAt'] = CHECKS_REVIEW_INDEX.sortKey;
+      values[':reviewQueue'] = CHECKS_REVIEW_INDEX.queue;
+    }
     if (details.providerMs !== undefined) {
       sets.push('#providerMs = :providerMs');
       names['#providerMs'] = 'providerMs';

@@ -14,3 +14,14 @@ export const CHECKS_SWEEP_INDEX = {
   /** One shard is plenty for the volumes of a KYC flow; the attribute leaves room to split later. */
   shard: 'due',
 } as const;
+/**
+ * Sparse index of checks awaiting a person: a check gets the queue attribute when it completes
+ * with REVIEW and loses it when it is reviewed or its media is deleted, so a Query reads the
+ * review queue, oldest decision first (reviewAt is the ISO 8601 completion time).
+ */
+export const CHECKS_REVIEW_INDEX = {
+  indexName: 'byReviewAt',
+  partitionKey: 'reviewQueue',
+  sortKey: 'reviewAt',
+  queue: 'awaiting',
+} as const;

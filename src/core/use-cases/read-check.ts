@@ -43,7 +43,7 @@ export async function getCheckStatus(
 }
 
 /** A check past its retention reads as gone, whether or not TTL has removed it yet. */
-async function live(checks: CheckRepository, clock: Clock, checkId: string): Promise<Check | undefined> {
+export async function live(checks: CheckRepository, clock: Clock, checkId: string): Promise<Check | undefined> {
   const check = await checks.get(checkId);
   return check && check.expiresAt > clock.now().getTime() / 1000 ? check : undefined;
 }
@@ -74,6 +74,7 @@ export async function getCheckResult(checks: CheckRepository, clock: Clock, chec
     ...(reasons ? { reasons } : {}),
     media: check.media ?? [],
     ...(check.mediaDeletedAt !== undefined ? { mediaDeletedAt: check.mediaDeletedAt } : {}),
+    ...(check.review !== undefined ? { review: check.review } : {}),
     timings: {
       createdAt: check.createdAt,
       processingStartedAt: check.processingStartedAt,

@@ -7,6 +7,8 @@ export interface ProcessingPolicy {
   readonly processingLeaseSeconds: number;
   readonly maxProcessingAttempts: number;
   readonly mediaRetentionSeconds: number;
+  /** How long the media of a REVIEW check is kept for a person to look at. */
+  readonly reviewWindowSeconds: number;
 }
 
 export interface ProcessUploadDeps {

@@ -19,12 +19,19 @@ export async function finishFromAnswer(
     : finishCompleted(deps, check, decided.result, media, answer.providerMs);
 }
 
-function finishDetails(deps: ProcessUploadDeps, media: readonly MediaFacts[], providerMs?: number) {
+/** How long the media outlives the decision: a REVIEW check keeps it for the review window. */
+function mediaKeepSeconds(deps: ProcessUploadDeps, result: CheckResult | undefined): number {
+  return result?.decision === 'REVIEW'
+    ? Math.max(deps.policy.mediaRetentionSeconds, deps.policy.reviewWindowSeconds)
+    : deps.policy.mediaRetentionSeconds;
+}
+
+function finishDetails(deps: ProcessUploadDeps, media: readonly MediaFacts[], providerMs?: number, result?: CheckResult) {
   const now = deps.clock.now();
   return {
     media,
     at: now.toISOString(),
-    mediaDueAt: epoch(now) + deps.policy.mediaRetentionSeconds,
+    mediaDueAt: epoch(now) + mediaKeepSeconds(deps, result),
     ...(providerMs !== undefined ? { providerMs } : {}),
   };
 }
@@ -36,7 +43,7 @@ export async function finishCompleted(
   media: readonly MediaFacts[],
   providerMs?: number,
 ): Promise<ProcessOutcome> {
-  await deps.checks.complete(check.checkId, result, finishDetails(deps, media, providerMs));
+  await deps.checks.complete(check.checkId, result, finishDetails(deps, media, providerMs, result));
   deps.log.info('Check completed', { checkId: check.checkId, decision: result.decision });
   await Promise.all([
     deps.audit.append({
@@ -44,7 +51,7 @@ export async function finishCompleted(
       type: 'RESULT_RECORDED',
       detail: { status: 'COMPLETED', decision: result.decision, reasons: result.reasons.map((r) => r.code) },
     }),
-    deleteMediaIfDue(deps, check),
+    deleteMediaIfDue(deps, check, result),
   ]);
   return 'completed';
 }
@@ -66,8 +73,8 @@ export async function finishFailed(
 }
 
 /** With no keep window the media goes as soon as the check is decided; otherwise the sweep deletes it later. */
-async function deleteMediaIfDue(deps: ProcessUploadDeps, check: Check): Promise<void> {
-  if (deps.policy.mediaRetentionSeconds > 0) return;
+async function deleteMediaIfDue(deps: ProcessUploadDeps, check: Check, result?: CheckResult): Promise<void> {
+  if (mediaKeepSeconds(deps, result) > 0) return;
   try {
     await deleteCheckMedia(deps, check);
   } catch (error) {

@@ -1,0 +1,25 @@
+// Lambda entry for GET /v1/checks/{checkId}/media/{part} (IAM-authorised backend route): a
+// presigned GET of one stored part. The link is signed with this function's role, which may read
+// objects under checks/ and nothing else.
+import { createDynamoDocumentClient, createS3Client } from '../../src/adapters/aws/clients';
+import { DynamoDbAuditLog } from '../../src/adapters/aws/dynamodb-audit-log';
+import { DynamoDbCheckRepository } from '../../src/adapters/aws/dynamodb-check-repository';
+import { S3MediaStore } from '../../src/adapters/aws/s3-media-store';
+import { S3MediaUrlSigner } from '../../src/adapters/aws/s3-media-url-signer';
+import { configFromEnv } from '../../src/core/config';
+import { systemClock } from '../../src/core/ports';
+import { lambdaLog } from '../common/log';
+import { makeGetCheckMediaHandler } from './handler';
+
+const config = configFromEnv(process.env);
+const dynamo = createDynamoDocumentClient();
+const s3 = createS3Client();
+
+export const handler = makeGetCheckMediaHandler({
+  checks: new DynamoDbCheckRepository(dynamo, config.checksTable),
+  audit: new DynamoDbAuditLog(dynamo, config.auditTable),
+  media: new S3MediaStore(s3, config.mediaBucket),
+  urls: new S3MediaUrlSigner(s3, config.mediaBucket),
+  clock: systemClock,
+  log: lambdaLog(),
+});

@@ -1,0 +1,18 @@
+import middy from '@middy/core';
+import { reviewRequestSchema } from '../../src/core/api-schemas';
+import { CheckNotFoundError } from '../../src/core/errors';
+import { decideReview } from '../../src/core/use-cases/review-check';
+import { httpErrors, json, jsonBody, pathCheckId, type HttpEvent, type HttpResult } from '../common/http';
+import type { GatewayDeps } from '../common/wiring';
+
+export function makeReviewCheckHandler(deps: Pick<GatewayDeps, 'config' | 'checks' | 'audit' | 'media' | 'clock' | 'log'>) {
+  const policy = { mediaRetentionSeconds: deps.config.mediaRetentionSeconds };
+  const body = jsonBody(reviewRequestSchema);
+  return middy<HttpEvent, HttpResult>()
+    .use(httpErrors(deps.log))
+    .use(body)
+    .handler(async (event) => {
+      const checkId = pathCheckId(event, () => new CheckNotFoundError());
+      return json(200, await decideReview({ ...deps, policy }, checkId, body.of(event)));
+    });
+}
