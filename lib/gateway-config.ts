@@ -17,6 +17,8 @@ export const runtimeSettingsSchema = z.object({
   secretCacheSeconds: runtime.secretCacheSeconds.unwrap().optional(),
   mediaRetentionSeconds: runtime.mediaRetentionSeconds.unwrap().optional(),
   reviewWindowSeconds: runtime.reviewWindowSeconds.unwrap().optional(),
+  maxAttemptsPerApplicant: runtime.maxAttemptsPerApplicant.unwrap().optional(),
+  attemptWindowHours: runtime.attemptWindowHours.unwrap().optional(),
   processingLeaseSeconds: runtime.processingLeaseSeconds.unwrap().optional(),
   maxProcessingAttempts: runtime.maxProcessingAttempts.unwrap().optional(),
   uploadGraceSeconds: runtime.uploadGraceSeconds.unwrap().optional(),

@@ -181,6 +181,21 @@ export class GatewayFunction extends Construct implements iam.IGrantable {
     table.encryptionKey?.grant(this.role, ...KMS_DECRYPT_ACTIONS);
   }
 
+  /**
+   * Counts attempts per applicant: GetItem and UpdateItem on the checks table, limited by
+   * dynamodb:LeadingKeys to the counter items (key prefix `keyPrefix`), so the grant cannot touch a check.
+   */
+  bindApplicantCounters(table: dynamodb.ITable, keyPrefix: string): void {
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${keyPrefix}*`] } },
+      }),
+    );
+    table.encryptionKey?.grant(this.role, ...KMS_ENCRYPT_DECRYPT_ACTIONS);
+  }
+
   /** Appends audit entries (PutItem of a new sort key) and, for readers, lists a check's trail. Never updates or deletes. */
   bindAuditLog(table: dynamodb.ITable, access: AuditLogAccess = 'append'): void {
     const actions = access === 'append' ? AUDIT_APPEND_ACTIONS : [...AUDIT_APPEND_ACTIONS, ...AUDIT_READ_ACTIONS];

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { ProviderId } from '../src/core/check';
 import { parseGatewayConfig, type GatewayConfigInput } from '../src/core/config';
+import { ConfigurationError } from '../src/core/errors';
 import { silentLog, type Log } from '../src/core/log';
 import type { Clock, ResumeQueue } from '../src/core/ports';
 import { createAwsClients } from '../src/adapters/aws/clients';
@@ -44,6 +45,8 @@ export interface LocalStackOptions {
       GatewayConfigInput,
       | 'mediaRetentionSeconds'
       | 'reviewWindowSeconds'
+      | 'maxAttemptsPerApplicant'
+      | 'attemptWindowHours'
       | 'processingLeaseSeconds'
       | 'maxProcessingAttempts'
       | 'uploadGraceSeconds'
@@ -149,6 +152,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         defaultProvider: env.LIVENESS_PROVIDER ?? 'fpt',
         providers,
         ...(options.uploadExpirySeconds !== undefined ? { uploadExpirySeconds: options.uploadExpirySeconds } : {}),
+        ...applicantPolicyFromEnv(env),
         ...options.config,
         // Locally a changed secret should apply at once.
         secretCacheSeconds: 0,
@@ -258,6 +262,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await stop();
     throw error;
   }
+}
+
+/** MAX_ATTEMPTS_PER_APPLICANT and ATTEMPT_WINDOW_HOURS, when set; the configuration schema checks their ranges. */
+function applicantPolicyFromEnv(env: NodeJS.ProcessEnv): Partial<GatewayConfigInput> {
+  const number = (name: string): number | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return undefined;
+    if (!/^[0-9]+$/.test(raw)) throw new ConfigurationError(`${name} must be a whole number, got "${raw}"`);
+    return Number(raw);
+  };
+  const cap = number('MAX_ATTEMPTS_PER_APPLICANT');
+  const hours = number('ATTEMPT_WINDOW_HOURS');
+  return {
+    ...(cap !== undefined ? { maxAttemptsPerApplicant: cap } : {}),
+    ...(hours !== undefined ? { attemptWindowHours: hours } : {}),
+  };
 }
 
 /** The API's origin, and its localhost alias when bound to 127.0.0.1 (port forwarding uses it). */

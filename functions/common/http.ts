@@ -21,8 +21,12 @@ export function json(statusCode: number, body: unknown): HttpResult {
   return { statusCode, headers: NO_STORE, body: JSON.stringify(body) };
 }
 
-function errorBody(code: string, message: string): { error: { code: string; message: string } } {
-  return { error: { code, message } };
+function errorBody(
+  code: string,
+  message: string,
+  details: Readonly<Record<string, string | number>> = {},
+): { error: { code: string; message: string } } {
+  return { error: { ...details, code, message } };
 }
 
 function header(event: HttpEvent, name: string): string | undefined {
@@ -93,7 +97,8 @@ export function httpErrors(log: Log): middy.MiddlewareObj<HttpEvent, HttpResult>
     onError: (request) => {
       const error = request.error;
       if (error instanceof ClientError) {
-        request.response = json(error.httpStatus, errorBody(error.code, error.message));
+        const response = json(error.httpStatus, errorBody(error.code, error.message, error.details));
+        request.response = error.headers ? { ...response, headers: { ...response.headers, ...error.headers } } : response;
         return;
       }
       log.error('Unhandled error in API function', { error: describeError(error), path: request.event.rawPath });

@@ -5,6 +5,7 @@ import { configFromEnv, type GatewayConfig } from '../../src/core/config';
 import type { Log } from '../../src/core/log';
 import {
   systemClock,
+  type ApplicantAttempts,
   type AuditLog,
   type CheckRepository,
   type Clock,
@@ -17,6 +18,7 @@ import {
 } from '../../src/core/ports';
 import type { ProcessingPolicy } from '../../src/core/use-cases/process-upload';
 import { createAwsClients, type AwsClients } from '../../src/adapters/aws/clients';
+import { DynamoDbApplicantAttempts } from '../../src/adapters/aws/dynamodb-applicant-attempts';
 import { DynamoDbAuditLog } from '../../src/adapters/aws/dynamodb-audit-log';
 import { DynamoDbCheckRepository } from '../../src/adapters/aws/dynamodb-check-repository';
 import { S3MediaStore } from '../../src/adapters/aws/s3-media-store';
@@ -38,6 +40,7 @@ export interface GatewayDeps {
   readonly media: MediaStore;
   readonly signer: UploadSigner;
   readonly urls: MediaUrlSigner;
+  readonly attempts: ApplicantAttempts;
   readonly secrets: SecretSource;
   readonly providers: ProviderRegistry;
   readonly inspector: MediaInspector;
@@ -74,6 +77,7 @@ export function wireGateway(config: GatewayConfig, clients: AwsClients, options:
     media: new S3MediaStore(clients.s3, config.mediaBucket),
     signer: new S3UploadSigner(clients.s3, config.mediaBucket),
     urls: new S3MediaUrlSigner(clients.s3, config.mediaBucket),
+    attempts: new DynamoDbApplicantAttempts(clients.dynamo, config.checksTable),
     secrets,
     providers,
     inspector: createMediaInspector((id, part) => providers.get(id)?.profile.limits[part]),

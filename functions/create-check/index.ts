@@ -1,6 +1,7 @@
 // Lambda entry for POST /v1/checks (IAM- or JWT-authorised backend route).
 // Builds only the ports it uses: DynamoDB (checks, audit) and S3 (signing upload forms).
 import { createDynamoDocumentClient, createS3Client } from '../../src/adapters/aws/clients';
+import { DynamoDbApplicantAttempts } from '../../src/adapters/aws/dynamodb-applicant-attempts';
 import { DynamoDbAuditLog } from '../../src/adapters/aws/dynamodb-audit-log';
 import { DynamoDbCheckRepository } from '../../src/adapters/aws/dynamodb-check-repository';
 import { S3UploadSigner } from '../../src/adapters/aws/s3-upload-signer';
@@ -17,6 +18,7 @@ export const handler = makeCreateCheckHandler({
   config,
   checks: new DynamoDbCheckRepository(dynamo, config.checksTable),
   audit: new DynamoDbAuditLog(dynamo, config.auditTable),
+  attempts: new DynamoDbApplicantAttempts(dynamo, config.checksTable),
   signer: new S3UploadSigner(createS3Client(), config.mediaBucket),
   providers: buildProviderRegistry(config),
   clock: systemClock,

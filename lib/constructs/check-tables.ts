@@ -4,6 +4,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import {
+  APPLICANT_KEY_PREFIX,
   AUDIT_TABLE_KEYS,
   CHECKS_REVIEW_INDEX,
   CHECKS_SWEEP_INDEX,
@@ -66,6 +67,11 @@ export class CheckTables extends Construct {
   /** Query on the sweep index only (never the base table). */
   grantSweepIndexQuery(fn: GatewayFunction): void {
     fn.bindChecksIndexQuery(this.checksTable, CHECKS_SWEEP_INDEX.indexName);
+  }
+
+  /** The per-applicant attempt counters, and no check record. */
+  grantApplicantCounters(fn: GatewayFunction): void {
+    fn.bindApplicantCounters(this.checksTable, APPLICANT_KEY_PREFIX);
   }
 
   /** Query on the review index only (never the base table). */

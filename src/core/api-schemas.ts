@@ -54,6 +54,19 @@ export const errorResponseSchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }),
 });
 
+export const attemptLimitResponseSchema = z
+  .object({
+    error: z.object({
+      code: z.literal('ATTEMPT_LIMIT_REACHED'),
+      message: z.string(),
+      retryAfterSeconds: z
+        .int()
+        .positive()
+        .describe('Seconds until this applicant may create a check again (also in Retry-After)'),
+    }),
+  })
+  .describe("The applicant (externalRef, or the JWT subject) created as many checks as the deployment's window allows");
+
 // ---------------------------------------------------------------------------------------------
 // Responses. The typed client validates every answer with these, and the OpenAPI document is
 // generated from them, so a field documented, returned and read is one definition. Objects are

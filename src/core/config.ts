@@ -70,6 +70,10 @@ export const gatewayConfigSchema = z
       .min(0)
       .max(30 * 86_400)
       .default(7 * 86_400),
+    /** Checks one applicant (externalRef, or the JWT subject) may create per window; 0 turns the cap off. */
+    maxAttemptsPerApplicant: z.number().int().min(0).max(1000).default(5),
+    /** The attempt window, from the applicant's first attempt in it. */
+    attemptWindowHours: z.number().int().min(1).max(720).default(24),
     /**
      * One processing attempt owns a check this long; after that the sweep may resume it. Must exceed
      * the processor's timeout, so a resumed attempt never runs beside a live one.

@@ -19,6 +19,23 @@ export function describeError(error: unknown): string {
 export abstract class ClientError extends GatewayError {
   abstract readonly httpStatus: number;
   abstract readonly code: string;
+  /** Extra members of the v1 error object (beside code and message). */
+  readonly details?: Readonly<Record<string, string | number>>;
+  /** Response headers that go with this error (e.g. Retry-After). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** One applicant created as many checks as the window allows. */
+export class AttemptLimitError extends ClientError {
+  readonly httpStatus = 429;
+  readonly code = 'ATTEMPT_LIMIT_REACHED';
+  override readonly details: Readonly<Record<string, number>>;
+  override readonly headers: Readonly<Record<string, string>>;
+  constructor(readonly retryAfterSeconds: number) {
+    super(`This applicant has reached the number of checks allowed for now; try again in ${retryAfterSeconds} s.`);
+    this.details = { retryAfterSeconds };
+    this.headers = { 'retry-after': String(retryAfterSeconds) };
+  }
 }
 
 /** The request is malformed or asks for something this deployment cannot do. */

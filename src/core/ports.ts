@@ -84,6 +84,25 @@ export interface CheckRepository {
   listAwaitingReview(limit: number, nextToken?: string): Promise<ReviewQueuePage>;
 }
 
+export interface AttemptWindow {
+  /** Checks one applicant may create within the window. */
+  readonly cap: number;
+  readonly windowSeconds: number;
+  /** Epoch seconds. */
+  readonly now: number;
+}
+
+export type AttemptTaken = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSeconds: number };
+
+/**
+ * Counts the checks each applicant created within a fixed window that starts at their first
+ * attempt. `take` counts one attempt if the cap allows it, atomically: of N racing callers at
+ * most `cap` are allowed in one window.
+ */
+export interface ApplicantAttempts {
+  take(applicant: string, window: AttemptWindow): Promise<AttemptTaken>;
+}
+
 export type AuditEventType =
   | 'CHECK_CREATED'
   | 'PART_RECEIVED'

@@ -3,6 +3,7 @@
 // entry (or one schema change), then `npm run openapi`.
 import * as z from 'zod';
 import {
+  attemptLimitResponseSchema,
   checkIdSchema,
   checkResultViewSchema,
   checkStatusSchema,
@@ -51,6 +52,9 @@ export const COMPONENT_SCHEMAS = {
   ProviderId: providerIdSchema,
   Error: errorResponseSchema,
   GatewayMessage: gatewayMessageSchema,
+  TooManyRequests: z
+    .union([attemptLimitResponseSchema, gatewayMessageSchema])
+    .describe('The attempt cap (ATTEMPT_LIMIT_REACHED, with Retry-After) or API Gateway throttling ({message})'),
 } as const satisfies Record<string, z.ZodType>;
 
 export type ComponentName = keyof typeof COMPONENT_SCHEMAS;
@@ -97,6 +101,11 @@ export const ROUTES: readonly RouteSpec[] = [
     responses: {
       201: { description: 'The check, waiting for its uploads', schema: 'CreateCheckResponse' },
       400: { description: 'The request is malformed or asks for something this deployment cannot do', schema: 'Error' },
+      429: {
+        description:
+          'The applicant reached the attempt cap (error.code ATTEMPT_LIMIT_REACHED, error.retryAfterSeconds and a Retry-After header), or API Gateway throttled the call',
+        schema: 'TooManyRequests',
+      },
     },
   },
   {

@@ -87,6 +87,14 @@ describe('real answers match the document', () => {
     );
   });
 
+  it('POST /v1/checks 429 once an applicant reached the attempt cap', async () => {
+    for (let attempt = 0; attempt < 5; attempt += 1)
+      expect((await postCheck(stack.apiUrl, { externalRef: 'capped' })).status).toBe(201);
+    const refused = await postCheck(stack.apiUrl, { externalRef: 'capped' });
+    expectDocumented('post', '/v1/checks', 429, refused);
+    expect(refused.body).toMatchObject({ error: { code: 'ATTEMPT_LIMIT_REACHED' } });
+  });
+
   it.each([[{ provider: 'acme' }], [{ parts: ['face'] }], ['{not json']])('POST /v1/checks 400 for %j', async (body) => {
     expectDocumented('post', '/v1/checks', 400, await postCheck(stack.apiUrl, body));
   });

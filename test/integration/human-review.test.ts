@@ -10,9 +10,12 @@ const ID_PHOTO = fixture('id_astronaut_1024.jpg');
 const REVIEW_VIDEO = withScenarioMarker(VIDEO, 'mp4', 'review');
 
 let stack: LocalStack;
+let applicants = 0;
 
 async function runCheck(video: Uint8Array) {
-  const check = await createCheck(stack.apiUrl, { parts: ['video', 'reference'], externalRef: 'applicant-7' });
+  // One applicant per check: the attempt cap is not what these tests are about.
+  applicants += 1;
+  const check = await createCheck(stack.apiUrl, { parts: ['video', 'reference'], externalRef: `applicant-${applicants}` });
   const videoForm = check.uploads.video;
   const referenceForm = check.uploads.reference;
   if (!videoForm || !referenceForm) throw new Error('missing upload forms');
@@ -46,6 +49,7 @@ describe('human review over the local stack', () => {
     // Prepare
     const { check, body } = await runCheck(REVIEW_VIDEO);
     expect(body).toMatchObject({ status: 'COMPLETED', decision: 'REVIEW' });
+    const externalRef = `applicant-${applicants}`;
 
     // Act / Assess: listed with what a reviewer needs to pick it
     const queue = await call('GET', '/v1/reviews');
@@ -53,7 +57,7 @@ describe('human review over the local stack', () => {
     const items = queue.body.items as Record<string, unknown>[];
     expect(items.find((item) => item.checkId === check.checkId)).toEqual({
       checkId: check.checkId,
-      externalRef: 'applicant-7',
+      externalRef,
       provider: 'fpt',
       reasons: [expect.objectContaining({ code: 'NEEDS_REVIEW' })],
       completedAt: (body.timings as { completedAt: string }).completedAt,

@@ -9,6 +9,7 @@ import { LivenessGatewayStack, type LivenessGatewayStackProps } from '../../lib/
 import { MEDIA_PREFIX } from '../../lib/gateway-function';
 import {
   AUDIT_TABLE_KEYS,
+  APPLICANT_KEY_PREFIX,
   CHECKS_REVIEW_INDEX,
   CHECKS_SWEEP_INDEX,
   CHECKS_TABLE_KEYS,
@@ -686,8 +687,33 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
       expect(senders.flatMap((s) => s.roles)).toEqual([ids.roles.sweep]);
     });
 
+    it('lets create-check read and update only the applicant counters, never a check record', () => {
+      const counterStatements = statementsOfRole(template, ids.roles.createCheck).filter((s) =>
+        s.actions.some((a) => a === 'dynamodb:UpdateItem' || a === 'dynamodb:GetItem'),
+      );
+      expect(counterStatements).toHaveLength(1);
+      const policies: Record<string, { Properties?: { PolicyDocument: { Statement: unknown[] } } }> =
+        template.findResources('AWS::IAM::Policy');
+      const raw = Object.values(policies)
+        .flatMap((policy) => policy.Properties?.PolicyDocument.Statement ?? [])
+        .filter((statement) => JSON.stringify(statement).includes('dynamodb:LeadingKeys'));
+      expect(raw).toEqual([
+        expect.objectContaining({
+          Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${APPLICANT_KEY_PREFIX}*`] } },
+          Resource: { 'Fn::GetAtt': [ids.checksTable, 'Arn'] },
+        }),
+      ]);
+    });
+
     it('gives create-check one conditional PutItem on checks, the audit append, and nothing to read or change records', () => {
-      expect(dataActionsOfRole(template, ids.roles.createCheck)).toEqual(['dynamodb:PutItem', 's3:PutObject']);
+      expect(dataActionsOfRole(template, ids.roles.createCheck)).toEqual([
+        // GetItem and UpdateItem: the applicant counters alone (the test above).
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        's3:PutObject',
+      ]);
       const putTargets = resourcesOfRoleFor(template, ids.roles.createCheck, 'dynamodb:PutItem');
       expect(putTargets).toHaveLength(2);
       expect(putTargets).toEqual(

@@ -25,3 +25,8 @@ export const CHECKS_REVIEW_INDEX = {
   sortKey: 'reviewAt',
   queue: 'awaiting',
 } as const;
+/**
+ * Key prefix of the per-applicant attempt counters kept in the checks table. Check ids are
+ * UUIDs, so no check can collide with a counter, and the API refuses such an id before any read.
+ */
+export const APPLICANT_KEY_PREFIX = 'applicant#';

@@ -2,9 +2,17 @@
 import { randomUUID } from 'node:crypto';
 import type { DeepReadonly, PartName } from '../check';
 import type { CreateCheckRequest, CreateCheckResponse, UploadInstructionsView } from '../api-schemas';
-import { ValidationError } from '../errors';
+import { AttemptLimitError, ValidationError } from '../errors';
 import { newPollToken } from '../poll-token';
-import { mediaKey, type AuditLog, type CheckRepository, type Clock, type ProviderCatalog, type UploadSigner } from '../ports';
+import {
+  mediaKey,
+  type ApplicantAttempts,
+  type AuditLog,
+  type CheckRepository,
+  type Clock,
+  type ProviderCatalog,
+  type UploadSigner,
+} from '../ports';
 
 export interface CreateCheckDeps {
   readonly checks: CheckRepository;
@@ -16,11 +24,25 @@ export interface CreateCheckDeps {
   readonly checkRetentionDays: number;
   /** How long after the forms expire a check with missing uploads is expired by the sweep. */
   readonly uploadGraceSeconds: number;
+  /** The per-applicant attempt cap; absent (or a cap of 0) counts nothing. */
+  readonly attemptCap?: {
+    readonly attempts: ApplicantAttempts;
+    readonly maxAttemptsPerApplicant: number;
+    readonly attemptWindowHours: number;
+  };
 }
 
 export type CreatedCheck = DeepReadonly<CreateCheckResponse>;
 
-export async function createCheck(deps: CreateCheckDeps, request: CreateCheckRequest): Promise<CreatedCheck> {
+/**
+ * `applicant` is who the attempt cap counts: the operator's externalRef, or (behind a JWT
+ * authoriser) the token's subject. Without one nothing is counted.
+ */
+export async function createCheck(
+  deps: CreateCheckDeps,
+  request: CreateCheckRequest,
+  applicant: string | undefined = request.externalRef,
+): Promise<CreatedCheck> {
   const providerId = request.provider ?? deps.providers.defaultProvider;
   const provider = deps.providers.get(providerId);
   if (!provider) {
@@ -34,6 +56,16 @@ export async function createCheck(deps: CreateCheckDeps, request: CreateCheckReq
 
   const now = deps.clock.now();
   const nowSeconds = Math.floor(now.getTime() / 1000);
+  // After validation (a refused request is not an attempt), before anything is created.
+  const cap = deps.attemptCap;
+  if (cap && cap.maxAttemptsPerApplicant > 0 && applicant !== undefined) {
+    const taken = await cap.attempts.take(applicant, {
+      cap: cap.maxAttemptsPerApplicant,
+      windowSeconds: cap.attemptWindowHours * 3600,
+      now: nowSeconds,
+    });
+    if (!taken.allowed) throw new AttemptLimitError(taken.retryAfterSeconds);
+  }
   const checkId = randomUUID();
   const { token, hash } = newPollToken();
   const uploadExpiresAt = nowSeconds + deps.uploadExpirySeconds;
