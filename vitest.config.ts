@@ -12,6 +12,8 @@ export default defineConfig({
       AWS_EC2_METADATA_DISABLED: 'true',
       CDK_DISABLE_VERSION_CHECK: '1',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // The suites upload the same fixtures many times; the replayed-media tests turn it on themselves.
+      DUPLICATE_MEDIA_CHECK: 'off',
     },
   },
 });

@@ -18,6 +18,7 @@ export const runtimeSettingsSchema = z.object({
   mediaRetentionSeconds: runtime.mediaRetentionSeconds.unwrap().optional(),
   reviewWindowSeconds: runtime.reviewWindowSeconds.unwrap().optional(),
   maxAttemptsPerApplicant: runtime.maxAttemptsPerApplicant.unwrap().optional(),
+  duplicateMediaCheck: runtime.duplicateMediaCheck.unwrap().optional(),
   attemptWindowHours: runtime.attemptWindowHours.unwrap().optional(),
   processingLeaseSeconds: runtime.processingLeaseSeconds.unwrap().optional(),
   maxProcessingAttempts: runtime.maxProcessingAttempts.unwrap().optional(),

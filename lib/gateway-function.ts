@@ -186,9 +186,21 @@ export class GatewayFunction extends Construct implements iam.IGrantable {
    * dynamodb:LeadingKeys to the counter items (key prefix `keyPrefix`), so the grant cannot touch a check.
    */
   bindApplicantCounters(table: dynamodb.ITable, keyPrefix: string): void {
+    this.bindPrefixedItems(table, keyPrefix, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+  }
+
+  /**
+   * Claims entries of the replayed-media index: GetItem and a conditional PutItem on the checks
+   * table, limited by dynamodb:LeadingKeys to the index items (key prefix `keyPrefix`).
+   */
+  bindMediaFingerprints(table: dynamodb.ITable, keyPrefix: string): void {
+    this.bindPrefixedItems(table, keyPrefix, ['dynamodb:GetItem', 'dynamodb:PutItem']);
+  }
+
+  private bindPrefixedItems(table: dynamodb.ITable, keyPrefix: string, actions: readonly string[]): void {
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        actions: [...actions],
         resources: [table.tableArn],
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${keyPrefix}*`] } },
       }),

@@ -6,7 +6,9 @@ import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { NagSuppressions } from 'cdk-nag';
+import { MEDIA_FINGERPRINT_KEY_PREFIX } from '../src/adapters/aws/table-schema';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { CheckTables, type CheckTablesOptions } from './constructs/check-tables';
@@ -44,6 +46,8 @@ export class LivenessGatewayStack extends Stack {
   readonly uploadDeadLetterQueue: sqs.Queue;
   readonly sweepSchedule: events.Rule;
   readonly api: apigwv2.HttpApi;
+  /** The generated key of the replayed-media index's HMAC (absent when duplicateMediaCheck is false). */
+  readonly mediaHashKey?: secretsmanager.Secret;
   readonly functions: Readonly<Record<RouteFunctionName | 'processUpload' | 'sweep', GatewayFunction>>;
   readonly parts: {
     readonly secrets: ProviderSecrets;
@@ -61,6 +65,28 @@ export class LivenessGatewayStack extends Stack {
     const secrets = new ProviderSecrets(this, 'ProviderSecrets', props);
     const storage = new MediaStorage(this, 'MediaStorage', props);
     const tables = new CheckTables(this, 'CheckTables', props);
+    // The replayed-media index stores HMAC(sha256) under this generated key, never a plain digest.
+    const mediaHashKey =
+      props.duplicateMediaCheck === false
+        ? undefined
+        : new secretsmanager.Secret(this, 'MediaHashKey', {
+            description: 'Liveness Gateway: HMAC key of the replayed-media index (generated; never leaves AWS)',
+            generateSecretString: {
+              secretStringTemplate: '{}',
+              generateStringKey: 'key',
+              passwordLength: 64,
+              excludePunctuation: true,
+            },
+          });
+    if (mediaHashKey) {
+      NagSuppressions.addResourceSuppressions(mediaHashKey, [
+        {
+          id: 'AwsSolutions-SMG4',
+          reason:
+            'An HMAC key for matching replayed media, not a credential: rotating it would make every stored entry unmatchable, and it is read only by the processor and the erase route.',
+        },
+      ]);
+    }
     const processor = new UploadProcessor(this, 'UploadProcessor', {
       ...props,
       gatewayConfig: {
@@ -69,6 +95,7 @@ export class LivenessGatewayStack extends Stack {
         mediaBucket: storage.bucket.bucketName,
         ...secrets.config,
         ...pickRuntimeSettings(props),
+        ...(mediaHashKey ? { mediaHashKeySecretId: mediaHashKey.secretArn } : {}),
       },
       storage,
       tables,
@@ -79,6 +106,13 @@ export class LivenessGatewayStack extends Stack {
     const sweep = new Sweep(this, 'Sweep', { ...shared, processor, sweepInterval: props.sweepInterval });
     storage.expireUnprocessedMedia(sweep.mediaKeptAtMost);
     const api = new GatewayApi(this, 'Api', { ...props, ...shared });
+    if (mediaHashKey) {
+      // The processor claims index entries; the erase route drops the erased check's entries.
+      processor.function.bindProviderSecrets([mediaHashKey]);
+      processor.function.bindMediaFingerprints(tables.checksTable, MEDIA_FINGERPRINT_KEY_PREFIX);
+      api.functions.eraseCheck.bindProviderSecrets([mediaHashKey]);
+    }
+    this.mediaHashKey = mediaHashKey;
 
     this.parts = { secrets, storage, tables, processor, sweep, api };
     this.providerSecrets = Object.fromEntries(secrets.providers.map(({ id: p, secret }) => [p, secret]));

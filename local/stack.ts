@@ -2,7 +2,7 @@
 // against local stand-ins (dynalite, s3rver behind a gate that verifies SigV4 and POST policies, a
 // Secrets Manager server), the S3 event wired to the processor through an SQS-shaped envelope, and
 // provider simulators for every provider whose *_ENDPOINT is unset. Used by `npm start` and by the integration tests.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { ProviderId } from '../src/core/check';
 import { parseGatewayConfig, type GatewayConfigInput } from '../src/core/config';
@@ -53,6 +53,12 @@ export interface LocalStackOptions {
       | 'checkRetentionDays'
     >
   >;
+  /**
+   * The replayed-media check. Default: on, unless DUPLICATE_MEDIA_CHECK=off in `env` or, failing
+   * that, in the process environment (the test runner sets it off there: its suites upload the
+   * same fixtures many times). A fresh HMAC key is generated at every start.
+   */
+  readonly duplicateMediaCheck?: boolean;
   /** Only these providers are enabled (default: every provider the local stack knows). */
   readonly providers?: readonly ProviderId[];
   /** Adapters beyond the registry's, each with its local kit (a provider not in this build, e.g. a test's). */
@@ -144,6 +150,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       providers[id] = { secretId, ...options.providerConfig?.[id] };
     }
 
+    const duplicateMediaCheck =
+      options.duplicateMediaCheck ?? (env.DUPLICATE_MEDIA_CHECK ?? process.env.DUPLICATE_MEDIA_CHECK) !== 'off';
+    const mediaHashKeySecretId = 'local/liveness-gateway/media-hash-key';
+    secretsManager.setSecret(mediaHashKeySecretId, { key: randomBytes(32).toString('base64') });
     const config = parseGatewayConfig(
       {
         checksTable: dynamo.checksTable,
@@ -153,6 +163,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         providers,
         ...(options.uploadExpirySeconds !== undefined ? { uploadExpirySeconds: options.uploadExpirySeconds } : {}),
         ...applicantPolicyFromEnv(env),
+        duplicateMediaCheck,
+        mediaHashKeySecretId,
         ...options.config,
         // Locally a changed secret should apply at once.
         secretCacheSeconds: 0,

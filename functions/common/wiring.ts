@@ -11,6 +11,7 @@ import {
   type Clock,
   type LivenessJudge,
   type MediaInspector,
+  type MediaFingerprints,
   type MediaStore,
   type MediaUrlSigner,
   type SecretSource,
@@ -20,6 +21,7 @@ import type { ProcessingPolicy } from '../../src/core/use-cases/process-upload';
 import { createAwsClients, type AwsClients } from '../../src/adapters/aws/clients';
 import { DynamoDbApplicantAttempts } from '../../src/adapters/aws/dynamodb-applicant-attempts';
 import { DynamoDbAuditLog } from '../../src/adapters/aws/dynamodb-audit-log';
+import { mediaFingerprints } from '../../src/adapters/aws/dynamodb-media-fingerprints';
 import { DynamoDbCheckRepository } from '../../src/adapters/aws/dynamodb-check-repository';
 import { S3MediaStore } from '../../src/adapters/aws/s3-media-store';
 import { S3MediaUrlSigner } from '../../src/adapters/aws/s3-media-url-signer';
@@ -41,6 +43,8 @@ export interface GatewayDeps {
   readonly signer: UploadSigner;
   readonly urls: MediaUrlSigner;
   readonly attempts: ApplicantAttempts;
+  /** The replayed-media index, when the deployment has it on. */
+  readonly fingerprints?: MediaFingerprints;
   readonly secrets: SecretSource;
   readonly providers: ProviderRegistry;
   readonly inspector: MediaInspector;
@@ -78,6 +82,7 @@ export function wireGateway(config: GatewayConfig, clients: AwsClients, options:
     signer: new S3UploadSigner(clients.s3, config.mediaBucket),
     urls: new S3MediaUrlSigner(clients.s3, config.mediaBucket),
     attempts: new DynamoDbApplicantAttempts(clients.dynamo, config.checksTable),
+    ...mediaFingerprints(config, clients.dynamo, secrets),
     secrets,
     providers,
     inspector: createMediaInspector((id, part) => providers.get(id)?.profile.limits[part]),

@@ -4,7 +4,7 @@ import { eraseCheck } from '../../src/core/use-cases/erase-check';
 import { httpErrors, json, pathCheckId, requester, type HttpEvent, type HttpResult } from '../common/http';
 import type { GatewayDeps } from '../common/wiring';
 
-export function makeEraseCheckHandler(deps: Pick<GatewayDeps, 'checks' | 'audit' | 'media' | 'clock' | 'log'>) {
+export function makeEraseCheckHandler(deps: Pick<GatewayDeps, 'checks' | 'audit' | 'media' | 'clock' | 'log' | 'fingerprints'>) {
   return middy<HttpEvent, HttpResult>()
     .use(httpErrors(deps.log))
     .handler(async (event) => {

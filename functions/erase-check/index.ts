@@ -3,6 +3,9 @@
 import { createDynamoDocumentClient, createS3Client } from '../../src/adapters/aws/clients';
 import { DynamoDbAuditLog } from '../../src/adapters/aws/dynamodb-audit-log';
 import { DynamoDbCheckRepository } from '../../src/adapters/aws/dynamodb-check-repository';
+import { createSecretsManagerClient } from '../../src/adapters/aws/clients';
+import { SecretsManagerSecretSource } from '../../src/adapters/aws/secrets-manager-secret-source';
+import { mediaFingerprints } from '../../src/adapters/aws/dynamodb-media-fingerprints';
 import { S3MediaStore } from '../../src/adapters/aws/s3-media-store';
 import { configFromEnv } from '../../src/core/config';
 import { systemClock } from '../../src/core/ports';
@@ -16,6 +19,11 @@ export const handler = makeEraseCheckHandler({
   checks: new DynamoDbCheckRepository(dynamo, config.checksTable),
   audit: new DynamoDbAuditLog(dynamo, config.auditTable),
   media: new S3MediaStore(createS3Client(), config.mediaBucket),
+  ...mediaFingerprints(
+    config,
+    dynamo,
+    new SecretsManagerSecretSource(createSecretsManagerClient(), { cacheSeconds: config.secretCacheSeconds }),
+  ),
   clock: systemClock,
   log: lambdaLog(),
 });

@@ -125,6 +125,7 @@ export const checkResultViewSchema = z
     mediaDeletedAt: check.mediaDeletedAt,
     review: reviewSchema.optional(),
     providerRequestId: result.providerRequestId,
+    duplicateOf: result.duplicateOf,
     timings: checkSchema.pick({ createdAt: true, processingStartedAt: true, completedAt: true, providerMs: true }),
     updatedAt: check.updatedAt,
   })

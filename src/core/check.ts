@@ -88,6 +88,10 @@ export const checkResultSchema = z.object({
   quality: flagsSchema.optional(),
   attributes: flagsSchema.optional(),
   providerRequestId: z.string().optional(),
+  duplicateOf: z
+    .string()
+    .optional()
+    .describe('DUPLICATE_MEDIA: the earlier check whose live part had exactly these bytes (the provider was not called)'),
 });
 export type CheckResult = DeepReadonly<z.infer<typeof checkResultSchema>>;
 

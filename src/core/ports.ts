@@ -103,6 +103,20 @@ export interface ApplicantAttempts {
   take(applicant: string, window: AttemptWindow): Promise<AttemptTaken>;
 }
 
+/**
+ * Which check first submitted a live part's exact bytes. The adapter stores only a keyed hash of
+ * each sha256 (never the digest itself), so the index cannot be matched against known media.
+ */
+export interface MediaFingerprints {
+  /**
+   * Claims these bytes for `checkId` until `expiresAt` (epoch seconds), first writer wins. Returns
+   * the check that claimed them first, which is `checkId` itself when it did (or did before).
+   */
+  claim(sha256: string, checkId: string, expiresAt: number): Promise<string>;
+  /** Drops the entries `checkId` claimed (erasure): afterwards those bytes are new again. */
+  release(checkId: string, sha256s: readonly string[]): Promise<void>;
+}
+
 export type AuditEventType =
   | 'CHECK_CREATED'
   | 'PART_RECEIVED'

@@ -25,7 +25,13 @@ export const CAPTURE_REASONS = [
   'REFERENCE_NO_FACE',
 ] as const;
 
-export const VERDICT_REASONS = ['SPOOF_DETECTED', 'DEEPFAKE_DETECTED', 'FACE_MISMATCH', 'NEEDS_REVIEW'] as const;
+export const VERDICT_REASONS = [
+  'SPOOF_DETECTED',
+  'DEEPFAKE_DETECTED',
+  'FACE_MISMATCH',
+  'NEEDS_REVIEW',
+  'DUPLICATE_MEDIA',
+] as const;
 
 export const OPERATIONAL_REASONS = [
   'PROVIDER_AUTH_FAILED',
@@ -73,6 +79,7 @@ const DEFAULT_MESSAGES: Record<ReasonCode, string> = {
   DEEPFAKE_DETECTED: 'The capture did not pass the liveness check.',
   FACE_MISMATCH: 'The face does not match the ID photo.',
   NEEDS_REVIEW: 'The check needs a manual review.',
+  DUPLICATE_MEDIA: 'This capture was already submitted; the check needs a manual review.',
   PROVIDER_AUTH_FAILED: 'The liveness service refused our credentials.',
   PROVIDER_QUOTA_EXCEEDED: 'The liveness service quota is exhausted.',
   PROVIDER_UNAVAILABLE: 'The liveness service could not be reached.',

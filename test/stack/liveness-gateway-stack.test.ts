@@ -11,6 +11,7 @@ import {
   AUDIT_TABLE_KEYS,
   APPLICANT_KEY_PREFIX,
   CHECKS_REVIEW_INDEX,
+  MEDIA_FINGERPRINT_KEY_PREFIX,
   CHECKS_SWEEP_INDEX,
   CHECKS_TABLE_KEYS,
   CHECKS_TTL_ATTRIBUTE,
@@ -614,6 +615,9 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
     it('gives the processor GetItem and UpdateItem on checks (no PutItem, no DeleteItem), audit append, media read and delete', () => {
       expect(dataActionsOfRole(template, ids.roles.processUpload)).toEqual([
         'dynamodb:GetItem',
+        // GetItem and PutItem again: the replayed-media index entries alone (dynamodb:LeadingKeys).
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
         'dynamodb:PutItem',
         'dynamodb:UpdateItem',
         's3:DeleteObject',
@@ -629,9 +633,11 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
       const checksTableArn = { 'Fn::GetAtt': [ids.checksTable, 'Arn'] };
       const auditTableArn = { 'Fn::GetAtt': [ids.auditTable, 'Arn'] };
       expect(resourcesOfRoleFor(template, ids.roles.processUpload, 'dynamodb:UpdateItem')).toEqual([checksTableArn]);
-      expect(resourcesOfRoleFor(template, ids.roles.processUpload, 'dynamodb:GetItem')).toEqual([checksTableArn]);
-      // PutItem is the audit append alone.
-      expect(resourcesOfRoleFor(template, ids.roles.processUpload, 'dynamodb:PutItem')).toEqual([auditTableArn]);
+      expect(resourcesOfRoleFor(template, ids.roles.processUpload, 'dynamodb:GetItem')).toEqual([checksTableArn, checksTableArn]);
+      // PutItem is the audit append, and the index claims limited to their key prefix (tested below).
+      expect(resourcesOfRoleFor(template, ids.roles.processUpload, 'dynamodb:PutItem')).toEqual(
+        expect.arrayContaining([auditTableArn, checksTableArn]),
+      );
     });
 
     it('gives the sweep Query on its index, UpdateItem on checks, audit append, media delete and SendMessage to the upload queue only', () => {
@@ -664,6 +670,8 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
         'dynamodb:PutItem',
         'dynamodb:Query',
         's3:DeleteObject',
+        // The media hash key, to drop the erased check's replayed-media entries.
+        'secretsmanager:GetSecretValue',
       ]);
       const checksTableArn = { 'Fn::GetAtt': [ids.checksTable, 'Arn'] };
       const auditTableArn = { 'Fn::GetAtt': [ids.auditTable, 'Arn'] };
@@ -671,11 +679,7 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
       expect(resourcesOfRoleFor(template, ids.roles.eraseCheck, 'dynamodb:GetItem')).toEqual([checksTableArn]);
       expect(resourcesOfRoleFor(template, ids.roles.eraseCheck, 'dynamodb:Query')).toEqual([auditTableArn]);
       expect(resourcesOfRoleFor(template, ids.roles.eraseCheck, 'dynamodb:PutItem')).toEqual([auditTableArn]);
-      expect(
-        actionsOfRole(template, ids.roles.eraseCheck).filter(
-          (a) => /^s3:(Get|List|\*)/.test(a) || a.startsWith('secretsmanager:'),
-        ),
-      ).toEqual([]);
+      expect(actionsOfRole(template, ids.roles.eraseCheck).filter((a) => /^s3:(Get|List|\*)/.test(a))).toEqual([]);
     });
 
     it('lets only the erase route delete check records, and nothing send to a queue but the sweep', () => {
@@ -696,7 +700,7 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
         template.findResources('AWS::IAM::Policy');
       const raw = Object.values(policies)
         .flatMap((policy) => policy.Properties?.PolicyDocument.Statement ?? [])
-        .filter((statement) => JSON.stringify(statement).includes('dynamodb:LeadingKeys'));
+        .filter((statement) => JSON.stringify(statement).includes(`${APPLICANT_KEY_PREFIX}*`));
       expect(raw).toEqual([
         expect.objectContaining({
           Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
@@ -744,7 +748,8 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
         ids.roles.sweep,
       ]) {
         expect(actionsOfRole(template, role)).not.toContain('s3:GetObject');
-        expect(actionsOfRole(template, role)).not.toContain('secretsmanager:GetSecretValue');
+        // The erase route's one secret read is the media hash key (tested above).
+        if (role !== ids.roles.eraseCheck) expect(actionsOfRole(template, role)).not.toContain('secretsmanager:GetSecretValue');
       }
       for (const role of [ids.roles.getCheck, ids.roles.getCheckResult]) {
         const dataActions = actionsOfRole(template, role).filter((a) => a.startsWith('dynamodb:') || a.startsWith('s3:'));
@@ -754,14 +759,41 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
       }
     });
 
-    it('lets the processor read only the enabled provider’s secret value', () => {
+    it('lets the processor read only the enabled provider’s secret value, and the media hash key beside it', () => {
+      const hashKey = stack.mediaHashKey;
+      if (!hashKey) throw new Error('the media hash key is on by default');
       const secretStatements = statements(template).filter((s) => s.actions.some((a) => a.startsWith('secretsmanager:')));
-      expect(secretStatements).toHaveLength(1);
-      expect(secretStatements[0]).toMatchObject({
-        roles: [ids.roles.processUpload],
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [{ Ref: ids.fptSecret }],
+      expect(secretStatements.every((s) => s.actions.join() === 'secretsmanager:GetSecretValue')).toBe(true);
+      const readers = (secretId: string) =>
+        secretStatements
+          .filter((s) => s.resources.some((r) => mentions(r, secretId)))
+          .flatMap((s) => s.roles)
+          .sort();
+      expect(readers(ids.fptSecret)).toEqual([ids.roles.processUpload]);
+      expect(readers(logicalId(hashKey))).toEqual([ids.roles.eraseCheck, ids.roles.processUpload].sort());
+    });
+
+    it('keeps the replayed-media HMAC key in a generated Secrets Manager secret the functions are told by ARN', () => {
+      const hashKey = stack.mediaHashKey;
+      if (!hashKey) throw new Error('the media hash key is on by default');
+      template.hasResourceProperties('AWS::SecretsManager::Secret', {
+        GenerateSecretString: Match.objectLike({ GenerateStringKey: 'key', PasswordLength: 64 }),
       });
+      const config = gatewayConfigOf(template, ids.functions.processUpload);
+      expect(config.duplicateMediaCheck).toBe(true);
+      expect(config.mediaHashKeySecretId).toBe(`ref:${logicalId(hashKey)}`);
+      // Claims are limited to the index entries of the checks table.
+      const policies: Record<string, { Properties?: { PolicyDocument: { Statement: unknown[] } } }> =
+        template.findResources('AWS::IAM::Policy');
+      const claims = Object.values(policies)
+        .flatMap((policy) => policy.Properties?.PolicyDocument.Statement ?? [])
+        .filter((statement) => JSON.stringify(statement).includes(`${MEDIA_FINGERPRINT_KEY_PREFIX}*`));
+      expect(claims).toEqual([
+        expect.objectContaining({
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${MEDIA_FINGERPRINT_KEY_PREFIX}*`] } },
+        }),
+      ]);
     });
 
     it('never lets anything change or delete audit entries', () => {
@@ -799,7 +831,8 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
 
   describe('provider secret', () => {
     it('is created empty: no SecretString and no generated value in the template', () => {
-      template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+      // The provider's secret, and the generated media hash key (tested below).
+      template.resourceCountIs('AWS::SecretsManager::Secret', 2);
       template.hasResourceProperties('AWS::SecretsManager::Secret', {
         SecretString: Match.absent(),
         GenerateSecretString: Match.absent(),
@@ -841,12 +874,15 @@ describe('LivenessGatewayStack with two providers, an imported secret and a cust
     }));
   }, SYNTH_TIMEOUT_MS);
 
-  it('grants GetSecretValue on exactly the two enabled provider secrets', () => {
+  it('grants the processor GetSecretValue on exactly the two enabled provider secrets (and the media hash key)', () => {
     const fptSecret = stack.providerSecrets.fpt;
-    if (!fptSecret) throw new Error('fpt secret missing');
-    const secretStatements = statements(template).filter((s) => s.actions.includes('secretsmanager:GetSecretValue'));
-    expect(secretStatements).toHaveLength(1);
-    const resources = secretStatements[0]?.resources ?? [];
+    const hashKey = stack.mediaHashKey;
+    if (!fptSecret || !hashKey) throw new Error('fpt secret or media hash key missing');
+    const processorRole = logicalId(stack.functions.processUpload.role);
+    const secretStatements = statementsOfRole(template, processorRole).filter((s) =>
+      s.actions.includes('secretsmanager:GetSecretValue'),
+    );
+    const resources = secretStatements.flatMap((s) => s.resources).filter((r) => !mentions(r, logicalId(hashKey)));
     expect(resources).toHaveLength(2);
     expect(resources).toContainEqual({ Ref: logicalId(fptSecret) });
     // An imported-by-name secret is matched with the 6-character suffix Secrets Manager appends.
@@ -858,7 +894,8 @@ describe('LivenessGatewayStack with two providers, an imported secret and a cust
   it('creates a secret only for the provider without an existing one, and configures the other by name', () => {
     const fptSecret = stack.providerSecrets.fpt;
     if (!fptSecret) throw new Error('fpt secret missing');
-    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    // fpt's, and the generated media hash key.
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
     const config = gatewayConfigOf(template, logicalId(stack.functions.processUpload.function));
     expect(config.defaultProvider).toBe('verihubs');
     expect(config.providers.verihubs).toMatchObject({ secretId: 'prod/verihubs', totalBudgetMs: 90_000 });
@@ -909,13 +946,19 @@ describe('LivenessGatewayStack with two providers, an imported secret and a cust
     expect(gatewayConfigOf(template, logicalId(stack.functions.processUpload.function)).processingLeaseSeconds).toBe(240);
   });
 
-  it('lets the sweep and the erase route use the table key, but neither read media nor secrets', () => {
+  it('lets the sweep and the erase route use the table key, but neither read media nor provider secrets', () => {
     const roles = roleIds(stack);
     for (const role of [roles.sweep, roles.eraseCheck]) {
       const kmsActions = actionsOfRole(template, role).filter((a) => a.startsWith('kms:'));
       // Query/GetItem decrypt; UpdateItem, DeleteItem and the audit append also encrypt.
       expect([...new Set(kmsActions)].sort()).toEqual(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']);
-      expect(actionsOfRole(template, role).filter((a) => a === 's3:GetObject' || a.startsWith('secretsmanager:'))).toEqual([]);
+      expect(actionsOfRole(template, role).filter((a) => a === 's3:GetObject')).toEqual([]);
+      // The erase route reads one secret: the media hash key, to drop the check's replayed-media entries.
+      const secretReads = statementsOfRole(template, role).filter((s) => s.actions.some((a) => a.startsWith('secretsmanager:')));
+      const hashKey = stack.mediaHashKey;
+      expect(secretReads.flatMap((s) => s.resources)).toEqual(
+        role === roles.eraseCheck && hashKey ? [{ Ref: logicalId(hashKey) }] : [],
+      );
     }
   });
 

@@ -30,3 +30,5 @@ export const CHECKS_REVIEW_INDEX = {
  * UUIDs, so no check can collide with a counter, and the API refuses such an id before any read.
  */
 export const APPLICANT_KEY_PREFIX = 'applicant#';
+/** Key prefix of the replayed-media index entries (an HMAC of a live part's sha256) in the checks table. */
+export const MEDIA_FINGERPRINT_KEY_PREFIX = 'media#';

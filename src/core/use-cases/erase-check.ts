@@ -3,7 +3,7 @@
 import type { ErasureReceiptResponse } from '../api-schemas';
 import type { DeepReadonly } from '../check';
 import { CheckNotFoundError } from '../errors';
-import type { AuditLog, CheckRepository, Clock, MediaStore } from '../ports';
+import type { AuditLog, CheckRepository, Clock, MediaFingerprints, MediaStore } from '../ports';
 import { mediaKey } from '../ports';
 
 export interface EraseCheckDeps {
@@ -11,6 +11,8 @@ export interface EraseCheckDeps {
   readonly audit: AuditLog;
   readonly media: MediaStore;
   readonly clock: Clock;
+  /** The replayed-media index: the check's entries go with it. */
+  readonly fingerprints?: MediaFingerprints;
 }
 
 export type ErasureReceipt = DeepReadonly<ErasureReceiptResponse>;
@@ -49,6 +51,9 @@ export async function eraseCheck(deps: EraseCheckDeps, checkId: string, requeste
   }
   // Media first: if anything below fails, a retry still finds the record and finishes the job.
   await Promise.all(check.parts.map((part) => deps.media.delete(mediaKey(checkId, part))));
+  // Index entries before the record: the record is what tells a retry which digests to drop.
+  const digests = (check.media ?? []).flatMap((facts) => (facts.sha256 ? [facts.sha256] : []));
+  if (deps.fingerprints && digests.length > 0) await deps.fingerprints.release(checkId, digests);
   const erased = await deps.checks.erase(checkId);
   const receipt: Tombstone = {
     checkId,

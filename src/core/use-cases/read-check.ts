@@ -69,6 +69,7 @@ export async function getCheckResult(checks: CheckRepository, clock: Clock, chec
           quality: result.quality,
           attributes: result.attributes,
           providerRequestId: result.providerRequestId,
+          ...(result.duplicateOf !== undefined ? { duplicateOf: result.duplicateOf } : {}),
         }
       : {}),
     ...(reasons ? { reasons } : {}),

@@ -1,7 +1,16 @@
 // What the processor's phases share: its ports, its policy and its outcomes.
 import type { PartName } from '../../check';
 import type { Log } from '../../log';
-import type { AuditLog, CheckRepository, Clock, LivenessJudge, MediaInspector, MediaStore, ProviderCatalog } from '../../ports';
+import type {
+  AuditLog,
+  CheckRepository,
+  Clock,
+  LivenessJudge,
+  MediaFingerprints,
+  MediaInspector,
+  MediaStore,
+  ProviderCatalog,
+} from '../../ports';
 
 export interface ProcessingPolicy {
   readonly processingLeaseSeconds: number;
@@ -21,6 +30,8 @@ export interface ProcessUploadDeps {
   readonly clock: Clock;
   readonly log: Log;
   readonly policy: ProcessingPolicy;
+  /** The replayed-media index; absent when the deployment turned the check off. */
+  readonly fingerprints?: MediaFingerprints;
 }
 
 /** One part that landed in storage (decoded from the storage event by the caller). */

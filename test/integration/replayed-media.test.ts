@@ -1,0 +1,107 @@
+// Replayed media over the local stack: the same live bytes in a second check end it REVIEW /
+// DUPLICATE_MEDIA without a provider call; erasing the first check forgets the bytes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { createDynamoDocumentClient } from '../../src/adapters/aws/clients';
+import { LOCAL_S3_CREDENTIALS } from '../../local/s3-gateway';
+import { startLocalStack, type LocalStack } from '../../local/stack';
+import { createCheck, fixture, uploadOk, waitForEnd } from '../support/api-client';
+
+const VIDEO = fixture('face_moving.mp4');
+const ID_PHOTO = fixture('id_astronaut_1024.jpg');
+
+let stack: LocalStack;
+
+function providerCalls(): number {
+  return stack.simulators.fpt?.stats().calls ?? Number.NaN;
+}
+
+/** A copy of the video with one byte changed at the very end: other bytes, the same valid mp4 for the simulator. */
+function variant(seed: number): Uint8Array {
+  const copy = new Uint8Array(VIDEO);
+  copy[copy.length - 1] = (copy[copy.length - 1] ?? 0) ^ (seed & 0xff || 1);
+  return copy;
+}
+
+async function runCheck(video: Uint8Array, externalRef: string, reference: Uint8Array = ID_PHOTO) {
+  const check = await createCheck(stack.apiUrl, { parts: ['video', 'reference'], externalRef });
+  const { video: videoForm, reference: referenceForm } = check.uploads;
+  if (!videoForm || !referenceForm) throw new Error('missing upload forms');
+  await uploadOk(videoForm, video, 'video/mp4');
+  await uploadOk(referenceForm, reference, 'image/jpeg');
+  return { checkId: check.checkId, body: await waitForEnd(stack.apiUrl, check.checkId) };
+}
+
+beforeAll(async () => {
+  // On explicitly: the test runner's default turns the check off for the other suites.
+  stack = await startLocalStack({ port: 0, env: {}, sweepIntervalMs: 0, duplicateMediaCheck: true });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('replayed media', () => {
+  it('ends a second check with the same video REVIEW / DUPLICATE_MEDIA naming the first, calling the provider once in total', async () => {
+    const video = variant(1);
+    const callsBefore = providerCalls();
+
+    const first = await runCheck(video, 'applicant-a');
+    const sameApplicant = await runCheck(video, 'applicant-a');
+    const otherApplicant = await runCheck(video, 'applicant-b');
+
+    expect(first.body).toMatchObject({ status: 'COMPLETED', decision: 'PASS' });
+    for (const replay of [sameApplicant, otherApplicant]) {
+      expect(replay.body).toMatchObject({
+        status: 'COMPLETED',
+        decision: 'REVIEW',
+        reasons: [expect.objectContaining({ code: 'DUPLICATE_MEDIA' })],
+        duplicateOf: first.checkId,
+      });
+      expect(replay.body.liveness).toBeUndefined();
+    }
+    expect(providerCalls() - callsBefore).toBe(1);
+    // A replay is for a person to look at.
+    const queue = (await (await fetch(`${stack.apiUrl}/v1/reviews?limit=100`)).json()) as { items: { checkId: string }[] };
+    expect(queue.items.map((item) => item.checkId)).toEqual(expect.arrayContaining([sameApplicant.checkId]));
+  });
+
+  it('does not count the same reference photo as a replay', async () => {
+    const callsBefore = providerCalls();
+
+    const first = await runCheck(variant(2), 'applicant-c', ID_PHOTO);
+    const second = await runCheck(variant(3), 'applicant-c', ID_PHOTO);
+
+    expect([first.body.decision, second.body.decision]).toEqual(['PASS', 'PASS']);
+    expect(providerCalls() - callsBefore).toBe(2);
+  });
+
+  it('forgets the bytes once the first check is erased', async () => {
+    const video = variant(4);
+    const first = await runCheck(video, 'applicant-d');
+    expect((await fetch(`${stack.apiUrl}/v1/checks/${first.checkId}`, { method: 'DELETE' })).status).toBe(200);
+    const callsBefore = providerCalls();
+
+    const again = await runCheck(video, 'applicant-d');
+
+    expect(again.body).toMatchObject({ status: 'COMPLETED', decision: 'PASS' });
+    expect(again.body.duplicateOf).toBeUndefined();
+    expect(providerCalls() - callsBefore).toBe(1);
+  });
+
+  it('keeps only a keyed hash of each sha256 in the index, never the digest', async () => {
+    const video = variant(5);
+    const { body } = await runCheck(video, 'applicant-e');
+    const sha256 = (body.media as { part: string; sha256?: string }[]).find((facts) => facts.part === 'video')?.sha256;
+    expect(sha256).toMatch(/^[0-9a-f]{64}$/);
+    const doc = createDynamoDocumentClient({
+      region: 'us-east-1',
+      credentials: LOCAL_S3_CREDENTIALS,
+      endpoint: stack.endpoints.dynamodb,
+    });
+    const items = (await doc.send(new ScanCommand({ TableName: stack.deps.config.checksTable }))).Items ?? [];
+    doc.destroy();
+    const entries = items.filter((item) => String(item.checkId).startsWith('media#'));
+    expect(entries.length).toBeGreaterThan(0);
+    expect(JSON.stringify(entries)).not.toContain(sha256);
+  });
+});
