@@ -23,6 +23,7 @@ import {
 } from '../src/client/node';
 import { parseCommandLine, UsageError } from './args';
 import { createReporter } from './reporter';
+import { reviewMain } from './review-commands';
 import { webhooksMain } from './webhooks-listen';
 
 export const EXIT = { pass: 0, notPassed: 1, usage: 2, api: 3, interrupted: 130 } as const;
@@ -49,6 +50,7 @@ Exit codes: 0 PASS; 1 FAIL, RETRY, REVIEW, FAILED or EXPIRED (the reason is prin
 2 usage error; 3 API or transport error; 130 interrupted.
 
 Also: liveness webhooks listen --help   (a receiver that verifies and prints outcome webhooks)
+      liveness reviews | review <checkId> | media <checkId> <part>   (human review; --help)
 `;
 
 export interface CliStream {
@@ -95,6 +97,7 @@ interface Command {
 
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   if (argv[0] === 'webhooks') return webhooksMain(argv, io);
+  if (argv[0] === 'reviews' || argv[0] === 'review' || argv[0] === 'media') return reviewMain(argv, io);
   const json = argv.includes('--json');
   let command: Command | 'help';
   try {

@@ -1,6 +1,7 @@
 // The typed client of API v1, for browsers and Node. Two roles, as in production:
 //   - the operator's backend creates checks and reads full results (LivenessClient, signed);
 //   - the frontend gets only {checkId, uploads, pollToken}, uploads and polls (CheckSession).
+import type * as z from 'zod';
 import {
   checkResultViewSchema,
   checkStatusViewSchema,
@@ -11,6 +12,11 @@ import {
   type CreateCheckResponse,
   type ErasureReceiptResponse,
   erasureReceiptSchema,
+  mediaUrlResponseSchema,
+  reviewQueueResponseSchema,
+  type MediaUrlResponse,
+  type ReviewQueueResponse,
+  type ReviewRequest,
 } from '../core/api-schemas';
 import { PART_NAMES, type PartName } from '../core/check';
 import { sleep, throwIfAborted } from './abort';
@@ -82,6 +88,49 @@ export class LivenessClient {
       method: 'DELETE',
       url: `${this.apiUrl}/v1/checks/${encodeURIComponent(checkId)}`,
       schema: erasureReceiptSchema,
+      ...(this.options.signRequest ? { signer: this.options.signRequest } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return answer.value;
+  }
+
+  /** One page of the review queue (checks awaiting a person), oldest first. */
+  async listReviews(
+    query: { readonly limit?: number; readonly nextToken?: string } = {},
+    options: CallOptions = {},
+  ): Promise<ReviewQueueResponse> {
+    const search = new URLSearchParams();
+    if (query.limit !== undefined) search.set('limit', String(query.limit));
+    if (query.nextToken !== undefined) search.set('nextToken', query.nextToken);
+    const suffix = search.size > 0 ? `?${search.toString()}` : '';
+    return this.backendCall('GET', `/v1/reviews${suffix}`, reviewQueueResponseSchema, options);
+  }
+
+  /** A presigned link (at most 5 minutes) to one stored part; audited. */
+  async getMediaUrl(checkId: string, part: PartName, options: CallOptions = {}): Promise<MediaUrlResponse> {
+    const path = `/v1/checks/${encodeURIComponent(checkId)}/media/${encodeURIComponent(part)}`;
+    return this.backendCall('GET', path, mediaUrlResponseSchema, options);
+  }
+
+  /** Settles a REVIEW check with a person's decision; the updated result. */
+  async reviewCheck(checkId: string, review: ReviewRequest, options: CallOptions = {}): Promise<CheckResultResponse> {
+    const path = `/v1/checks/${encodeURIComponent(checkId)}/review`;
+    return this.backendCall('POST', path, checkResultViewSchema, options, review);
+  }
+
+  private async backendCall<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    schema: z.ZodType<T>,
+    options: CallOptions,
+    body?: unknown,
+  ): Promise<T> {
+    const answer = await callJson({
+      fetch: this.fetch,
+      method,
+      url: `${this.apiUrl}${path}`,
+      schema,
+      ...(body !== undefined ? { body } : {}),
       ...(this.options.signRequest ? { signer: this.options.signRequest } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
