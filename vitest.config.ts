@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/support/browser-setup.ts'],
     // Integration tests start real local servers; two cores, so two workers.
     maxWorkers: 2,
     testTimeout: 30_000,

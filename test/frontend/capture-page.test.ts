@@ -2,26 +2,29 @@
 // local S3, polls, and shows the outcome, exactly as on a phone.
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack';
 import { startLocalStackWithPage } from '../../web/serve';
 import { FIXTURES, result } from '../support/api-client';
-import { fakeCameraClip, launchWithFakeCamera, type FakeCameraBrowser } from './support/browser';
+import { axe, faceCameraClip, launchBrowser, PHONE, recordRequests } from '../support/browser';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
 
 let stack: LocalStack;
-let chrome: FakeCameraBrowser;
+let browser: Browser;
+let phone: BrowserContext;
 
 beforeAll(async () => {
-  const [started, clip] = await Promise.all([startLocalStackWithPage({ port: 0, env: {} }), fakeCameraClip()]);
-  stack = started;
-  chrome = await launchWithFakeCamera(clip);
+  [stack, browser] = await Promise.all([
+    startLocalStackWithPage({ port: 0, env: {} }),
+    launchBrowser({ fakeCameraClip: faceCameraClip() }),
+  ]);
+  phone = await browser.newContext(PHONE);
   mkdirSync(SCREENSHOTS, { recursive: true });
 });
 afterAll(async () => {
-  await chrome?.close();
+  await browser?.close();
   await stack?.stop();
 });
 
@@ -55,7 +58,7 @@ async function captureOnPage(page: Page, options: { idPhoto?: string; screenshot
 }
 
 it('records 6 s from the camera, uploads video and ID photo with progress, and shows PASS', { timeout: 45_000 }, async () => {
-  const page = await chrome.context.newPage();
+  const page = await phone.newPage();
   try {
     const checkId = await captureOnPage(page, {
       idPhoto: `${FIXTURES}id_astronaut_1024.jpg`,
@@ -90,7 +93,7 @@ it(
   { timeout: 45_000 },
   async () => {
     stack.simulators.fpt?.setDefaultScenario('multiple_faces');
-    const page = await chrome.context.newPage();
+    const page = await phone.newPage();
     // Browsers without an mp4 MediaRecorder (Firefox, older Chrome) record webm: its header has no
     // duration, and the media check must measure it from the file.
     await page.addInitScript(() => {
@@ -125,7 +128,7 @@ it(
 );
 
 it('takes a video file instead of the camera', { timeout: 30_000 }, async () => {
-  const page = await chrome.context.newPage();
+  const page = await phone.newPage();
   try {
     await page.goto(`${stack.apiUrl}/`);
     await page.getByLabel('Choose a video file').setInputFiles(`${FIXTURES}face_moving.mp4`);
@@ -133,6 +136,27 @@ it('takes a video file instead of the camera', { timeout: 30_000 }, async () => 
     expect(await page.locator('#outcome-title').textContent()).toBe('You’re verified');
     expect(await page.locator('#progress-video').evaluate((bar: HTMLProgressElement) => bar.value)).toBe(100);
     expect(await page.locator('#progress-reference').count()).toBe(0);
+  } finally {
+    await page.close();
+  }
+});
+
+it('shows a first screen with no accessibility violations axe finds, loaded from the gateway alone', async () => {
+  const page = await phone.newPage();
+  const requests = recordRequests(page);
+  try {
+    await page.goto(`${stack.apiUrl}/`);
+    await page.getByRole('button', { name: 'Start camera' }).waitFor();
+
+    const scan = await axe(page).analyze();
+
+    expect(scan.testEngine.version).toBe('4.14.1');
+    expect(scan.passes.length).toBeGreaterThan(0);
+    expect(scan.violations.map(({ id, impact, nodes }) => ({ id, impact, targets: nodes.map((node) => node.target) }))).toEqual(
+      [],
+    );
+    expect(requests.requests.length).toBeGreaterThan(0);
+    expect(requests.outside(new URL(stack.apiUrl).origin)).toEqual([]);
   } finally {
     await page.close();
   }
