@@ -80,6 +80,13 @@ export function record(stream: MediaStream, seconds: number, onTick: (secondsLef
 
 /** One frame of the preview at the camera's full size, as a JPEG (not mirrored, like a recording). */
 export async function takePhoto(preview: HTMLVideoElement): Promise<{ photo: Blob; width: number; height: number }> {
+  // Pressed the moment the camera screen shows: wait for its first frame.
+  if (preview.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 5000);
+      preview.addEventListener('loadeddata', () => (clearTimeout(timer), resolve()), { once: true });
+    });
+  }
   const width = preview.videoWidth;
   const height = preview.videoHeight;
   const canvas = document.createElement('canvas');
