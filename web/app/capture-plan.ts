@@ -2,6 +2,7 @@
 // never sent. Size and type come with each upload form (maxBytes, contentTypes); picture size and
 // duration are the provider's defaults below (the same as its profile on the server — a unit test
 // keeps them equal), overridable by the session's `limits` when a deployment changed them.
+import { essence } from '../../src/client';
 import type { PartName } from '../../src/core/check';
 
 export interface PartRule {
@@ -64,11 +65,6 @@ export type DeviceProblem =
   | { readonly code: 'resolutionTooLow'; readonly width: number; readonly height: number; readonly min: string }
   | { readonly code: 'tooShort'; readonly seconds: number; readonly min: number }
   | { readonly code: 'tooLong'; readonly seconds: number; readonly max: number };
-
-/** `video/webm;codecs=vp9` → `video/webm`. */
-export function essence(type: string): string {
-  return (type.split(';')[0] ?? '').trim().toLowerCase();
-}
 
 const EXTENSION_TYPES: Readonly<Record<string, string>> = {
   mp4: 'video/mp4',
