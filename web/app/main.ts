@@ -666,4 +666,6 @@ if (document.body.dataset.autostart !== 'false') {
     storage = undefined;
   }
   start(optionsFromLocation(window.location, storage));
+  // An ended check's session is of no further use in this tab.
+  window.addEventListener('liveness-capture:complete', () => storage?.removeItem(SESSION_STORAGE_KEY));
 }
