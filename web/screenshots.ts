@@ -20,7 +20,10 @@ async function main(): Promise<void> {
     const context = await browser.newContext({ ...PHONE, viewport: { width: 390, height: 760 }, deviceScaleFactor: 1 });
     for (const lang of LANGUAGES) {
       const page = await context.newPage();
-      const shot = (screen: string) => page.screenshot({ path: `${DOCS}capture-${screen}-${lang}.png` });
+      const shot = async (screen: string) => {
+        await page.evaluate(() => window.scrollTo(0, 0));
+        await page.screenshot({ path: `${DOCS}capture-${screen}-${lang}.png` });
+      };
       await page.goto(`${stack.apiUrl}/?provider=fpt&lang=${lang}`);
       await page.locator('#consent').waitFor({ state: 'visible' });
       await shot('consent');

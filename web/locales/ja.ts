@@ -73,7 +73,7 @@ export const ja: Messages = {
   'outcome.reviewTitle': 'ありがとうございます。担当者が確認しています',
   'outcome.reviewMessage': '担当者が確認し、結果をお知らせします。お客様の操作は必要ありません。',
   'outcome.failTitle': '本人確認ができませんでした',
-  'outcome.failMessage': '{reasons}お心当たりがない場合は、サポートまでお問い合わせください。',
+  'outcome.failMessage': '{reasons}誤りと思われる場合は、サポートまでお問い合わせください。',
   'outcome.failedTitle': '当社側で問題が発生しました',
   'outcome.failedMessage': '撮影データは受け取りましたが、確認を完了できませんでした。数分後にもう一度お試しください。',
   'outcome.expiredTitle': 'セッションの有効期限が切れました',

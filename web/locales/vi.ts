@@ -27,7 +27,7 @@ export const vi: Messages = {
   'consent.declined': 'Không có dữ liệu nào được ghi lại hay gửi đi. Quý khách có thể quay lại và bắt đầu bất cứ lúc nào.',
   'consent.reopen': 'Đọc lại thông báo',
 
-  'prepare.title': 'Chúng tôi cần',
+  'prepare.title': 'Quý khách cần chuẩn bị',
   'prepare.needVideo': 'Một video khuôn mặt dài {seconds} giây, quay bằng camera của Quý khách',
   'prepare.needSelfie': 'Một ảnh khuôn mặt, chụp bằng camera của Quý khách',
   'prepare.needReference': 'Ảnh trang có ảnh chân dung trên giấy tờ tùy thân',
