@@ -239,6 +239,22 @@ describe('deployed: a session the backend created, handed in the URL fragment', 
     });
   });
 
+  it('says an expired link has expired before the camera starts, and uploads nothing', async () => {
+    const created = await createCheck(stack.apiUrl, { provider: 'verihubs' });
+    const session = { ...created, apiUrl: stack.apiUrl, expiresAt: new Date(Date.now() - 1000).toISOString() };
+    await withPage(async (page) => {
+      const requests = recordRequests(page);
+      await page.goto(`${stack.apiUrl}/?lang=vi#session=${encodeSession(session)}`);
+      await page.locator('#consent-accept').click();
+      await expect
+        .poll(() => page.locator('#error').textContent())
+        .toBe('Đường dẫn xác thực này đã hết hạn. Xin vui lòng bắt đầu lại từ ứng dụng.');
+      expect(await page.locator('#prepare').isHidden()).toBe(true);
+      expect(requests.outside(new URL(stack.apiUrl).origin)).toEqual([]);
+      expect(requests.toPaths('/v1/')).toEqual([]);
+    });
+  });
+
   it('works embedded through LivenessCapture.start with createSession called after consent', { timeout: 60_000 }, async () => {
     await withPage(async (page) => {
       const requests = recordRequests(page);

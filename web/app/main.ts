@@ -301,6 +301,10 @@ export function start(options: StartOptions = {}): CaptureController {
         });
         session = parseSession({ ...created, apiUrl }, apiUrl);
       }
+      // Forms past their expiry would be refused by S3 after the user recorded: say so now.
+      if (session.expiresAt !== undefined && Date.parse(session.expiresAt) <= Date.now()) {
+        throw new UserFacingError(t('error.uploadExpired'));
+      }
     } catch (error) {
       showError(problem(error));
       show(ui.screens.consent.hidden ? 'outcome' : 'consent', ui.error);
