@@ -5,7 +5,8 @@ import { openAsBlob } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { PartName } from '../src/core/check';
-import { PROVIDER_IDS } from '../src/providers/registry';
+import { MIME_TYPES, type ProviderProfile } from '../src/media/profiles';
+import { PROVIDER_ADAPTERS, PROVIDER_IDS } from '../src/providers/registry';
 import {
   AbortedError,
   CheckTimeoutError,
@@ -22,7 +23,7 @@ import {
   type CreateCheckRequest,
 } from '../src/client/node';
 import { parseCommandLine, UsageError } from './args';
-import { createReporter } from './reporter';
+import { createReporter, formatBytes } from './reporter';
 import { webhooksMain } from './webhooks-listen';
 
 export const EXIT = { pass: 0, notPassed: 1, usage: 2, api: 3, interrupted: 130 } as const;
@@ -38,18 +39,29 @@ Media (give --video or --selfie, optionally --reference):
   --reference <file>   ID photo to compare the face with: .jpg .jpeg .png
 Options:
   --provider <id>      ${PROVIDER_IDS.join(', ')} (default: the deployment's default)
-  --api <url>          API base URL (default http://127.0.0.1:3000). Any non-loopback URL is
+  --api <url>          API base URL (default: $LIVENESS_API, else http://127.0.0.1:3000). Any non-loopback URL is
                        signed with SigV4 from the standard AWS credential chain; the region
                        comes from an execute-api URL, else AWS_REGION.
   --timeout <seconds>  how long to wait for the outcome (default 120)
   --json               print one JSON object on stdout and nothing else
   -h, --help           show this help
 
+Files over the part's size limit or of a type it does not take are refused before anything is
+created or sent. Sizes are in MiB (1 MiB = 1,048,576 bytes), the unit of the gateway's limits.
+
 Exit codes: 0 PASS; 1 FAIL, RETRY, REVIEW, FAILED or EXPIRED (the reason is printed);
-2 usage error; 3 API or transport error; 130 interrupted.
+2 usage error (or a file refused before upload); 3 API or transport error; 130 interrupted.
 
 Also: liveness webhooks listen --help   (a receiver that verifies and prints outcome webhooks)
 `;
+
+/** What a usage error prints after its one line, instead of the whole help. */
+export const USAGE_HINT = "Run 'liveness --help' for usage.";
+
+/** The limits the gateway applies by default, so a doomed upload is refused before the check exists. */
+const PROFILES: Readonly<Record<string, ProviderProfile>> = Object.fromEntries(
+  PROVIDER_ADAPTERS.map((adapter) => [adapter.id, adapter.profile]),
+);
 
 export interface CliStream {
   write(text: string): unknown;
@@ -98,11 +110,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   const json = argv.includes('--json');
   let command: Command | 'help';
   try {
-    command = await parseCommand(argv);
+    command = await parseCommand(argv, io.env);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     if (json) writeJson(io, { ok: false, error: { kind: 'usage', message: error.message } });
-    else io.stderr.write(`liveness: ${error.message}\n\n${USAGE}`);
+    else io.stderr.write(`liveness: ${error.message}\n${USAGE_HINT}\n`);
     return EXIT.usage;
   }
   if (command === 'help') {
@@ -116,13 +128,13 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   }
 }
 
-async function parseCommand(argv: readonly string[]): Promise<Command | 'help'> {
+async function parseCommand(argv: readonly string[], env: CliIo['env']): Promise<Command | 'help'> {
   const values = parseCommandLine(argv, ['check'], {
     video: { type: 'string' },
     selfie: { type: 'string' },
     reference: { type: 'string' },
     provider: { type: 'string' },
-    api: { type: 'string', default: 'http://127.0.0.1:3000' },
+    api: { type: 'string', default: env.LIVENESS_API || 'http://127.0.0.1:3000' },
     timeout: { type: 'string', default: '120' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -130,13 +142,15 @@ async function parseCommand(argv: readonly string[]): Promise<Command | 'help'> 
   if (values === 'help') return 'help';
   if (values.video === undefined && values.selfie === undefined) throw new UsageError('give --video <file> or --selfie <file>');
 
+  const apiSource = argv.some((arg) => arg === '--api' || arg.startsWith('--api=')) ? '--api' : 'LIVENESS_API';
   let api: URL;
   try {
     api = new URL(values.api);
   } catch {
-    throw new UsageError(`--api is not a URL: "${values.api}"`);
+    throw new UsageError(`${apiSource} is not a URL: "${values.api}"`);
   }
-  if (api.protocol !== 'http:' && api.protocol !== 'https:') throw new UsageError(`--api must be http(s), got "${values.api}"`);
+  if (api.protocol !== 'http:' && api.protocol !== 'https:')
+    throw new UsageError(`${apiSource} must be http(s), got "${values.api}"`);
 
   const timeoutSeconds = Number(values.timeout);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0)
@@ -146,6 +160,16 @@ async function parseCommand(argv: readonly string[]): Promise<Command | 'help'> 
   for (const part of ['video', 'selfie', 'reference'] as const) {
     const path = values[part];
     if (path !== undefined) files.push(await mediaFile(part, path));
+  }
+  const profile = values.provider === undefined ? undefined : PROFILES[values.provider];
+  for (const file of files) {
+    const limits = profile?.limits[file.part];
+    if (limits)
+      refuseFile(
+        file,
+        limits.maxBytes,
+        limits.formats.map((format) => MIME_TYPES[format]),
+      );
   }
   return {
     api: api.href.replace(/\/+$/, ''),
@@ -169,6 +193,18 @@ async function mediaFile(part: PartName, path: string): Promise<MediaFile> {
   const info = await stat(path).catch(() => undefined);
   if (!info?.isFile()) throw new UsageError(`--${part}: no such file "${path}"`);
   return { part, path, contentType: known.type, bytes: info.size };
+}
+
+/** A file the part's upload form would refuse: a usage error, before anything is sent. */
+function refuseFile(file: MediaFile, maxBytes: number, contentTypes: readonly string[]): void {
+  if (!contentTypes.includes(file.contentType)) {
+    throw new UsageError(`--${file.part} "${file.path}" is ${file.contentType}; this check takes ${contentTypes.join(', ')}`);
+  }
+  if (file.bytes > maxBytes) {
+    throw new UsageError(
+      `--${file.part} "${file.path}" is ${formatBytes(file.bytes)} (${file.bytes} bytes); the limit is ${formatBytes(maxBytes)} (${maxBytes} bytes)`,
+    );
+  }
 }
 
 function isLoopback(apiUrl: string): boolean {
@@ -198,6 +234,12 @@ async function runCheck(command: Command, io: CliIo): Promise<number> {
     ...(command.provider === undefined ? {} : { provider: command.provider }),
   };
   const created = await client.createCheck(request, signal ? { signal } : {});
+  // The deployment's own limits, which may differ from the defaults checked before: nothing is
+  // uploaded that the form would refuse (the unused check expires).
+  for (const file of command.files) {
+    const form = created.uploads[file.part];
+    if (form) refuseFile(file, form.maxBytes, form.contentTypes);
+  }
   reporter.line(`check ${created.checkId} (${created.provider}) created`);
   const session = client.session(created);
 

@@ -1,6 +1,8 @@
-// Serves the capture page from the local stack: the TypeScript is bundled with esbuild in memory
-// when the stack starts (no build step), next to the OpenAPI document.
-import { readFile } from 'node:fs/promises';
+// Builds the capture page (esbuild, in memory) and serves it from the local stack next to the
+// OpenAPI document. `buildCapturePage(outDir)` writes the same static files for any host
+// (S3 + CloudFront): index.html, app.js, app.js.map, app.css — relative links, no server code.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { StaticRoute } from '../local/api-server';
@@ -21,7 +23,8 @@ export interface CapturePage {
   readonly inputs: readonly string[];
 }
 
-export async function buildCapturePage(): Promise<CapturePage> {
+/** Bundles the page; with `outDir`, also writes its four static files there. */
+export async function buildCapturePage(outDir?: string): Promise<CapturePage> {
   const result = await build({
     entryPoints: [`${WEB_DIR}app/main.ts`],
     bundle: true,
@@ -44,7 +47,22 @@ export async function buildCapturePage(): Promise<CapturePage> {
   const sourceMap = result.outputFiles.find((file) => file.path.endsWith('.js.map'))?.text;
   if (js === undefined || sourceMap === undefined) throw new Error('esbuild produced no output');
   const [html, css] = await Promise.all([readFile(`${WEB_DIR}index.html`, 'utf8'), readFile(`${WEB_DIR}styles.css`, 'utf8')]);
-  return { html, css, js, sourceMap, inputs };
+  const page = { html, css, js, sourceMap, inputs };
+  if (outDir !== undefined) await writeCapturePage(page, outDir);
+  return page;
+}
+
+export const CAPTURE_PAGE_FILES = ['index.html', 'app.js', 'app.js.map', 'app.css'] as const;
+
+async function writeCapturePage(page: CapturePage, outDir: string): Promise<void> {
+  await mkdir(outDir, { recursive: true });
+  const contents: Record<(typeof CAPTURE_PAGE_FILES)[number], string> = {
+    'index.html': page.html,
+    'app.js': page.js,
+    'app.js.map': page.sourceMap,
+    'app.css': page.css,
+  };
+  await Promise.all(Object.entries(contents).map(([name, body]) => writeFile(join(outDir, name), body)));
 }
 
 /** `/` (the capture page), its script and styles, and `/v1/openapi.json`. */
@@ -52,6 +70,7 @@ export async function webStaticRoutes(): Promise<StaticRoute[]> {
   const page = await buildCapturePage();
   return [
     { path: '/', contentType: 'text/html; charset=utf-8', body: page.html },
+    { path: '/index.html', contentType: 'text/html; charset=utf-8', body: page.html },
     { path: '/app.js', contentType: 'text/javascript; charset=utf-8', body: page.js },
     { path: '/app.js.map', contentType: 'application/json; charset=utf-8', body: page.sourceMap },
     { path: '/app.css', contentType: 'text/css; charset=utf-8', body: page.css },

@@ -16,8 +16,13 @@
 //      `withScenarioMarker` embeds one while keeping the file valid.
 //   2. Otherwise the default scenario, set at start or at run time with
 //      `PUT /__sim/scenario {"scenario":"name"}` (or `setDefaultScenario`).
-// Control routes: `PUT /__sim/scenario`, `GET /__sim/stats` → {calls, defaultScenario},
-// `GET /__sim/requests` → the request log. They are not counted as calls.
+// Control routes: `GET /__sim/scenarios` → every scenario with a one-line description,
+// `PUT /__sim/scenario`, `GET /__sim/stats` → {calls, defaultScenario}, `GET /__sim/requests` → the
+// request log. They are not counted as calls. An unknown scenario is refused with the valid names.
+//
+// Shared names: where scenarios of different providers mean the same (`pass`, `spoof`, `no_face`,
+// `multiple_faces`, `occluded`, …), each simulator accepts the shared name (`sharedNames`), and
+// its own older name keeps working as an alias.
 //
 // Fault scenarios, available in every simulator (`&key=value` options in brackets):
 //   fault_timeout         never answers; the socket is dropped by the client or by close()
@@ -47,6 +52,23 @@ export const FAULT_SCENARIOS = [
   'fault_slow_body',
 ] as const;
 export type FaultScenario = (typeof FAULT_SCENARIOS)[number];
+
+export const FAULT_DESCRIPTIONS: Readonly<Record<FaultScenario, string>> = {
+  fault_timeout: 'never answers (the client times out)',
+  fault_reset: 'reads the request, then resets the connection',
+  fault_500: 'HTTP 500 with a JSON error body',
+  fault_429_then_ok: '429 with Retry-After [retry_after=seconds], then the pass answer for the same media',
+  fault_malformed_json: 'HTTP 200 with the pass answer cut in half',
+  fault_slow_body: 'the pass answer one byte per [interval_ms] (slower than any client timeout)',
+};
+
+/** One entry of GET /__sim/scenarios. */
+export interface ScenarioListing {
+  readonly name: string;
+  readonly description: string;
+  /** Other names that select the same scenario (a provider's own older name). */
+  readonly aliases?: readonly string[];
+}
 
 /** A misuse of the kit (unknown scenario, bad marker, media that cannot carry one). */
 export class SimulatorError extends Error {
@@ -246,6 +268,10 @@ export interface SimulatorSpec<D> {
   readonly path: string;
   /** Business scenarios `answer` knows. Fault scenarios come from the kit. */
   readonly scenarios: readonly string[];
+  /** One line per business scenario, for GET /__sim/scenarios. */
+  readonly descriptions?: Readonly<Record<string, string>>;
+  /** Names shared across simulators → this simulator's own scenario (which stays valid as an alias). */
+  readonly sharedNames?: Readonly<Record<string, string>>;
   /** The business scenario fault scenarios fall back to. Default 'pass'. */
   readonly passScenario?: string;
   /** Header names (lower case) to blank in the request log, beyond the kit's key/auth/token pattern. */
@@ -387,12 +413,28 @@ export async function startSimulator<D>(spec: SimulatorSpec<D>, options: Simulat
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const secretHeaders = new Set((spec.secretHeaders ?? []).map((name) => name.toLowerCase()));
 
+  const sharedNames = spec.sharedNames ?? {};
+  for (const [shared, own] of Object.entries(sharedNames)) {
+    if (!spec.scenarios.includes(own))
+      throw new SimulatorError(`${spec.name} simulator: "${shared}" names no scenario ("${own}")`);
+  }
+  /** The scenario `answer` knows by this name (a shared name resolved), or undefined. */
+  const resolveName = (name: string): string | undefined =>
+    isFault(name) || spec.scenarios.includes(name) ? name : Object.hasOwn(sharedNames, name) ? sharedNames[name] : undefined;
+  const listing: ScenarioListing[] = spec.scenarios.map((own) => {
+    const shared = Object.keys(sharedNames).filter((name) => sharedNames[name] === own);
+    const [name = own, ...otherShared] = shared;
+    const aliases = [...otherShared, ...(name === own ? [] : [own])];
+    return { name, description: spec.descriptions?.[own] ?? '', ...(aliases.length > 0 ? { aliases } : {}) };
+  });
+  const validNames = `valid: ${[...listing.map((entry) => entry.name), ...FAULT_SCENARIOS].join(', ')} (GET /__sim/scenarios describes them)`;
+  const unknownScenario = (text: string): string => `unknown ${spec.name} simulator scenario "${text}"; ${validNames}`;
+
   const checkScenario = (text: string): { name: string; options: Record<string, string> } => {
     const parsed = parseScenario(text);
-    if (!parsed || !(isFault(parsed.name) || spec.scenarios.includes(parsed.name))) {
-      throw new SimulatorError(`${spec.name} simulator: unknown scenario "${text}"`);
-    }
-    return parsed;
+    const name = parsed ? resolveName(parsed.name) : undefined;
+    if (!parsed || name === undefined) throw new SimulatorError(unknownScenario(text));
+    return { name, options: parsed.options };
   };
   let defaultScenario = options.defaultScenario ?? passScenario;
   checkScenario(defaultScenario);
@@ -531,16 +573,14 @@ export async function startSimulator<D>(spec: SimulatorSpec<D>, options: Simulat
     const marker = findScenarioMarker(decoded.media);
     const text = marker ?? defaultScenario;
     const parsed = parseScenario(text);
+    const name = parsed ? resolveName(parsed.name) : undefined;
     const entry = { ...base, bodyBytes: read.body.length, fields: decoded.fields, scenario: text };
-    if (!parsed || !(isFault(parsed.name) || spec.scenarios.includes(parsed.name))) {
+    if (!parsed || name === undefined) {
       record({ ...entry, outcome: 400 });
-      send(
-        res,
-        jsonReply(400, { error: `unknown ${spec.name} simulator scenario "${text}"` }, { 'x-sim-error': 'unknown-scenario' }),
-      );
+      send(res, jsonReply(400, { error: unknownScenario(text) }, { 'x-sim-error': 'unknown-scenario' }));
       return;
     }
-    const selection: ScenarioSelection = { ...parsed, source: marker === undefined ? 'default' : 'marker' };
+    const selection: ScenarioSelection = { name, options: parsed.options, source: marker === undefined ? 'default' : 'marker' };
     if (isFault(selection.name)) {
       record({ ...entry, outcome: runFault(selection.name, selection, decoded, simReq, res) });
       return;
@@ -554,6 +594,18 @@ export async function startSimulator<D>(spec: SimulatorSpec<D>, options: Simulat
   const handleControl = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const route = `${req.method ?? ''} ${url.pathname}`;
     if (route === 'GET /__sim/stats') return send(res, jsonReply(200, { calls, defaultScenario }));
+    if (route === 'GET /__sim/scenarios') {
+      return send(
+        res,
+        jsonReply(200, {
+          provider: spec.name,
+          defaultScenario,
+          marker: `${SCENARIO_MARKER}<name>[&key=value…] inside the media, or PUT /__sim/scenario {"scenario":"<name>"}`,
+          scenarios: listing,
+          faults: FAULT_SCENARIOS.map((fault) => ({ name: fault, description: FAULT_DESCRIPTIONS[fault] })),
+        }),
+      );
+    }
     if (route === 'GET /__sim/requests') return send(res, jsonReply(200, log));
     if (route === 'PUT /__sim/scenario') {
       const read = await readBody(req, 64 * 1024);
@@ -567,7 +619,7 @@ export async function startSimulator<D>(spec: SimulatorSpec<D>, options: Simulat
       try {
         checkScenario(scenario);
       } catch (error) {
-        return send(res, jsonReply(400, { error: error instanceof Error ? error.message : 'unknown scenario' }));
+        return send(res, jsonReply(400, { error: error instanceof Error ? error.message : unknownScenario(scenario) }));
       }
       defaultScenario = scenario;
       return send(res, jsonReply(200, { defaultScenario }));

@@ -1,5 +1,8 @@
 // `liveness check` as a user runs it: a child process against a local stack over real HTTP.
 import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,9 +19,11 @@ interface Run {
   readonly stderr: string;
 }
 
-function run(command: string, args: readonly string[], timeout = 20_000): Promise<Run> {
+function run(command: string, args: readonly string[], timeout = 20_000, env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(command, [...args], { cwd: ROOT, timeout, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
+    const childEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...env };
+    if (!('LIVENESS_API' in env)) delete childEnv.LIVENESS_API;
+    execFile(command, [...args], { cwd: ROOT, timeout, env: childEnv }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
       resolve({ code, stdout, stderr });
     });
@@ -26,6 +31,16 @@ function run(command: string, args: readonly string[], timeout = 20_000): Promis
 }
 
 const liveness = (...args: string[]): Promise<Run> => run(process.execPath, ['cli/liveness.js', ...args]);
+const livenessWithEnv = (env: Record<string, string>, ...args: string[]): Promise<Run> =>
+  run(process.execPath, ['cli/liveness.js', ...args], 20_000, env);
+
+/** A file of `bytes` zeros under the OS temp dir, named with `extension`. */
+function scratchFile(bytes: number, extension: string): string {
+  const directory = mkdtempSync(join(tmpdir(), 'liveness-cli-'));
+  const path = join(directory, `big${extension}`);
+  writeFileSync(path, Buffer.alloc(bytes));
+  return path;
+}
 
 /** A loopback port nobody listens on, so a connection is refused. */
 async function closedPort(): Promise<number> {
@@ -63,8 +78,9 @@ describe.concurrent('liveness check', () => {
     );
     expect(result.code).toBe(0);
     // Not a terminal: plain progress lines, no carriage-return redraws.
-    expect(result.stderr).toContain('video: uploading 436.5 kB\n');
-    expect(result.stderr).toMatch(/video: uploaded \([\d.]+ kB sent/);
+    // MiB and KiB, the binary units of the gateway's limits.
+    expect(result.stderr).toContain(`video: uploading ${(statSync(`${FIXTURES}face_moving.mp4`).size / 1024).toFixed(1)} KiB\n`);
+    expect(result.stderr).toMatch(/video: uploaded \([\d.]+ KiB sent/);
     expect(result.stderr).toContain('reference: uploaded');
     expect(result.stderr).toContain('status: COMPLETED PASS');
     expect(result.stderr).not.toContain('\r');
@@ -104,10 +120,63 @@ describe.concurrent('liveness check', () => {
     [['check', '--vidoe', 'x.mp4'], /Unknown option '--vidoe'/],
     [['verify'], /unknown command "verify"/],
     [['check', '--video', `${FIXTURES}face_moving.mp4`, '--timeout', '0'], /--timeout must be a positive number/],
-  ])('exits 2 on a usage error: %j', async ([args, message], { expect }) => {
+  ])('exits 2 on a usage error with one line and a pointer to --help: %j', async ([args, message], { expect }) => {
     const result = await liveness(...args);
     expect(result.stderr).toMatch(message);
-    expect(result.stderr).toContain('Usage: liveness check');
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^liveness: /), "Run 'liveness --help' for usage."]);
+    expect(result.stderr).not.toContain('Usage: liveness check');
+    expect(result.code).toBe(2);
+  });
+
+  it('reads the API from LIVENESS_API when --api is not given', async ({ expect }) => {
+    const result = await livenessWithEnv(
+      { LIVENESS_API: stack.apiUrl },
+      'check',
+      '--video',
+      `${FIXTURES}face_moving.mp4`,
+      '--json',
+    );
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, decision: 'PASS' });
+    expect(result.code).toBe(0);
+  });
+
+  it('names LIVENESS_API when it is not a URL, and lets --api win over it', async ({ expect }) => {
+    const bad = await livenessWithEnv({ LIVENESS_API: 'not a url' }, 'check', '--video', `${FIXTURES}face_moving.mp4`);
+    expect(bad.stderr).toContain('liveness: LIVENESS_API is not a URL: "not a url"');
+    expect(bad.code).toBe(2);
+    const overridden = await livenessWithEnv(
+      { LIVENESS_API: 'not a url' },
+      'check',
+      '--video',
+      `${FIXTURES}face_moving.mp4`,
+      '--api',
+      stack.apiUrl,
+      '--json',
+    );
+    expect(overridden.code).toBe(0);
+  });
+
+  it('refuses a file over the provider’s limit before creating a check, in MiB', async ({ expect }) => {
+    const big = scratchFile(10 * 1024 * 1024 + 1, '.mp4');
+    const before = stack.simulators.fpt?.stats().calls;
+    const result = await liveness('check', '--provider', 'fpt', '--video', big, '--api', stack.apiUrl);
+    expect(result.stderr).toContain(
+      `liveness: --video "${big}" is 10.0 MiB (10485761 bytes); the limit is 10.0 MiB (10485760 bytes)`,
+    );
+    expect(result.stdout).toBe('');
+    expect(result.code).toBe(2);
+    expect(stack.simulators.fpt?.stats().calls).toBe(before);
+  });
+
+  it('refuses a file over the limit the create response gives, before any upload, when no provider is named', async ({
+    expect,
+  }) => {
+    const big = scratchFile(10 * 1024 * 1024 + 1, '.mp4');
+    const result = await liveness('check', '--video', big, '--api', stack.apiUrl, '--json');
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      ok: false,
+      error: { kind: 'usage', message: expect.stringContaining('the limit is 10.0 MiB') },
+    });
     expect(result.code).toBe(2);
   });
 
@@ -137,6 +206,7 @@ describe.concurrent('liveness check', () => {
 it('is what `npx liveness` runs from the repository root (npm links the root package’s own bin)', async () => {
   const result = await run('npx', ['--offline', 'liveness', '--help'], 30_000);
   expect(result.stdout).toContain('Usage: liveness check --video <file>');
+  expect(result.stdout).toContain('$LIVENESS_API');
   expect(result.code).toBe(0);
 });
 
