@@ -220,7 +220,7 @@ export const totalPer1000 = (lines: readonly CostLine[]): number => lines.reduce
 const unitPrice = (value: number): string => (value >= 0.001 ? `$${value}` : `$${Number((value * 1e6).toPrecision(4))} per 1M`);
 /** Small quantities stay readable: at most 4 significant digits. */
 const quantity = (value: number): string => (value === 0 ? '0' : Number(value.toPrecision(4)).toString());
-const usd = (value: number): string => `$${value < 0.001 && value > 0 ? value.toExponential(2) : value.toFixed(4)}`;
+const usd = (value: number): string => `$${value.toFixed(5)}`;
 
 export function formatCost(lines: readonly CostLine[]): string {
   const total = totalPer1000(lines);
