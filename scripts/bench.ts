@@ -7,9 +7,12 @@
 // 3. function bundles   esbuild with the options of lib/gateway-function.ts: minified size, cold import time
 // 4. processor memory   peak RSS of a processor-only child handling a 10 MiB video, per provider
 // 5. media check        bytes read and range requests per file (scripts/bench-media.ts)
+// 6. AWS requests       critical path (sequential AWS requests, last part stored → result stored),
+//                       requests per check by service, handler time and log bytes (scripts/bench-requests.ts);
+//                       `npm run cost` prices them
 //
 // Everything runs on 127.0.0.1 (`env: {}`: only the built-in simulators). Writes bench-results/bench.json;
-// exits non-zero when a target is missed. Takes about 1–2 minutes on 2 cores.
+// exits non-zero when a target is missed. Takes about 1–2 minutes on 2 cores. `npm run cost` prices the figures.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -28,6 +31,7 @@ import { createCheck, fixture, postCheck, result, uploadOk, type CreatedCheck } 
 import { padMdat } from '../test/unit/media/support/large-media';
 import { fixtureNames, isImageName, loadFixture } from '../test/unit/media/support/media-fixtures';
 import { formatMediaBench, runMediaBench, type MediaBenchResult } from './bench-media';
+import { formatRequestBench, runRequestBench } from './bench-requests';
 import type { ProcessorChildInput, ProcessorChildReport } from './support/processor-child';
 import { sqsEventFor } from './support/sqs';
 import { errorText, median, round2, roundSummary, sleep, summarise, table, writeJson, type Summary } from './support/stats';
@@ -597,7 +601,7 @@ async function benchMemory(stack: LocalStack, processorBundle: string | undefine
 
 // ---------------------------------------------------------------------------------------------
 
-const SECTIONS = ['pipeline', 'create', 'bundles', 'memory', 'media'] as const;
+const SECTIONS = ['pipeline', 'create', 'bundles', 'memory', 'media', 'requests'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** `--only pipeline,memory` runs a subset (for iterating); the default runs everything. */
@@ -863,6 +867,38 @@ async function main(): Promise<void> {
       );
       details.push(formatMediaBench(media), '');
       report.media = media;
+    }
+
+    if (sections.has('requests')) {
+      console.log('AWS requests per check (recorded SDK requests) …');
+      const requests = await runRequestBench();
+      const path = requests.criticalPath;
+      rows.push(
+        {
+          section: 'requests',
+          figure: 'critical-path AWS requests (last part stored → result stored), median',
+          value: String(path.median),
+          target: `≤ ${path.target}`,
+          ok: path.median <= path.target,
+        },
+        { section: 'requests', figure: 'critical-path AWS requests, max', value: String(path.max), target: 'info' },
+        {
+          section: 'requests',
+          figure: 'AWS requests per check (DynamoDB + S3 + Secrets Manager SDK calls)',
+          value: String(
+            requests.requestsPerCheck.dynamodbReads +
+              requests.requestsPerCheck.dynamodbWrites +
+              requests.requestsPerCheck.s3PutClass -
+              requests.requestsPerCheck.s3PresignedPostUploads +
+              requests.requestsPerCheck.s3GetClass +
+              requests.requestsPerCheck.s3Delete +
+              requests.requestsPerCheck.secretsManager,
+          ),
+          target: 'info',
+        },
+      );
+      details.push(formatRequestBench(requests), '');
+      report.requests = requests;
     }
 
     console.log('');
