@@ -19,7 +19,15 @@ interface Run {
   readonly stderr: string;
 }
 
-function run(command: string, args: readonly string[], timeout = 20_000, env: Record<string, string> = {}): Promise<Run> {
+// Generous: each case is a fresh Node process (tsx compiles the CLI), slow on a busy two-core machine.
+const CHILD_TIMEOUT_MS = 60_000;
+
+function run(
+  command: string,
+  args: readonly string[],
+  timeout = CHILD_TIMEOUT_MS,
+  env: Record<string, string> = {},
+): Promise<Run> {
   return new Promise((resolve) => {
     const childEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...env };
     if (!('LIVENESS_API' in env)) delete childEnv.LIVENESS_API;
@@ -32,7 +40,7 @@ function run(command: string, args: readonly string[], timeout = 20_000, env: Re
 
 const liveness = (...args: string[]): Promise<Run> => run(process.execPath, ['cli/liveness.js', ...args]);
 const livenessWithEnv = (env: Record<string, string>, ...args: string[]): Promise<Run> =>
-  run(process.execPath, ['cli/liveness.js', ...args], 20_000, env);
+  run(process.execPath, ['cli/liveness.js', ...args], CHILD_TIMEOUT_MS, env);
 
 /** A file of `bytes` zeros under the OS temp dir, named with `extension`. */
 function scratchFile(bytes: number, extension: string): string {
@@ -62,7 +70,7 @@ afterAll(async () => {
 });
 
 // Each case is its own process and waits mostly on I/O, so they run side by side.
-describe.concurrent('liveness check', () => {
+describe.concurrent('liveness check', { timeout: CHILD_TIMEOUT_MS + 10_000 }, () => {
   it('prints PASS and exits 0 for a live video with a matching ID photo', async ({ expect }) => {
     const result = await liveness(
       'check',
