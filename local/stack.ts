@@ -8,7 +8,7 @@ import type { ProviderId } from '../src/core/check';
 import { parseGatewayConfig, type GatewayConfigInput } from '../src/core/config';
 import { silentLog, type Log } from '../src/core/log';
 import type { Clock, ResumeQueue } from '../src/core/ports';
-import { createAwsClients } from '../src/adapters/aws/clients';
+import { createAwsClients, type AwsClients } from '../src/adapters/aws/clients';
 import type { CallDeps } from '../src/providers/call-provider';
 import type { LocalSimulator } from '../src/providers/local-kit';
 import type { AnyProviderAdapter } from '../src/providers/provider';
@@ -55,6 +55,8 @@ export interface LocalStackOptions {
    * delivery (duplicates, order, concurrency) turn it off and call deliver() themselves.
    */
   readonly autoDeliver?: boolean;
+  /** Test seam: sees the SDK clients before they are wired, e.g. to add a middleware that records requests. */
+  readonly instrument?: (clients: AwsClients) => void;
   /** Test seam: wraps the wired ports, e.g. to inject a crash the real stand-ins cannot produce. */
   readonly decorate?: (deps: GatewayDeps) => GatewayDeps;
   readonly log?: Log;
@@ -149,6 +151,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     const endpoints = { s3: s3.endpoint, dynamodb: dynamo.endpoint, secretsManager: secretsManager.endpoint };
     const clients = createAwsClients({ region: REGION, credentials: LOCAL_S3_CREDENTIALS, endpoints });
+    options.instrument?.(clients);
     const wired = wireGateway(config, clients, {
       log,
       ...(options.clock ? { clock: options.clock } : {}),

@@ -284,6 +284,8 @@ export interface SimLogEntry {
   readonly bodyBytes: number;
   readonly fields: readonly SimFieldSummary[];
   readonly scenario?: string;
+  /** SHA-256 (hex) of each decoded media part, in the request's order: what the provider was sent. */
+  readonly mediaSha256?: readonly string[];
   /** HTTP status sent, or what happened instead (held, reset). */
   readonly outcome?: number | 'held' | 'reset';
 }
@@ -531,7 +533,13 @@ export async function startSimulator<D>(spec: SimulatorSpec<D>, options: Simulat
     const marker = findScenarioMarker(decoded.media);
     const text = marker ?? defaultScenario;
     const parsed = parseScenario(text);
-    const entry = { ...base, bodyBytes: read.body.length, fields: decoded.fields, scenario: text };
+    const entry = {
+      ...base,
+      bodyBytes: read.body.length,
+      fields: decoded.fields,
+      scenario: text,
+      mediaSha256: decoded.media.map((bytes) => createHash('sha256').update(bytes).digest('hex')),
+    };
     if (!parsed || !(isFault(parsed.name) || spec.scenarios.includes(parsed.name))) {
       record({ ...entry, outcome: 400 });
       send(

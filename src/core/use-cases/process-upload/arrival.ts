@@ -19,18 +19,20 @@ export async function processUpload(deps: ProcessUploadDeps, arrival: PartArriva
   const check = await deps.checks.recordPart(checkId, part, received);
   if (!check) return ignoreLatePart(deps, arrival, await deps.checks.get(checkId));
   const partAudited = deps.audit.append({ checkId, type: 'PART_RECEIVED', detail: { part, ...received } });
+  // Audit writes run beside the path to the result, never in front of it (each takes its sequence
+  // number when issued, so the trail keeps the order); a failed one still fails the event.
+  partAudited.catch(() => {});
   if (!allPartsReceived(check)) {
     await partAudited;
     return 'waiting-for-parts';
   }
-  const [, started] = await Promise.all([
+  const started = await deps.checks.startProcessing(checkId, at, epoch(now) + deps.policy.processingLeaseSeconds);
+  if (!started) {
+    await partAudited;
+    return 'already-started';
+  }
+  const [, , outcome] = await Promise.all([
     partAudited,
-    deps.checks.startProcessing(checkId, at, epoch(now) + deps.policy.processingLeaseSeconds),
-  ]);
-  if (!started) return 'already-started';
-  // The audit write runs beside the attempt: it is not on the critical path (its sequence number is
-  // taken when the call starts, so the trail keeps the order).
-  const [, outcome] = await Promise.all([
     deps.audit.append({ checkId, type: 'PROCESSING_STARTED', detail: { parts: check.parts, attempt: 1 } }),
     runAttempt(deps, started),
   ]);
