@@ -597,6 +597,7 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
       expect(dataActionsOfRole(template, ids.roles.eraseCheck)).toEqual([
         'dynamodb:GetItem',
         'dynamodb:PutItem',
+        'dynamodb:PutItem',
         'dynamodb:Query',
         's3:DeleteObject',
       ]);
