@@ -113,7 +113,10 @@ export interface ObjectHead {
   readonly contentType?: string;
 }
 
-/** Read access to uploaded media. Ranged reads let the media check look without downloading. */
+/**
+ * Read access to uploaded media. The processor reads each part once, pinned to the upload
+ * recorded on arrival (readPinned); head and readAll serve events without an ETag.
+ */
 export interface MediaStore {
   head(key: string): Promise<ObjectHead | undefined>;
   /** Bytes [start, endInclusive] of the object (clamped to its size). */
