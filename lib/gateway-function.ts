@@ -23,7 +23,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /**
  * What a function does to check records, named after the repository methods that do it:
  * `get` (GetItem), `create` (conditional PutItem), `update` (every conditional transition,
- * UpdateItem), `erase` (DeleteItem, erasure on request only).
+ * UpdateItem), `erase` (PutItem of a tombstone over the record, erasure on request only).
  */
 export type ChecksTableOperation = 'get' | 'create' | 'update' | 'erase';
 export type AuditLogAccess = 'append' | 'appendAndRead';
@@ -61,13 +61,13 @@ export const DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
 const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 // Conditional writes (the state machine) are PutItem/UpdateItem with a condition, so no
-// transaction or batch action is needed; records otherwise leave by TTL, so DeleteItem belongs to
-// the erasure route alone.
+// transaction or batch action is needed. Records leave by TTL; erasure replaces one with a
+// tombstone (so no write still in flight can recreate it), so no function may DeleteItem.
 const CHECKS_TABLE_ACTIONS: Readonly<Record<ChecksTableOperation, string>> = {
   get: 'dynamodb:GetItem',
   create: 'dynamodb:PutItem',
   update: 'dynamodb:UpdateItem',
-  erase: 'dynamodb:DeleteItem',
+  erase: 'dynamodb:PutItem',
 };
 // The audit trail is append-only: nothing here may change or remove an entry.
 const AUDIT_APPEND_ACTIONS = ['dynamodb:PutItem'];

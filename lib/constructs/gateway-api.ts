@@ -116,7 +116,7 @@ export class GatewayApi extends Construct {
     tables.grantCheckOperations(getCheckResult, ['get']);
 
     const eraseCheck = routeFunction('EraseCheck', 'erase-check', 'DELETE /v1/checks/{checkId}');
-    // get → media → DeleteItem; an already-erased check is answered from its audit tombstone (Query).
+    // get → media → tombstone PutItem; an already-erased check is answered from its audit tombstone (Query).
     tables.grantCheckOperations(eraseCheck, ['get', 'erase']);
     tables.grantAuditLog(eraseCheck, 'appendAndRead');
     storage.grantDeleteMedia(eraseCheck);

@@ -24,6 +24,13 @@ export interface FinishDetails {
   readonly mediaDueAt: number;
 }
 
+/** What an erased check leaves in the checks table, besides its id and status ERASED. */
+export interface ErasureTombstone {
+  readonly erasedAt: string;
+  /** Epoch seconds when the tombstone itself may go (the table's TTL): the erased check's own expiry. */
+  readonly expiresAt: number;
+}
+
 /**
  * The checks table. Every state change is conditional, which turns at-least-once events into
  * exactly-once processing: PROCESSING is entered once, and then re-entered only by a resume after
@@ -53,14 +60,20 @@ export interface CheckRepository {
   markMediaDeleted(checkId: string, at: string): Promise<void>;
   /** Checks whose sweepAt is before `now`, oldest first. */
   listDue(now: number, limit: number): Promise<readonly Check[]>;
-  /** Deletes the record (result, token, everything); returns what was there. */
-  erase(checkId: string): Promise<Check | undefined>;
+  /**
+   * Replaces the record by a tombstone (no personal data; kept until `expiresAt`) and returns what
+   * was there. A tombstone reads as no check at all (get → undefined), and every other write is
+   * conditional on the state it expects, so nothing an attempt still in flight writes can recreate
+   * or change an erased check. Undefined when there was no check (or it was already erased).
+   */
+  erase(checkId: string, tombstone: ErasureTombstone): Promise<Check | undefined>;
 }
 
 export type AuditEventType =
   | 'CHECK_CREATED'
   | 'PART_RECEIVED'
   | 'PART_IGNORED'
+  | 'PART_REPLACED'
   | 'PROCESSING_STARTED'
   | 'MEDIA_CHECKED'
   | 'PROVIDER_REQUEST'
@@ -79,6 +92,8 @@ export interface AuditEntry {
   readonly type: AuditEventType;
   /** Structured detail. Never media bytes, Base64 media, tokens or secrets. */
   readonly detail: Readonly<Record<string, unknown>>;
+  /** When it happened, for an entry written later than it was produced (default: when appended). */
+  readonly at?: string;
 }
 
 export interface StoredAuditEntry extends AuditEntry {
@@ -98,14 +113,27 @@ export interface ObjectHead {
   readonly contentType?: string;
 }
 
-/** Read access to uploaded media. Ranged reads let the media check look without downloading. */
+/**
+ * Read access to uploaded media. The processor reads each part once, pinned to the upload
+ * recorded on arrival (readPinned); head and readAll serve events without an ETag.
+ */
 export interface MediaStore {
   head(key: string): Promise<ObjectHead | undefined>;
   /** Bytes [start, endInclusive] of the object (clamped to its size). */
   readRange(key: string, start: number, endInclusive: number): Promise<Uint8Array>;
   readAll(key: string): Promise<Uint8Array>;
+  /**
+   * The whole object, only if it is still the one with this ETag (S3 GetObject with IfMatch):
+   * 'replaced' when another upload took its key since, 'missing' when it is gone.
+   */
+  readPinned(key: string, etag: string): Promise<PinnedRead>;
   delete(key: string): Promise<void>;
 }
+
+export type PinnedRead =
+  | { readonly kind: 'object'; readonly bytes: Uint8Array; readonly contentType?: string }
+  | { readonly kind: 'replaced' }
+  | { readonly kind: 'missing' };
 
 export interface UploadForm {
   readonly url: string;
@@ -210,6 +238,13 @@ export interface JudgeRequest {
   readonly provider: ProviderId;
   /** Every declared part, already vetted. The same list can be handed to another provider. */
   readonly media: readonly JudgedPart[];
+  /**
+   * Asked before each HTTP request to the provider (the first and every retry): false stops the
+   * call with no further request (the check was erased or taken over).
+   */
+  readonly shouldContinue?: () => Promise<boolean>;
+  /** Where the call's audit entries go; default the judge's own audit log. */
+  readonly audit?: Pick<AuditLog, 'append'>;
 }
 
 export type Judgement =
@@ -219,7 +254,9 @@ export type Judgement =
    * The provider could not be called and calling again would not help: its credentials are
    * missing or malformed (PROVIDER_AUTH_FAILED), or the request cannot be built (PROCESSING_FAILED).
    */
-  | { readonly kind: 'not-called'; readonly failure: Reason };
+  | { readonly kind: 'not-called'; readonly failure: Reason }
+  /** shouldContinue said no before a request: whatever the provider said before must not be used. */
+  | { readonly kind: 'stopped'; readonly attempts: number };
 
 /**
  * "Judge these media with provider X": reads the provider's secret, builds its request, calls it

@@ -310,6 +310,8 @@ export interface SimLogEntry {
   readonly bodyBytes: number;
   readonly fields: readonly SimFieldSummary[];
   readonly scenario?: string;
+  /** SHA-256 (hex) of each decoded media part, in the request's order: what the provider was sent. */
+  readonly mediaSha256?: readonly string[];
   /** HTTP status sent, or what happened instead (held, reset). */
   readonly outcome?: number | 'held' | 'reset';
 }
@@ -574,7 +576,13 @@ export async function startSimulator<D>(spec: SimulatorSpec<D>, options: Simulat
     const text = marker ?? defaultScenario;
     const parsed = parseScenario(text);
     const name = parsed ? resolveName(parsed.name) : undefined;
-    const entry = { ...base, bodyBytes: read.body.length, fields: decoded.fields, scenario: text };
+    const entry = {
+      ...base,
+      bodyBytes: read.body.length,
+      fields: decoded.fields,
+      scenario: text,
+      mediaSha256: decoded.media.map((bytes) => createHash('sha256').update(bytes).digest('hex')),
+    };
     if (!parsed || name === undefined) {
       record({ ...entry, outcome: 400 });
       send(res, jsonReply(400, { error: unknownScenario(text) }, { 'x-sim-error': 'unknown-scenario' }));

@@ -30,6 +30,7 @@ const RESULT: CheckResult = { decision: 'PASS', reasons: [], liveness: { live: t
 const FAILURE = reason('PROVIDER_UNAVAILABLE');
 const FINISH: FinishDetails = { media: MEDIA, at: '2026-01-01T00:03:00.000Z', providerMs: 1234, mediaDueAt: MEDIA_DUE };
 const ANSWER: ProviderAnswer = { kind: 'answer', result: RESULT, providerMs: 1234 };
+const TOMBSTONE = { erasedAt: '2026-01-01T00:04:00.000Z', expiresAt: 1_769_818_000 };
 
 function newCheck(overrides: Partial<NewCheck> = {}): NewCheck {
   return sampleNewCheck({ consent: { noticeVersion: 'v3', acceptedAt: '2025-12-31T23:59:00Z' }, ...overrides });
@@ -173,7 +174,7 @@ describe.each(subjects)('CheckRepository contract: %s', (_name, makeRepository) 
   it('refuses to finish a check that never started, or is gone', async () => {
     const { repo, checkId } = await created();
     const erased = await processing();
-    await erased.repo.erase(erased.checkId);
+    await erased.repo.erase(erased.checkId, TOMBSTONE);
 
     await expect(repo.complete(checkId, RESULT, FINISH)).rejects.toBeInstanceOf(TransitionConflictError);
     await expect(repo.fail(checkId, FAILURE, FINISH)).rejects.toBeInstanceOf(TransitionConflictError);
@@ -234,7 +235,7 @@ describe.each(subjects)('CheckRepository contract: %s', (_name, makeRepository) 
 
   it('does not recreate an erased check when its media deletion is recorded late', async () => {
     const { repo, checkId } = await created();
-    await repo.erase(checkId);
+    await repo.erase(checkId, TOMBSTONE);
 
     await repo.markMediaDeleted(checkId, '2026-01-01T00:20:00.000Z');
 
@@ -245,11 +246,49 @@ describe.each(subjects)('CheckRepository contract: %s', (_name, makeRepository) 
     const { repo, checkId } = await processing();
     await repo.complete(checkId, RESULT, FINISH);
 
-    const erased = await repo.erase(checkId);
-    const again = await repo.erase(checkId);
+    const erased = await repo.erase(checkId, TOMBSTONE);
+    const again = await repo.erase(checkId, TOMBSTONE);
 
     expect(erased).toMatchObject({ checkId, status: 'COMPLETED', result: RESULT });
     expect(again).toBeUndefined();
     expect(await repo.get(checkId)).toBeUndefined();
+  });
+
+  it('lets no write of an attempt still running change or recreate an erased check', async () => {
+    const { repo, checkId } = await processing();
+    await repo.erase(checkId, TOMBSTONE);
+
+    const resumed = await repo.resumeProcessing(checkId, '2026-01-01T00:05:00.000Z', LEASE + 1, LEASE + 60);
+    await expect(repo.recordProviderAnswer(checkId, ANSWER, '2026-01-01T00:05:00.000Z')).rejects.toBeInstanceOf(
+      TransitionConflictError,
+    );
+    await expect(repo.complete(checkId, RESULT, FINISH)).rejects.toBeInstanceOf(TransitionConflictError);
+    await expect(repo.fail(checkId, FAILURE, FINISH)).rejects.toBeInstanceOf(TransitionConflictError);
+    await repo.markMediaDeleted(checkId, '2026-01-01T00:05:00.000Z');
+
+    expect(resumed).toBeUndefined();
+    expect(await repo.get(checkId)).toBeUndefined();
+    expect(await repo.erase(checkId, TOMBSTONE)).toBeUndefined();
+  });
+
+  it('keeps an erased check out of uploads, the start and the sweep, and its id from being reused', async () => {
+    const check = newCheck({ sweepAt: 50 });
+    const repo = makeRepository();
+    await repo.create(check);
+    await repo.erase(check.checkId, TOMBSTONE);
+
+    const recorded = await repo.recordPart(check.checkId, 'video', {
+      bytes: 10,
+      etag: 'e2',
+      receivedAt: '2026-01-01T00:05:00.000Z',
+    });
+    const started = await repo.startProcessing(check.checkId, '2026-01-01T00:05:00.000Z', LEASE);
+    const expired = await repo.expire(check.checkId, FAILURE, '2026-01-01T00:16:00.000Z', UPLOAD_EXPIRES_AT + 1);
+    const due = await repo.listDue(60, 100);
+
+    expect([recorded, started, expired]).toEqual([undefined, undefined, false]);
+    expect(due.map((candidate) => candidate.checkId)).not.toContain(check.checkId);
+    await expect(repo.create(check)).rejects.toBeInstanceOf(CheckAlreadyExistsError);
+    expect(await repo.get(check.checkId)).toBeUndefined();
   });
 });

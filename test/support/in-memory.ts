@@ -1,5 +1,6 @@
 // In-memory implementations of the domain ports, with the same conditional semantics as the
 // DynamoDB adapters, for fast domain tests.
+import { createHash } from 'node:crypto';
 import type { Check, CheckResult, PartName, ProviderAnswer, ProviderId, ReceivedPart } from '../../src/core/check';
 import { CheckAlreadyExistsError } from '../../src/adapters/aws/errors';
 import { SecretMisconfiguredError, TransitionConflictError } from '../../src/core/errors';
@@ -9,6 +10,7 @@ import type {
   CheckRepository,
   Clock,
   EnabledProviderPolicy,
+  ErasureTombstone,
   FinishDetails,
   InspectPartRequest,
   Judgement,
@@ -19,6 +21,7 @@ import type {
   NewCheck,
   ObjectHead,
   PartInspection,
+  PinnedRead,
   ProviderCatalog,
   ResumeQueue,
   SecretSource,
@@ -31,9 +34,13 @@ import type { Reason } from '../../src/core/reasons';
 
 export class InMemoryCheckRepository implements CheckRepository {
   readonly items = new Map<string, Check>();
+  /** Erased checks: what is left of them. They read as no check, and no write changes them. */
+  readonly tombstones = new Map<string, ErasureTombstone>();
 
   async create(check: NewCheck): Promise<void> {
-    if (this.items.has(check.checkId)) throw new CheckAlreadyExistsError(check.checkId);
+    if (this.items.has(check.checkId) || this.tombstones.has(check.checkId)) {
+      throw new CheckAlreadyExistsError(check.checkId);
+    }
     this.items.set(check.checkId, { ...check, status: 'AWAITING_UPLOAD', updatedAt: check.createdAt, received: {} });
   }
   async get(checkId: string): Promise<Check | undefined> {
@@ -93,9 +100,11 @@ export class InMemoryCheckRepository implements CheckRepository {
       .sort((a, b) => (a.sweepAt ?? 0) - (b.sweepAt ?? 0))
       .slice(0, limit);
   }
-  async erase(checkId: string): Promise<Check | undefined> {
+  async erase(checkId: string, tombstone: ErasureTombstone): Promise<Check | undefined> {
     const check = this.items.get(checkId);
+    if (!check) return undefined;
     this.items.delete(checkId);
+    this.tombstones.set(checkId, tombstone);
     return check;
   }
   private put(check: Check): Check {
@@ -121,7 +130,8 @@ export class InMemoryCheckRepository implements CheckRepository {
 export class InMemoryAuditLog implements AuditLog {
   readonly entries: StoredAuditEntry[] = [];
   async append(entry: AuditEntry): Promise<void> {
-    this.entries.push({ ...entry, at: new Date().toISOString(), seq: String(this.entries.length).padStart(8, '0') });
+    const { at = new Date().toISOString(), ...rest } = entry;
+    this.entries.push({ ...rest, at, seq: String(this.entries.length).padStart(8, '0') });
   }
   async list(checkId: string): Promise<readonly StoredAuditEntry[]> {
     return this.entries.filter((entry) => entry.checkId === checkId);
@@ -142,6 +152,8 @@ export class InMemoryMediaStore implements MediaStore {
   readonly deleted: string[] = [];
   /** Whole-object reads, by key: what was downloaded to send to a provider. */
   readonly fullReads: string[] = [];
+  /** Pinned whole-object reads, by key (one per part an attempt vets and sends). */
+  readonly pinnedReads: string[] = [];
 
   put(key: string, bytes: Uint8Array, contentType?: string): void {
     this.objects.set(key, { bytes, ...(contentType ? { contentType } : {}) });
@@ -151,7 +163,7 @@ export class InMemoryMediaStore implements MediaStore {
     if (!object) return undefined;
     return {
       bytes: object.bytes.length,
-      etag: `"${object.bytes.length}"`,
+      etag: etagOf(object.bytes),
       ...(object.contentType ? { contentType: object.contentType } : {}),
     };
   }
@@ -162,6 +174,13 @@ export class InMemoryMediaStore implements MediaStore {
     this.fullReads.push(key);
     return this.existing(key);
   }
+  async readPinned(key: string, etag: string): Promise<PinnedRead> {
+    this.pinnedReads.push(key);
+    const object = this.objects.get(key);
+    if (!object) return { kind: 'missing' };
+    if (etagOf(object.bytes) !== etag) return { kind: 'replaced' };
+    return { kind: 'object', bytes: object.bytes, ...(object.contentType ? { contentType: object.contentType } : {}) };
+  }
   async delete(key: string): Promise<void> {
     this.objects.delete(key);
     this.deleted.push(key);
@@ -171,6 +190,11 @@ export class InMemoryMediaStore implements MediaStore {
     if (!object) throw new Error(`NoSuchKey: ${key}`);
     return object.bytes;
   }
+}
+
+/** An S3-style ETag (the MD5 of a single-part upload), so replaced content gets another one. */
+export function etagOf(bytes: Uint8Array): string {
+  return createHash('md5').update(bytes).digest('hex');
 }
 
 /** Secrets by id; a missing id is an operator's misconfiguration, as in the Secrets Manager adapter. */

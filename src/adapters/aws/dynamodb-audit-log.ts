@@ -17,6 +17,7 @@ const AUDIT_EVENT_TYPES: Record<AuditEventType, true> = {
   CHECK_CREATED: true,
   PART_RECEIVED: true,
   PART_IGNORED: true,
+  PART_REPLACED: true,
   PROCESSING_STARTED: true,
   MEDIA_CHECKED: true,
   PROVIDER_REQUEST: true,
@@ -62,7 +63,7 @@ export class DynamoDbAuditLog implements AuditLog {
   ) {}
 
   async append(entry: AuditEntry): Promise<void> {
-    const at = this.clock.now().toISOString();
+    const at = entry.at ?? this.clock.now().toISOString();
     for (let attempt = 1; ; attempt += 1) {
       try {
         await this.doc.send(

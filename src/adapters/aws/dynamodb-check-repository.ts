@@ -1,17 +1,19 @@
 // CheckRepository on DynamoDB. Every state change is a conditional write, which is what turns
 // at-least-once S3 events into exactly-once processing.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { checkSchema } from '../../core/check';
 import type { Check, CheckResult, CheckStatus, PartName, ProviderAnswer, ReceivedPart } from '../../core/check';
 import { TransitionConflictError } from '../../core/errors';
-import type { CheckRepository, FinishDetails, NewCheck } from '../../core/ports';
+import type { CheckRepository, ErasureTombstone, FinishDetails, NewCheck } from '../../core/ports';
 import type { Reason } from '../../core/reasons';
 import { CheckAlreadyExistsError, InvalidStoredItemError } from './errors';
-import { CHECKS_SWEEP_INDEX, CHECKS_TABLE_KEYS } from './table-schema';
+import { CHECKS_SWEEP_INDEX, CHECKS_TABLE_KEYS, CHECKS_TTL_ATTRIBUTE } from './table-schema';
 
 const PK = CHECKS_TABLE_KEYS.partitionKey;
+/** The status of a tombstone item: not a CheckStatus, it never leaves this adapter (get() reads it as no check). */
+const ERASED = 'ERASED';
 
 /** DynamoDB rejects a name placeholder the expressions do not use, so only the used ones are sent. */
 function usedNames(expressions: string, names: Record<string, string>): Record<string, string> {
@@ -65,7 +67,7 @@ export class DynamoDbCheckRepository implements CheckRepository {
       // Strongly consistent: the processor reads right after the writes that made it run.
       new GetCommand({ TableName: this.tableName, Key: { [PK]: checkId }, ConsistentRead: true }),
     );
-    return output.Item === undefined ? undefined : this.toCheck(checkId, output.Item);
+    return output.Item === undefined || output.Item.status === ERASED ? undefined : this.toCheck(checkId, output.Item);
   }
 
   async recordPart(checkId: string, part: PartName, received: ReceivedPart): Promise<Check | undefined> {
@@ -159,9 +161,9 @@ export class DynamoDbCheckRepository implements CheckRepository {
     // Leaves the index: nothing is left for the sweep to do. Conditional so an erased check is not recreated.
     await this.transition(checkId, {
       update: 'SET #mediaDeletedAt = :at REMOVE #sweepAt, #sweepShard',
-      condition: 'attribute_exists(#pk)',
+      condition: 'attribute_exists(#pk) AND #status <> :erased',
       names: { '#mediaDeletedAt': 'mediaDeletedAt', '#sweepShard': CHECKS_SWEEP_INDEX.partitionKey, '#pk': PK },
-      values: { ':at': at },
+      values: { ':at': at, ':erased': ERASED },
     });
   }
 
@@ -179,11 +181,32 @@ export class DynamoDbCheckRepository implements CheckRepository {
     return (output.Items ?? []).map((item) => this.toCheck(String(item[PK]), item));
   }
 
-  async erase(checkId: string): Promise<Check | undefined> {
-    const output = await this.doc.send(
-      new DeleteCommand({ TableName: this.tableName, Key: { [PK]: checkId }, ReturnValues: 'ALL_OLD' }),
-    );
-    return output.Attributes === undefined ? undefined : this.toCheck(checkId, output.Attributes);
+  async erase(checkId: string, tombstone: ErasureTombstone): Promise<Check | undefined> {
+    // A Put replaces every attribute: nothing personal survives, whatever attributes the check had.
+    // The tombstone stays so that a write still in flight fails its condition instead of
+    // recreating the check; it carries no sweep attributes, so it is never listed as due.
+    try {
+      const output = await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            [PK]: checkId,
+            status: ERASED,
+            erasedAt: tombstone.erasedAt,
+            updatedAt: tombstone.erasedAt,
+            [CHECKS_TTL_ATTRIBUTE]: tombstone.expiresAt,
+          },
+          ConditionExpression: 'attribute_exists(#pk) AND #status <> :erased',
+          ExpressionAttributeNames: { '#pk': PK, '#status': 'status' },
+          ExpressionAttributeValues: { ':erased': ERASED },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return output.Attributes === undefined ? undefined : this.toCheck(checkId, output.Attributes);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
   }
 
   /** A conditional UpdateItem: the new check, or undefined when the condition did not hold. */

@@ -49,10 +49,13 @@ export async function eraseCheck(deps: EraseCheckDeps, checkId: string, requeste
   }
   // Media first: if anything below fails, a retry still finds the record and finishes the job.
   await Promise.all(check.parts.map((part) => deps.media.delete(mediaKey(checkId, part))));
-  const erased = await deps.checks.erase(checkId);
+  const erasedAt = deps.clock.now().toISOString();
+  // The record becomes a tombstone: an attempt still running for this check can no longer write
+  // to it (every write is conditional), so its late results and audit entries are dropped.
+  const erased = await deps.checks.erase(checkId, { erasedAt, expiresAt: check.expiresAt });
   const receipt: Tombstone = {
     checkId,
-    erasedAt: deps.clock.now().toISOString(),
+    erasedAt,
     erasedBy: requestedBy,
     deleted: {
       media: check.parts,

@@ -25,7 +25,7 @@ export interface ProcessUploadDeps {
 export interface PartArrival {
   readonly checkId: string;
   readonly part: PartName;
-  /** Size and ETag as the storage event reported them; a HEAD on the object wins. */
+  /** Size and ETag as the storage event reported them: they pin the upload the check judges (a HEAD only when absent). */
   readonly bytes?: number;
   readonly etag?: string;
 }
