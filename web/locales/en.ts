@@ -56,6 +56,18 @@ export const en = {
   'camera.recordingFor': 'Recording for {seconds} seconds. Keep looking at the camera.',
   'camera.secondsLeft': '{seconds} s',
 
+  'guide.loading': 'Getting ready to guide you…',
+  'guide.noFace': 'We can’t see a face. Look straight at the camera.',
+  'guide.manyFaces': 'More than one face is in view. Make sure only you are in the picture.',
+  'guide.moveCloser': 'Move a little closer to the camera.',
+  'guide.centre': 'Move your face to the centre of the oval.',
+  'guide.moreLight': 'It’s too dark. Move somewhere with more light.',
+  'guide.hold': 'That’s it. Hold still…',
+  'guide.autoVideo': 'Hold still. Recording starts by itself when your face is in place.',
+  'guide.autoPhoto': 'Hold still. The photo is taken by itself when your face is in place.',
+  'guide.manualVideo': 'Automatic capture isn’t available on this device. Fit your face inside the oval, then press Record.',
+  'guide.manualPhoto': 'Automatic capture isn’t available on this device. Fit your face inside the oval, then press Take photo.',
+
   'upload.title': 'Sending',
   'upload.sending': 'Sending securely…',
   'upload.checking': 'Sent. Checking, this takes a few seconds…',

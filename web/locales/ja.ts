@@ -56,6 +56,18 @@ export const ja: Messages = {
   'camera.recordingFor': '{seconds}秒間撮影しています。カメラを見たままお待ちください。',
   'camera.secondsLeft': '残り{seconds}秒',
 
+  'guide.loading': 'ガイドを準備しています…',
+  'guide.noFace': 'お顔が見つかりません。カメラをまっすぐ見てください。',
+  'guide.manyFaces': '複数の顔が映っています。ご本人だけが映るようにしてください。',
+  'guide.moveCloser': 'もう少しカメラに近づいてください。',
+  'guide.centre': 'お顔を楕円の枠の中央に合わせてください。',
+  'guide.moreLight': '暗すぎます。もっと明るい場所に移動してください。',
+  'guide.hold': 'そのままお待ちください…',
+  'guide.autoVideo': 'そのまま動かないでください。お顔の位置が合うと、自動で撮影が始まります。',
+  'guide.autoPhoto': 'そのまま動かないでください。お顔の位置が合うと、自動で写真を撮ります。',
+  'guide.manualVideo': 'この端末では自動撮影を利用できません。楕円の枠内にお顔を合わせて、「撮影」を押してください。',
+  'guide.manualPhoto': 'この端末では自動撮影を利用できません。楕円の枠内にお顔を合わせて、「写真を撮る」を押してください。',
+
   'upload.title': '送信中',
   'upload.sending': '安全に送信しています…',
   'upload.checking': '送信しました。確認しています。しばらくお待ちください…',

@@ -59,6 +59,18 @@ export const vi: Messages = {
   'camera.recordingFor': 'Đang quay trong {seconds} giây. Xin tiếp tục nhìn vào camera.',
   'camera.secondsLeft': '{seconds} giây',
 
+  'guide.loading': 'Đang chuẩn bị hướng dẫn…',
+  'guide.noFace': 'Chưa thấy khuôn mặt. Xin nhìn thẳng vào camera.',
+  'guide.manyFaces': 'Có nhiều hơn một khuôn mặt trong khung hình. Xin đảm bảo chỉ có bạn trong khung hình.',
+  'guide.moveCloser': 'Xin đưa mặt lại gần camera hơn một chút.',
+  'guide.centre': 'Xin đưa khuôn mặt vào giữa khung hình bầu dục.',
+  'guide.moreLight': 'Chỗ này quá tối. Xin chuyển đến nơi có nhiều ánh sáng hơn.',
+  'guide.hold': 'Tốt lắm. Xin giữ yên…',
+  'guide.autoVideo': 'Xin giữ yên. Khi khuôn mặt đã đúng vị trí, việc quay sẽ tự bắt đầu.',
+  'guide.autoPhoto': 'Xin giữ yên. Khi khuôn mặt đã đúng vị trí, ảnh sẽ được chụp tự động.',
+  'guide.manualVideo': 'Thiết bị này không hỗ trợ chụp tự động. Đặt khuôn mặt trong khung hình bầu dục, rồi nhấn Quay.',
+  'guide.manualPhoto': 'Thiết bị này không hỗ trợ chụp tự động. Đặt khuôn mặt trong khung hình bầu dục, rồi nhấn Chụp ảnh.',
+
   'upload.title': 'Đang gửi',
   'upload.sending': 'Đang gửi an toàn…',
   'upload.checking': 'Đã gửi. Đang kiểm tra, xin chờ trong giây lát…',
