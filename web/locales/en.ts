@@ -46,8 +46,6 @@ export const en = {
   'camera.preview': 'Camera preview',
   'camera.fitFace': 'Fit your face inside the oval and look at the camera.',
   'camera.asking': 'Asking for permission to use the camera…',
-  'camera.readyVideo': 'Camera ready. Fit your face inside the oval, then press Record.',
-  'camera.readyPhoto': 'Camera ready. Fit your face inside the oval, then press Take photo.',
   'camera.record': 'Record {seconds} seconds',
   'camera.takePhoto': 'Take photo',
   'camera.cancel': 'Cancel',

@@ -49,8 +49,6 @@ export const id: Messages = {
   'camera.preview': 'Pratinjau kamera',
   'camera.fitFace': 'Posisikan wajah Anda di dalam bingkai oval dan lihat ke kamera.',
   'camera.asking': 'Meminta izin untuk menggunakan kamera…',
-  'camera.readyVideo': 'Kamera siap. Posisikan wajah Anda di dalam bingkai oval, lalu tekan Rekam.',
-  'camera.readyPhoto': 'Kamera siap. Posisikan wajah Anda di dalam bingkai oval, lalu tekan Ambil foto.',
   'camera.record': 'Rekam {seconds} detik',
   'camera.takePhoto': 'Ambil foto',
   'camera.cancel': 'Batal',

@@ -46,8 +46,6 @@ export const ja: Messages = {
   'camera.preview': 'カメラのプレビュー',
   'camera.fitFace': '楕円の枠内にお顔を合わせ、カメラを見てください。',
   'camera.asking': 'カメラの使用許可を求めています…',
-  'camera.readyVideo': 'カメラの準備ができました。楕円の枠内にお顔を合わせて、「撮影」を押してください。',
-  'camera.readyPhoto': 'カメラの準備ができました。楕円の枠内にお顔を合わせて、「写真を撮る」を押してください。',
   'camera.record': '{seconds}秒間撮影',
   'camera.takePhoto': '写真を撮る',
   'camera.cancel': 'キャンセル',

@@ -49,8 +49,6 @@ export const vi: Messages = {
   'camera.preview': 'Hình ảnh từ camera',
   'camera.fitFace': 'Đặt khuôn mặt trong khung hình bầu dục và nhìn vào camera.',
   'camera.asking': 'Đang xin quyền sử dụng camera…',
-  'camera.readyVideo': 'Camera đã sẵn sàng. Đặt khuôn mặt trong khung hình bầu dục, rồi nhấn Quay.',
-  'camera.readyPhoto': 'Camera đã sẵn sàng. Đặt khuôn mặt trong khung hình bầu dục, rồi nhấn Chụp ảnh.',
   'camera.record': 'Quay {seconds} giây',
   'camera.takePhoto': 'Chụp ảnh',
   'camera.cancel': 'Hủy',
