@@ -59,7 +59,7 @@ export const vi: Messages = {
 
   'guide.loading': 'Đang chuẩn bị hướng dẫn…',
   'guide.noFace': 'Chưa thấy khuôn mặt. Xin nhìn thẳng vào camera.',
-  'guide.manyFaces': 'Có nhiều hơn một khuôn mặt trong khung hình. Xin đảm bảo chỉ có bạn trong khung hình.',
+  'guide.manyFaces': 'Có nhiều hơn một khuôn mặt trong khung hình. Xin đảm bảo chỉ có Quý khách trong khung hình.',
   'guide.moveCloser': 'Xin đưa mặt lại gần camera hơn một chút.',
   'guide.centre': 'Xin đưa khuôn mặt vào giữa khung hình bầu dục.',
   'guide.moreLight': 'Chỗ này quá tối. Xin chuyển đến nơi có nhiều ánh sáng hơn.',
