@@ -146,11 +146,17 @@ describe('with a face in view', () => {
     try {
       await page.goto(`${stack.apiUrl}/?provider=verihubs&lang=ja`);
       const checkId = await createdCheck(page, () => acceptConsent(page));
+      // Everything the live region says, in order.
+      await page.evaluate(() => {
+        const status = document.getElementById('status');
+        const said: string[] = [];
+        (window as unknown as { said: string[] }).said = said;
+        if (status) new MutationObserver(() => said.push(status.textContent ?? '')).observe(status, { childList: true });
+      });
       await page.locator('#start-camera').click();
-      expect(await page.locator('#status').textContent()).toBe(
-        'そのまま動かないでください。お顔の位置が合うと、自動で写真を撮ります。',
-      );
       expect((await waitForOutcome(page, 60_000)).title).toBe('本人確認が完了しました');
+      const said = await page.evaluate(() => (window as unknown as { said: string[] }).said);
+      expect(said).toContain('そのまま動かないでください。お顔の位置が合うと、自動で写真を撮ります。');
       const full = await result(stack.apiUrl, checkId);
       expect(full.body).toMatchObject({ provider: 'verihubs', decision: 'PASS', parts: ['selfie'] });
       expect(requests.outside(new URL(stack.apiUrl).origin, new URL(stack.s3Endpoint).origin)).toEqual([]);
