@@ -34,8 +34,8 @@ async function main(): Promise<void> {
       await page.locator('#start-camera').click();
       await page.locator('#camera').waitFor({ state: 'visible' });
       await page.waitForFunction(() => (document.getElementById('preview') as HTMLVideoElement).videoWidth > 0);
-      await page.locator('#capture').click();
-      await page.locator('#rec-indicator').waitFor({ state: 'visible', timeout: 10_000 });
+      // The face guide starts the recording once the face has held.
+      await page.locator('#rec-indicator').waitFor({ state: 'visible', timeout: 60_000 });
       await shot('recording');
       await page.locator('#outcome-title').waitFor({ state: 'visible', timeout: 30_000 });
       await shot('outcome');

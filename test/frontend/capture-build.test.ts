@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { buildCapturePage, CAPTURE_PAGE_FILES } from '../../web/serve';
+import { buildCapturePage, CAPTURE_PAGE_FILES, FACE_GUIDE_FOLDER, faceGuideFiles } from '../../web/serve';
 
 let outDir: string | undefined;
 afterEach(() => {
@@ -18,12 +18,21 @@ function unescaped(js: string): string {
   );
 }
 
-it('writes index.html, app.js, its source map and app.css, linked relatively so any path can serve them', async () => {
+it('writes index.html, app.js, its source map, app.css and the face guide’s files, linked relatively so any path can serve them', async () => {
   outDir = mkdtempSync(join(tmpdir(), 'capture-page-'));
 
   const page = await buildCapturePage(outDir);
 
-  expect(readdirSync(outDir).sort()).toEqual([...CAPTURE_PAGE_FILES].sort());
+  expect(readdirSync(outDir).sort()).toEqual([...CAPTURE_PAGE_FILES, FACE_GUIDE_FOLDER].sort());
+  // The detector's code, model and wasm are copied beside the page: it never fetches them from a CDN.
+  expect(readdirSync(join(outDir, FACE_GUIDE_FOLDER)).sort()).toEqual(
+    faceGuideFiles()
+      .map((file) => file.name)
+      .sort(),
+  );
+  expect(readFileSync(join(outDir, FACE_GUIDE_FOLDER, 'blazeface.json'), 'utf8')).toContain('blazeface.bin');
+  // The guide is loaded lazily: human is not in app.js.
+  expect(page.inputs.some((input) => input.includes('@vladmandic/human'))).toBe(false);
   const html = readFileSync(join(outDir, 'index.html'), 'utf8');
   expect(html).toContain('src="app.js"');
   expect(html).toContain('href="app.css"');

@@ -8,7 +8,7 @@ import type { LocalStack } from '../../local/stack';
 import { startLocalStackWithPage } from '../../web/serve';
 import { FIXTURES, result } from '../support/api-client';
 import { axe, faceCameraClip, launchBrowser, PHONE, recordRequests } from '../support/browser';
-import { acceptConsent, createdCheck, openCamera, pageErrors, waitForOutcome } from './support/capture-flow';
+import { acceptConsent, createdCheck, openCamera, pageErrors, waitForOutcome, withoutFaceGuide } from './support/capture-flow';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
 
@@ -32,6 +32,8 @@ afterAll(async () => {
 it('records 6 s from the camera, uploads video and ID photo with progress, and shows PASS', { timeout: 60_000 }, async () => {
   const page = await phone.newPage();
   const errors = pageErrors(page);
+  // The record button: the path where the face guide cannot run (capture-guidance.test.ts has the guide).
+  await withoutFaceGuide(page);
   try {
     await page.goto(`${stack.apiUrl}/?provider=fpt&parts=video,reference&lang=en`);
     const checkId = await createdCheck(page, () => acceptConsent(page));
@@ -77,6 +79,7 @@ it(
       const supported = MediaRecorder.isTypeSupported.bind(MediaRecorder);
       MediaRecorder.isTypeSupported = (type: string) => !type.startsWith('video/mp4') && supported(type);
     });
+    await withoutFaceGuide(page);
     try {
       await page.goto(`${stack.apiUrl}/?provider=fpt&parts=video&lang=en`);
       const checkId = await createdCheck(page, () => acceptConsent(page));

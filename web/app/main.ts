@@ -28,6 +28,7 @@ import {
   type MediaFacts,
   type PartRule,
 } from './capture-plan';
+import { faceGuide, framingRule, judgeFrame, SteadyTimer, type FaceGuide, type GuideHint } from './face-guide';
 import { isLocale, pickLocale, translator, type Translator } from './i18n';
 import { outcomeText, type Tone } from './outcome';
 import { cameraAvailable, cameraSize, measureFile, openCamera, record, recordingType, stopCamera, takePhoto } from './recorder';
@@ -87,6 +88,12 @@ export interface StartOptions {
 
 export const DEFAULT_NOTICE_VERSION = 'capture-notice-2026-11';
 const COUNTDOWN_SECONDS = 3;
+/** Past this, a detector still loading (slow network, old phone) gives way to the record button. */
+const GUIDE_LOAD_TIMEOUT_MS = 20_000;
+/** A hint is read out once it has stayed this long, so a screen reader is not flooded frame by frame. */
+const HINT_ANNOUNCE_MS = 1200;
+/** The detector's files sit beside the script (web/serve.ts copies them there). */
+const GUIDE_BASE = new URL('face/', import.meta.url).href;
 const SESSION_STORAGE_KEY = 'liveness-capture-session';
 
 function element<T extends HTMLElement>(id: string, type: { new (): T; prototype: T }): T {
@@ -132,6 +139,7 @@ export function start(options: StartOptions = {}): CaptureController {
     captureFileLabel: element('capture-file-label', HTMLLabelElement),
     preview: element('preview', HTMLVideoElement),
     countdown: element('countdown', HTMLElement),
+    guideHint: element('guide-hint', HTMLElement),
     recIndicator: element('rec-indicator', HTMLElement),
     recTime: element('rec-time', HTMLElement),
     capture: element('capture', HTMLButtonElement),
@@ -394,10 +402,11 @@ export function start(options: StartOptions = {}): CaptureController {
   ui.cancelCamera.addEventListener('click', () => {
     stopCamera(stream);
     stream = undefined;
+    setGuideState('off');
     announce('');
     show('prepare', ui.startCamera);
   });
-  ui.capture.addEventListener('click', () => void capture());
+  ui.capture.addEventListener('click', () => void capture(false));
   ui.cancelUpload.addEventListener('click', () => inFlight?.abort());
 
   async function startCamera(): Promise<void> {
@@ -430,8 +439,88 @@ export function start(options: StartOptions = {}): CaptureController {
     }
     ui.preview.srcObject = stream;
     ui.capture.disabled = false;
-    show('camera', ui.capture);
-    announce(live === 'video' ? t('camera.readyVideo') : t('camera.readyPhoto'));
+    void guide(active, stream);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Guidance on the live picture (web/app/face-guide.ts): a quality gate, not presentation-attack
+  // detection. Capture starts by itself once one face, large and centred enough for the provider,
+  // has held for about a second; where the detector cannot run, the record button is the way.
+
+  let hintTimer: ReturnType<typeof setTimeout> | undefined;
+
+  function setGuideState(state: 'loading' | 'active' | 'manual' | 'off', guide?: FaceGuide, fps?: number): void {
+    const camera = ui.screens.camera;
+    camera.dataset.guide = state;
+    if (guide) camera.dataset.guideBackend = guide.backend;
+    if (fps !== undefined) camera.dataset.guideFps = fps.toFixed(1);
+    ui.guideHint.hidden = state !== 'loading' && state !== 'active';
+    if (state !== 'active') clearTimeout(hintTimer);
+  }
+
+  function showHint(hint: GuideHint): void {
+    const text = t(`guide.${hint}`);
+    ui.guideHint.textContent = text;
+    clearTimeout(hintTimer);
+    hintTimer = setTimeout(() => announce(text), HINT_ANNOUNCE_MS);
+  }
+
+  function manualCapture(live: 'video' | 'selfie'): void {
+    setGuideState('manual');
+    ui.capture.hidden = false;
+    ui.capture.disabled = false;
+    ui.capture.focus();
+    announce(live === 'video' ? t('guide.manualVideo') : t('guide.manualPhoto'));
+  }
+
+  async function guide(active: CaptureSession, watched: MediaStream): Promise<void> {
+    const live = livePart(active);
+    ui.capture.hidden = true;
+    ui.guideHint.textContent = t('guide.loading');
+    setGuideState('loading');
+    show('camera');
+    announce(live === 'video' ? t('guide.autoVideo') : t('guide.autoPhoto'));
+    let detector: FaceGuide;
+    try {
+      detector = await faceGuide(GUIDE_BASE, GUIDE_LOAD_TIMEOUT_MS);
+    } catch {
+      if (stream === watched) manualCapture(live);
+      return;
+    }
+    if (stream !== watched) return;
+    setGuideState('active', detector);
+    const rule = framingRule(active.provider);
+    const steady = new SteadyTimer();
+    const started = performance.now();
+    let frames = 0;
+    let shown: GuideHint | undefined;
+    while (stream === watched) {
+      if (ui.preview.readyState < HTMLMediaElement.HAVE_CURRENT_DATA || ui.preview.videoWidth === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        continue;
+      }
+      let hint: GuideHint;
+      try {
+        hint = judgeFrame(await detector.look(ui.preview), rule);
+      } catch {
+        if (stream === watched) manualCapture(live);
+        return;
+      }
+      if (stream !== watched) return;
+      frames += 1;
+      setGuideState('active', detector, frames / ((performance.now() - started) / 1000));
+      if (hint !== shown) {
+        shown = hint;
+        showHint(hint);
+      }
+      if (steady.update(hint, performance.now())) {
+        setGuideState('off');
+        await capture(true);
+        return;
+      }
+      // Yield to the page between detections (the preview keeps playing, buttons keep answering).
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
   }
 
   function cameraProblem(error: unknown): string {
@@ -442,7 +531,8 @@ export function start(options: StartOptions = {}): CaptureController {
     return t('error.cameraFailed');
   }
 
-  async function capture(): Promise<void> {
+  /** `auto`: the guide saw the face held still; the second it held replaces the countdown. */
+  async function capture(auto: boolean): Promise<void> {
     const active = session;
     if (!stream || !active) return;
     const live = livePart(active);
@@ -457,7 +547,7 @@ export function start(options: StartOptions = {}): CaptureController {
         facts = { width: still.width, height: still.height };
       } else {
         const seconds = recordSeconds(ruleOf(active, 'video'));
-        for (let left = COUNTDOWN_SECONDS; left > 0; left--) {
+        for (let left = auto ? 0 : COUNTDOWN_SECONDS; left > 0; left--) {
           ui.countdown.textContent = String(left);
           announce(t('camera.countdown', { seconds: left }));
           await new Promise((resolve) => setTimeout(resolve, 1000));

@@ -49,8 +49,6 @@ export const id: Messages = {
   'camera.preview': 'Pratinjau kamera',
   'camera.fitFace': 'Posisikan wajah Anda di dalam bingkai oval dan lihat ke kamera.',
   'camera.asking': 'Meminta izin untuk menggunakan kamera…',
-  'camera.readyVideo': 'Kamera siap. Posisikan wajah Anda di dalam bingkai oval, lalu tekan Rekam.',
-  'camera.readyPhoto': 'Kamera siap. Posisikan wajah Anda di dalam bingkai oval, lalu tekan Ambil foto.',
   'camera.record': 'Rekam {seconds} detik',
   'camera.takePhoto': 'Ambil foto',
   'camera.cancel': 'Batal',
@@ -58,6 +56,20 @@ export const id: Messages = {
   'camera.recording': 'Merekam',
   'camera.recordingFor': 'Merekam selama {seconds} detik. Tetap lihat ke kamera.',
   'camera.secondsLeft': '{seconds} dtk',
+
+  'guide.loading': 'Menyiapkan panduan…',
+  'guide.noFace': 'Wajah belum terlihat. Lihat lurus ke kamera.',
+  'guide.manyFaces': 'Terlihat lebih dari satu wajah. Pastikan hanya Anda yang ada di gambar.',
+  'guide.moveCloser': 'Dekatkan wajah Anda sedikit ke kamera.',
+  'guide.centre': 'Posisikan wajah Anda di tengah bingkai oval.',
+  'guide.moreLight': 'Terlalu gelap. Pindahlah ke tempat yang lebih terang.',
+  'guide.hold': 'Bagus. Tahan posisi Anda…',
+  'guide.autoVideo': 'Tahan posisi Anda. Perekaman dimulai otomatis saat wajah Anda sudah pas.',
+  'guide.autoPhoto': 'Tahan posisi Anda. Foto diambil otomatis saat wajah Anda sudah pas.',
+  'guide.manualVideo':
+    'Pengambilan otomatis tidak tersedia di perangkat ini. Posisikan wajah Anda di dalam bingkai oval, lalu tekan Rekam.',
+  'guide.manualPhoto':
+    'Pengambilan otomatis tidak tersedia di perangkat ini. Posisikan wajah Anda di dalam bingkai oval, lalu tekan Ambil foto.',
 
   'upload.title': 'Mengirim',
   'upload.sending': 'Mengirim dengan aman…',

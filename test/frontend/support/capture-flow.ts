@@ -37,6 +37,14 @@ export async function waitForOutcome(page: Page, timeout = 30_000): Promise<{ ti
   };
 }
 
+/**
+ * Makes the face guide's files unreachable, as on a network that drops them: the page falls back
+ * to its record button (the manual path these tests drive). The guide itself: capture-guidance.test.ts.
+ */
+export async function withoutFaceGuide(page: Page): Promise<void> {
+  await page.route('**/face/**', (route) => route.abort());
+}
+
 /** Collects uncaught page errors; assert on them at the end. */
 export function pageErrors(page: Page): string[] {
   const errors: string[] = [];
