@@ -16,7 +16,8 @@
 //      `withScenarioMarker` embeds one while keeping the file valid.
 //   2. Otherwise the default scenario, set at start or at run time with
 //      `PUT /__sim/scenario {"scenario":"name"}` (or `setDefaultScenario`).
-// Control routes: `PUT /__sim/scenario`, `GET /__sim/stats` → {calls, defaultScenario},
+// Control routes: `PUT /__sim/scenario`, `GET /__sim/stats` → {calls, defaultScenario, inFlight,
+// maxInFlight (the most requests ever open at once)},
 // `GET /__sim/requests` → the request log. They are not counted as calls.
 //
 // Fault scenarios, available in every simulator (`&key=value` options in brackets):
@@ -271,6 +272,10 @@ export interface SimulatorStats {
   /** Requests to the provider (any path or method outside /__sim/), rejected ones included. */
   readonly calls: number;
   readonly defaultScenario: string;
+  /** Provider requests open right now (read, being answered or held). */
+  readonly inFlight: number;
+  /** The most provider requests ever open at once: what a concurrency cap must bound. */
+  readonly maxInFlight: number;
 }
 
 export interface SimLogEntry {
@@ -398,6 +403,8 @@ export async function startSimulator<D>(spec: SimulatorSpec<D>, options: Simulat
   checkScenario(defaultScenario);
 
   let calls = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
   let seq = 0;
   const log: SimLogEntry[] = [];
   // Media hashes whose last fault_429_then_ok call got the 429.
@@ -496,6 +503,10 @@ export async function startSimulator<D>(spec: SimulatorSpec<D>, options: Simulat
   const latencyMs = options.latencyMs ?? 0;
   const handleProvider = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     calls++;
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    // 'close' comes once per response: sent in full, reset, or dropped by the client.
+    res.once('close', () => inFlight--);
     const base = {
       seq: ++seq,
       at: new Date().toISOString(),
@@ -553,7 +564,7 @@ export async function startSimulator<D>(spec: SimulatorSpec<D>, options: Simulat
 
   const handleControl = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const route = `${req.method ?? ''} ${url.pathname}`;
-    if (route === 'GET /__sim/stats') return send(res, jsonReply(200, { calls, defaultScenario }));
+    if (route === 'GET /__sim/stats') return send(res, jsonReply(200, { calls, defaultScenario, inFlight, maxInFlight }));
     if (route === 'GET /__sim/requests') return send(res, jsonReply(200, log));
     if (route === 'PUT /__sim/scenario') {
       const read = await readBody(req, 64 * 1024);
@@ -613,7 +624,7 @@ export async function startSimulator<D>(spec: SimulatorSpec<D>, options: Simulat
   let closing: Promise<void> | undefined;
   return {
     origin: `http://${host}:${address.port}`,
-    stats: () => ({ calls, defaultScenario }),
+    stats: () => ({ calls, defaultScenario, inFlight, maxInFlight }),
     requests: () => [...log],
     setDefaultScenario: (scenario) => {
       checkScenario(scenario);
