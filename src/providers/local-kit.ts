@@ -6,7 +6,8 @@ import { ConfigurationError } from '../core/errors';
 export interface LocalSimulator {
   /** The full endpoint URL the adapter should call. */
   readonly url: string;
-  stats(): { calls: number };
+  /** Requests received, and the most ever open at once (kit simulators report it). */
+  stats(): { calls: number; maxInFlight?: number };
   /** Scenario for requests whose media carry no marker (see the provider's README). */
   setDefaultScenario(scenario: string): void;
   close(): Promise<void>;
