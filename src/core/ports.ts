@@ -216,7 +216,11 @@ export interface JudgeRequest {
 }
 
 export type Judgement =
-  /** The provider was called: its answer about the person, or the failure that ended the call. */
+  /**
+   * The provider was called: its answer about the person, or the failure that ended the call.
+   * Behind failover the answer also names who answered and every provider tried; `attempts`
+   * (HTTP requests, all providers together) is 0 when an open breaker skipped every provider.
+   */
   | { readonly kind: 'called'; readonly answer: ProviderAnswer; readonly attempts: number }
   /**
    * The provider could not be called and calling again would not help: its credentials are
