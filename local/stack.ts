@@ -39,7 +39,14 @@ export interface LocalStackOptions {
   readonly config?: Partial<
     Pick<
       GatewayConfigInput,
-      'mediaRetentionSeconds' | 'processingLeaseSeconds' | 'maxProcessingAttempts' | 'uploadGraceSeconds' | 'checkRetentionDays'
+      | 'mediaRetentionSeconds'
+      | 'processingLeaseSeconds'
+      | 'maxProcessingAttempts'
+      | 'uploadGraceSeconds'
+      | 'checkRetentionDays'
+      | 'breakerFailures'
+      | 'breakerCooldownSeconds'
+      | 'slotWaitSeconds'
     >
   >;
   /** Only these providers are enabled (default: every provider the local stack knows). */
@@ -132,7 +139,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }
       const secretId = `local/liveness-gateway/${id}`;
       secretsManager.setSecret(secretId, kit.secretFromEnv(env, endpoint, simulated));
-      providers[id] = { secretId, ...options.providerConfig?.[id] };
+      providers[id] = { secretId, ...failoverFromEnv(env, id), ...options.providerConfig?.[id] };
     }
 
     const config = parseGatewayConfig(
@@ -143,6 +150,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         defaultProvider: env.LIVENESS_PROVIDER ?? 'fpt',
         providers,
         ...(options.uploadExpirySeconds !== undefined ? { uploadExpirySeconds: options.uploadExpirySeconds } : {}),
+        ...breakerFromEnv(env),
         ...options.config,
         // Locally a changed secret should apply at once.
         secretCacheSeconds: 0,
@@ -250,6 +258,27 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await stop();
     throw error;
   }
+}
+
+/** LIVENESS_FALLBACK (tried after the check's own provider) and <PROVIDER>_MAX_CONCURRENCY for one provider. */
+function failoverFromEnv(env: NodeJS.ProcessEnv, id: ProviderId): { fallbacks?: string[]; maxConcurrency?: number } {
+  const fallbacks = (env.LIVENESS_FALLBACK ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item && item !== id);
+  const cap = env[`${id.toUpperCase().replace(/-/g, '_')}_MAX_CONCURRENCY`];
+  return {
+    ...(fallbacks.length ? { fallbacks } : {}),
+    // Not a number: left for the configuration schema to refuse with its own message.
+    ...(cap ? { maxConcurrency: Number(cap) } : {}),
+  };
+}
+
+function breakerFromEnv(env: NodeJS.ProcessEnv): { breakerFailures?: number; breakerCooldownSeconds?: number } {
+  return {
+    ...(env.BREAKER_FAILURES ? { breakerFailures: Number(env.BREAKER_FAILURES) } : {}),
+    ...(env.BREAKER_COOLDOWN_SECONDS ? { breakerCooldownSeconds: Number(env.BREAKER_COOLDOWN_SECONDS) } : {}),
+  };
 }
 
 /** The API's origin, and its localhost alias when bound to 127.0.0.1 (port forwarding uses it). */

@@ -14,10 +14,12 @@ import {
   type SecretSource,
   type UploadSigner,
 } from '../../src/core/ports';
-import type { ProcessingPolicy } from '../../src/core/use-cases/process-upload';
+import { randomUUID } from 'node:crypto';
+import { CircuitBreaker, withFailover, type ProcessingPolicy, type ProviderRoute } from '../../src/core/use-cases/process-upload';
 import { createAwsClients, type AwsClients } from '../../src/adapters/aws/clients';
 import { DynamoDbAuditLog } from '../../src/adapters/aws/dynamodb-audit-log';
 import { DynamoDbCheckRepository } from '../../src/adapters/aws/dynamodb-check-repository';
+import { DynamoDbBreakerStore, DynamoDbProviderSlots } from '../../src/adapters/aws/dynamodb-provider-state';
 import { S3MediaStore } from '../../src/adapters/aws/s3-media-store';
 import { S3UploadSigner } from '../../src/adapters/aws/s3-upload-signer';
 import { SecretsManagerSecretSource } from '../../src/adapters/aws/secrets-manager-secret-source';
@@ -57,6 +59,9 @@ export function wireGateway(config: GatewayConfig, clients: AwsClients, options:
   const audit = new DynamoDbAuditLog(clients.dynamo, config.auditTable, options.clock);
   const secrets = new SecretsManagerSecretSource(clients.secrets, { cacheSeconds: config.secretCacheSeconds });
   const providers = buildProviderRegistry(config, options.adapters ? { adapters: options.adapters } : {});
+  const clock = options.clock ?? systemClock;
+  const inspector = createMediaInspector((id, part) => providers.get(id)?.profile.limits[part]);
+  const providerJudge = createProviderJudge({ providers, secrets, audit, log, ...(options.http ? { http: options.http } : {}) });
   return {
     config,
     policy: {
@@ -71,11 +76,48 @@ export function wireGateway(config: GatewayConfig, clients: AwsClients, options:
     signer: new S3UploadSigner(clients.s3, config.mediaBucket),
     secrets,
     providers,
-    inspector: createMediaInspector((id, part) => providers.get(id)?.profile.limits[part]),
-    judge: createProviderJudge({ providers, secrets, audit, log, ...(options.http ? { http: options.http } : {}) }),
-    clock: options.clock ?? systemClock,
+    inspector,
+    // Failover, circuit breakers and concurrency slots around the provider call; their state lives
+    // in the checks table, shared by every processor instance.
+    judge: withFailover({
+      judge: providerJudge,
+      routes: providerRoutes(config),
+      catalog: providers,
+      inspector,
+      breaker: new CircuitBreaker(
+        new DynamoDbBreakerStore(clients.dynamo, config.checksTable),
+        { failures: config.breakerFailures, cooldownMs: config.breakerCooldownSeconds * 1000 },
+        randomUUID,
+      ),
+      slots: new DynamoDbProviderSlots(clients.dynamo, config.checksTable),
+      slotWaitMs: config.slotWaitSeconds * 1000,
+      audit,
+      clock,
+      log,
+      newId: randomUUID,
+    }),
+    clock,
     log,
   };
+}
+
+function providerRoutes(config: GatewayConfig): Record<string, ProviderRoute> {
+  return Object.fromEntries(
+    Object.entries(config.providers).flatMap(([id, provider]) =>
+      provider
+        ? [
+            [
+              id,
+              {
+                fallbacks: provider.fallbacks ?? [],
+                ...(provider.maxConcurrency !== undefined ? { maxConcurrency: provider.maxConcurrency } : {}),
+                callBudgetMs: provider.totalBudgetMs,
+              },
+            ],
+          ]
+        : [],
+    ),
+  );
 }
 
 export function wireFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayDeps {

@@ -12,6 +12,7 @@ import {
   mediaFactsSchema,
   PART_NAMES,
   partNameSchema,
+  providerAttemptSchema,
   providerIdSchema,
   timestampSchema,
 } from './check';
@@ -95,7 +96,8 @@ export const checkResultViewSchema = z
   .object({
     checkId: checkIdSchema,
     status: check.status,
-    provider: check.provider,
+    provider: check.provider.describe('The provider that answered (a fallback, after a failover)'),
+    attempts: z.array(providerAttemptSchema).optional().describe('Every provider tried for this check, in order'),
     parts: check.parts,
     externalRef: check.externalRef,
     consent: check.consent,

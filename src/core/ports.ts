@@ -85,7 +85,10 @@ export type AuditEventType =
   | 'CHECK_FAILED'
   | 'CHECK_EXPIRED'
   | 'MEDIA_DELETED'
-  | 'CHECK_ERASED';
+  | 'CHECK_ERASED'
+  | 'BREAKER_OPENED'
+  | 'BREAKER_CLOSED'
+  | 'BREAKER_TRIAL';
 
 export interface AuditEntry {
   readonly checkId: string;
@@ -248,7 +251,11 @@ export interface JudgeRequest {
 }
 
 export type Judgement =
-  /** The provider was called: its answer about the person, or the failure that ended the call. */
+  /**
+   * The provider was called: its answer about the person, or the failure that ended the call.
+   * Behind failover the answer also names who answered and every provider tried; `attempts`
+   * (HTTP requests, all providers together) is 0 when an open breaker skipped every provider.
+   */
   | { readonly kind: 'called'; readonly answer: ProviderAnswer; readonly attempts: number }
   /**
    * The provider could not be called and calling again would not help: its credentials are
@@ -265,6 +272,54 @@ export type Judgement =
  */
 export interface LivenessJudge {
   judge(request: JudgeRequest): Promise<Judgement>;
+}
+
+/**
+ * A provider's circuit breaker as stored, shared by every processor instance. Absent fields: closed
+ * with no failures counted.
+ */
+export interface BreakerRecord {
+  /** Consecutive checks whose call ended in an operational failure. */
+  readonly failures: number;
+  /** Epoch ms until which the breaker is open; absent when closed. */
+  readonly openUntil?: number;
+  /** The caller holding the trial call, and until when (a crashed holder frees it). */
+  readonly trialId?: string;
+  readonly trialUntil?: number;
+}
+
+/**
+ * Breaker state per provider. Every write is atomic and conditional, so exactly one caller wins a
+ * transition (the policy is in circuit-breaker.ts; this port only stores).
+ */
+export interface BreakerStore {
+  read(provider: ProviderId): Promise<BreakerRecord>;
+  /** One more consecutive failure; returns the new count. */
+  addFailure(provider: ProviderId): Promise<number>;
+  /** A success while closed: the count starts again. */
+  resetFailures(provider: ProviderId): Promise<void>;
+  /** Closed → open until `openUntil`. False when it is already open (another caller opened it). */
+  openIfClosed(provider: ProviderId, openUntil: number): Promise<boolean>;
+  /** Open past its cool-down (`now` ≥ openUntil), no live trial → this caller holds the trial. One caller wins. */
+  claimTrial(provider: ProviderId, now: number, trialId: string, trialUntil: number): Promise<boolean>;
+  /** The trial failed: open again until `openUntil`. False when `trialId` no longer holds the trial. */
+  reopenAfterTrial(provider: ProviderId, trialId: string, openUntil: number): Promise<boolean>;
+  /** The trial succeeded: closed, failures 0. False when `trialId` no longer holds the trial. */
+  closeAfterTrial(provider: ProviderId, trialId: string): Promise<boolean>;
+}
+
+/**
+ * Slots for calls in flight to one provider, shared by every processor instance. A slot is a lease:
+ * one whose holder crashed is free again after `leaseUntil`.
+ */
+export interface ProviderSlots {
+  /**
+   * Takes a free slot of `cap` (or one whose lease ran out before `now`) for `holder` until
+   * `leaseUntil`: its number, or undefined when every slot is taken.
+   */
+  acquire(provider: ProviderId, cap: number, holder: string, now: number, leaseUntil: number): Promise<number | undefined>;
+  /** Frees the slot (nothing when another holder took it over after the lease ran out). */
+  release(provider: ProviderId, slot: number, holder: string): Promise<void>;
 }
 
 export interface Clock {

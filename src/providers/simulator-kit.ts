@@ -17,8 +17,9 @@
 //   2. Otherwise the default scenario, set at start or at run time with
 //      `PUT /__sim/scenario {"scenario":"name"}` (or `setDefaultScenario`).
 // Control routes: `GET /__sim/scenarios` → every scenario with a one-line description,
-// `PUT /__sim/scenario`, `GET /__sim/stats` → {calls, defaultScenario}, `GET /__sim/requests` → the
-// request log. They are not counted as calls. An unknown scenario is refused with the valid names.
+// `PUT /__sim/scenario`, `GET /__sim/stats` → {calls, defaultScenario, inFlight, maxInFlight (the
+// most requests ever open at once)}, `GET /__sim/requests` → the request log. They are not counted
+// as calls. An unknown scenario is refused with the valid names.
 //
 // Shared names: where scenarios of different providers mean the same (`pass`, `spoof`, `no_face`,
 // `multiple_faces`, `occluded`, …), each simulator accepts the shared name (`sharedNames`), and
@@ -297,6 +298,10 @@ export interface SimulatorStats {
   /** Requests to the provider (any path or method outside /__sim/), rejected ones included. */
   readonly calls: number;
   readonly defaultScenario: string;
+  /** Provider requests open right now (read, being answered or held). */
+  readonly inFlight: number;
+  /** The most provider requests ever open at once: what a concurrency cap must bound. */
+  readonly maxInFlight: number;
 }
 
 export interface SimLogEntry {
@@ -442,6 +447,8 @@ export async function startSimulator<D>(spec: SimulatorSpec<D>, options: Simulat
   checkScenario(defaultScenario);
 
   let calls = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
   let seq = 0;
   const log: SimLogEntry[] = [];
   // Media hashes whose last fault_429_then_ok call got the 429.
@@ -540,6 +547,10 @@ export async function startSimulator<D>(spec: SimulatorSpec<D>, options: Simulat
   const latencyMs = options.latencyMs ?? 0;
   const handleProvider = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     calls++;
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    // 'close' comes once per response: sent in full, reset, or dropped by the client.
+    res.once('close', () => inFlight--);
     const base = {
       seq: ++seq,
       at: new Date().toISOString(),
@@ -601,7 +612,7 @@ export async function startSimulator<D>(spec: SimulatorSpec<D>, options: Simulat
 
   const handleControl = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const route = `${req.method ?? ''} ${url.pathname}`;
-    if (route === 'GET /__sim/stats') return send(res, jsonReply(200, { calls, defaultScenario }));
+    if (route === 'GET /__sim/stats') return send(res, jsonReply(200, { calls, defaultScenario, inFlight, maxInFlight }));
     if (route === 'GET /__sim/scenarios') {
       return send(
         res,
@@ -673,7 +684,7 @@ export async function startSimulator<D>(spec: SimulatorSpec<D>, options: Simulat
   let closing: Promise<void> | undefined;
   return {
     origin: `http://${host}:${address.port}`,
-    stats: () => ({ calls, defaultScenario }),
+    stats: () => ({ calls, defaultScenario, inFlight, maxInFlight }),
     requests: () => [...log],
     setDefaultScenario: (scenario) => {
       checkScenario(scenario);

@@ -22,7 +22,13 @@ const BOUND_MS = POLICY.totalBudgetMs + PIPELINE_SLACK_MS;
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, env: {}, providerConfig: { fpt: POLICY, senseid: POLICY, verihubs: POLICY } });
+  stack = await startLocalStack({
+    port: 0,
+    env: {},
+    providerConfig: { fpt: POLICY, senseid: POLICY, verihubs: POLICY },
+    // Every check here fails on purpose: no circuit breaker may skip a provider mid-table.
+    config: { breakerFailures: 1000 },
+  });
 });
 afterAll(async () => {
   await stack?.stop();

@@ -15,6 +15,7 @@ import {
 } from '../../src/adapters/aws/table-schema';
 import { parseGatewayConfig } from '../../src/core/config';
 import { mediaKey } from '../../src/core/ports';
+import { worstChainMs } from '../../lib/constructs/upload-processor';
 import { logicalId, newApp } from './synth-helpers';
 
 const SYNTH_TIMEOUT_MS = 60_000;
@@ -924,6 +925,47 @@ describe('LivenessGatewayStack props', () => {
     expect(attempt({ providers: [{ id: 'fpt', totalBudgetMs: 110_000 }] })).toThrow(/processorTimeout/);
   });
 
+  it('sizes the processor timeout for the worst failover chain: a provider and its fallbacks, plus slot waits', () => {
+    // Prepare: FPT (60 s) falls back to SenseID (60 s, capped: + 10 s slot wait) → 130 s + 30 s headroom.
+    const chain = {
+      providers: [
+        { id: 'fpt', fallbacks: ['senseid'] },
+        { id: 'senseid', maxConcurrency: 2 },
+      ],
+    } satisfies Partial<LivenessGatewayStackProps>;
+
+    // Act / Assess
+    expect(attempt({ ...chain, processorTimeout: Duration.minutes(2) })).toThrow(/processorTimeout: .*\(160 s\)/);
+    expect(attempt({ ...chain, processorTimeout: Duration.seconds(159) })).toThrow(/processorTimeout/);
+    expect(attempt({ ...chain, processorTimeout: Duration.seconds(160) })).not.toThrow();
+    expect(attempt({ ...chain, processorTimeout: Duration.seconds(160), slotWaitSeconds: 20 })).toThrow(/\(170 s\)/);
+  });
+
+  it('refuses a fallback that is not an enabled provider, or the provider itself', () => {
+    expect(attempt({ providers: [{ id: 'fpt', fallbacks: ['senseid'] }] })).toThrow(
+      /providers\.fpt\.fallbacks\.0: fallback "senseid" is not among the enabled providers/,
+    );
+    expect(attempt({ providers: [{ id: 'fpt', fallbacks: ['fpt'] }] })).toThrow(/a provider cannot be its own fallback/);
+  });
+
+  it('passes fallbacks, concurrency caps and breaker settings to the functions as configured', () => {
+    const stack = new LivenessGatewayStack(newApp(), 'Gateway', {
+      ...BASE_PROPS,
+      providers: [
+        { id: 'fpt', fallbacks: ['senseid'], totalBudgetMs: 30_000 },
+        { id: 'senseid', maxConcurrency: 2, totalBudgetMs: 30_000 },
+      ],
+      breakerFailures: 4,
+      breakerCooldownSeconds: 30,
+    });
+
+    const config = stack.parts.processor.gatewayConfig;
+
+    expect(config.providers.fpt?.fallbacks).toEqual(['senseid']);
+    expect(config.providers.senseid?.maxConcurrency).toBe(2);
+    expect(config).toMatchObject({ breakerFailures: 4, breakerCooldownSeconds: 30, slotWaitSeconds: 10 });
+  });
+
   it('refuses a processing lease that does not exceed the processor timeout', () => {
     expect(attempt({ processingLeaseSeconds: 120 })).toThrow(
       /processingLeaseSeconds: must exceed the processor timeout \(120 s\)/,
@@ -963,3 +1005,48 @@ function expectAuditTableAppendOnly(template: Template, auditTableId: string): v
     expect(statement.actions.filter((action) => AUDIT_FORBIDDEN.test(action))).toEqual([]);
   }
 }
+
+describe('LivenessGatewayStack with failover (fallbacks, a concurrency cap, breaker settings)', () => {
+  let stack: LivenessGatewayStack;
+  let template: Template;
+
+  beforeAll(() => {
+    ({ stack, template } = synth(newApp(), {
+      providers: [
+        { id: 'fpt', fallbacks: ['senseid'], totalBudgetMs: 45_000 },
+        { id: 'senseid', maxConcurrency: 2, totalBudgetMs: 45_000 },
+      ],
+      breakerFailures: 5,
+      breakerCooldownSeconds: 60,
+      // 45 s + 45 s + 10 s slot wait before the capped SenseID + 30 s headroom.
+      processorTimeout: Duration.seconds(130),
+    }));
+  }, SYNTH_TIMEOUT_MS);
+
+  it('keeps breaker and slot state in the checks table: no extra table, and the processor gains no DynamoDB action', () => {
+    // Prepare
+    const checksTableArn = { 'Fn::GetAtt': [logicalId(stack.checksTable), 'Arn'] };
+    const auditTableArn = { 'Fn::GetAtt': [logicalId(stack.auditTable), 'Arn'] };
+    const processorRole = roleIds(stack).processUpload;
+
+    // Act
+    const dynamoActions = dataActionsOfRole(template, processorRole).filter((action) => action.startsWith('dynamodb:'));
+
+    // Assess: conditional UpdateItem and (consistent) GetItem on checks are all breakers and slots use.
+    expect(Object.keys(template.findResources('AWS::DynamoDB::Table'))).toHaveLength(2);
+    expect(dynamoActions).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(resourcesOfRoleFor(template, processorRole, 'dynamodb:UpdateItem')).toEqual([checksTableArn]);
+    expect(resourcesOfRoleFor(template, processorRole, 'dynamodb:GetItem')).toEqual([checksTableArn]);
+    expect(resourcesOfRoleFor(template, processorRole, 'dynamodb:PutItem')).toEqual([auditTableArn]);
+  });
+
+  it('counts the worst chain as the provider budget, its fallback budget and the capped fallback slot wait', () => {
+    expect(stack.parts.processor.gatewayConfig.providers.fpt?.fallbacks).toEqual(['senseid']);
+    expect(worstChainMs(stack.parts.processor.gatewayConfig)).toBe(100_000);
+    expect(stack.functions.processUpload.function.timeout?.toSeconds()).toBe(130);
+  });
+
+  it('passes the AWS Solutions checks', () => {
+    expect(nagFindings(stack)).toEqual([]);
+  });
+});

@@ -7,6 +7,9 @@ import { SecretMisconfiguredError, TransitionConflictError } from '../../src/cor
 import type {
   AuditEntry,
   AuditLog,
+  BreakerRecord,
+  BreakerStore,
+  ProviderSlots,
   CheckRepository,
   Clock,
   EnabledProviderPolicy,
@@ -265,5 +268,67 @@ export class FakeLivenessJudge implements LivenessJudge {
   async judge(request: JudgeRequest): Promise<Judgement> {
     this.requests.push(request);
     return this.next(request);
+  }
+}
+
+/** Breaker records by provider, with the conditional writes of the DynamoDB adapter. */
+export class InMemoryBreakerStore implements BreakerStore {
+  readonly records = new Map<ProviderId, BreakerRecord>();
+  async read(provider: ProviderId): Promise<BreakerRecord> {
+    return { ...(this.records.get(provider) ?? { failures: 0 }) };
+  }
+  async addFailure(provider: ProviderId): Promise<number> {
+    const record = await this.read(provider);
+    this.records.set(provider, { ...record, failures: record.failures + 1 });
+    return record.failures + 1;
+  }
+  async resetFailures(provider: ProviderId): Promise<void> {
+    this.records.set(provider, { ...(await this.read(provider)), failures: 0 });
+  }
+  async openIfClosed(provider: ProviderId, openUntil: number): Promise<boolean> {
+    const record = await this.read(provider);
+    if (record.openUntil !== undefined) return false;
+    this.records.set(provider, { failures: record.failures, openUntil });
+    return true;
+  }
+  async claimTrial(provider: ProviderId, now: number, trialId: string, trialUntil: number): Promise<boolean> {
+    const record = await this.read(provider);
+    if (record.openUntil === undefined || record.openUntil > now) return false;
+    if (record.trialUntil !== undefined && record.trialUntil > now) return false;
+    this.records.set(provider, { ...record, trialId, trialUntil });
+    return true;
+  }
+  async reopenAfterTrial(provider: ProviderId, trialId: string, openUntil: number): Promise<boolean> {
+    const record = await this.read(provider);
+    if (record.trialId !== trialId) return false;
+    this.records.set(provider, { failures: record.failures, openUntil });
+    return true;
+  }
+  async closeAfterTrial(provider: ProviderId, trialId: string): Promise<boolean> {
+    const record = await this.read(provider);
+    if (record.trialId !== trialId) return false;
+    this.records.set(provider, { failures: 0 });
+    return true;
+  }
+}
+
+/** Concurrency slots by provider, leases as in the DynamoDB adapter; remembers the most ever held. */
+export class InMemoryProviderSlots implements ProviderSlots {
+  readonly held = new Map<string, { holder: string; leaseUntil: number }>();
+  highWater = 0;
+  async acquire(provider: ProviderId, cap: number, holder: string, now: number, leaseUntil: number): Promise<number | undefined> {
+    for (let slot = 0; slot < cap; slot++) {
+      const key = `${provider}#${slot}`;
+      const current = this.held.get(key);
+      if (current && current.leaseUntil >= now) continue;
+      this.held.set(key, { holder, leaseUntil });
+      this.highWater = Math.max(this.highWater, [...this.held.keys()].filter((k) => k.startsWith(`${provider}#`)).length);
+      return slot;
+    }
+    return undefined;
+  }
+  async release(provider: ProviderId, slot: number, holder: string): Promise<void> {
+    const key = `${provider}#${slot}`;
+    if (this.held.get(key)?.holder === holder) this.held.delete(key);
   }
 }

@@ -30,6 +30,9 @@ const AUDIT_EVENT_TYPES: Record<AuditEventType, true> = {
   CHECK_EXPIRED: true,
   MEDIA_DELETED: true,
   CHECK_ERASED: true,
+  BREAKER_OPENED: true,
+  BREAKER_CLOSED: true,
+  BREAKER_TRIAL: true,
 };
 
 const auditItemSchema = z.object({

@@ -13,7 +13,8 @@ export async function finishFromAnswer(
   answer: ProviderAnswer,
   media: readonly MediaFacts[],
 ): Promise<ProcessOutcome> {
-  const decided = decide(check, answer, deps.providers.get(check.provider));
+  // Failover: the review band is that of the provider that answered (a fallback's, after a failover).
+  const decided = decide(check, answer, deps.providers.get(answer.provider ?? check.provider));
   return decided.kind === 'failed'
     ? finishFailed(deps, check, decided.failure, media, answer.providerMs)
     : finishCompleted(deps, check, decided.result, media, answer.providerMs);
