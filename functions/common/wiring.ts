@@ -11,6 +11,7 @@ import {
   type LivenessJudge,
   type MediaInspector,
   type MediaStore,
+  type OutcomePublisher,
   type SecretSource,
   type UploadSigner,
 } from '../../src/core/ports';
@@ -27,6 +28,7 @@ import type { AnyProviderAdapter } from '../../src/providers/provider';
 import { createProviderJudge } from '../../src/providers/provider-judge';
 import { buildProviderRegistry, PROVIDER_IDS, type ProviderRegistry } from '../../src/providers/registry';
 import { lambdaLog } from './log';
+import { awsOutcomePublisher } from './outcomes';
 
 export interface GatewayDeps {
   readonly config: GatewayConfig;
@@ -39,6 +41,7 @@ export interface GatewayDeps {
   readonly providers: ProviderRegistry;
   readonly inspector: MediaInspector;
   readonly judge: LivenessJudge;
+  readonly outcomes: OutcomePublisher;
   readonly clock: Clock;
   readonly log: Log;
 }
@@ -50,6 +53,8 @@ export interface WireOptions {
   readonly http?: CallDeps;
   /** The provider adapters to choose from; default: the registry's PROVIDER_ADAPTERS. */
   readonly adapters?: readonly AnyProviderAdapter[];
+  /** Where outcome events go; default: EventBridge and the webhook queue from the configuration. */
+  readonly outcomes?: OutcomePublisher;
 }
 
 export function wireGateway(config: GatewayConfig, clients: AwsClients, options: WireOptions = {}): GatewayDeps {
@@ -73,6 +78,7 @@ export function wireGateway(config: GatewayConfig, clients: AwsClients, options:
     providers,
     inspector: createMediaInspector((id, part) => providers.get(id)?.profile.limits[part]),
     judge: createProviderJudge({ providers, secrets, audit, log, ...(options.http ? { http: options.http } : {}) }),
+    outcomes: options.outcomes ?? awsOutcomePublisher(config),
     clock: options.clock ?? systemClock,
     log,
   };

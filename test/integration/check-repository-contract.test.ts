@@ -8,6 +8,7 @@ import type { CheckResult, MediaFacts, ProviderAnswer } from '../../src/core/che
 import { TransitionConflictError } from '../../src/core/errors';
 import type { CheckRepository, FinishDetails, NewCheck } from '../../src/core/ports';
 import { reason } from '../../src/core/reasons';
+import { buildOutcomeEvent, type OutcomeEvent } from '../../src/events/envelope';
 import { InMemoryCheckRepository } from '../support/in-memory';
 import { sampleNewCheck, startDynamoDbUnderTest, type DynamoDbUnderTest } from '../support/local-dynamodb';
 
@@ -251,5 +252,80 @@ describe.each(subjects)('CheckRepository contract: %s', (_name, makeRepository) 
     expect(erased).toMatchObject({ checkId, status: 'COMPLETED', result: RESULT });
     expect(again).toBeUndefined();
     expect(await repo.get(checkId)).toBeUndefined();
+  });
+
+  describe('outbox', () => {
+    const OUTBOX_DUE = MEDIA_DUE - 50;
+    function eventFor(checkId: string, type: 'check.completed' | 'check.expired'): OutcomeEvent {
+      return buildOutcomeEvent({
+        type,
+        check: { checkId, provider: 'fpt', result: RESULT, failure: reason('MEDIA_MISSING') },
+        occurredAt: FINISH.at,
+      });
+    }
+
+    it('writes the event with the transition, due earlier for the sweep, and clearing it puts the media deadline back', async () => {
+      const { repo, checkId } = await processing();
+      const event = eventFor(checkId, 'check.completed');
+
+      await repo.complete(checkId, RESULT, { ...FINISH, outbox: { events: [event], dueAt: OUTBOX_DUE } });
+      const written = await repo.get(checkId);
+      const wrongIds = await repo.clearOutbox(checkId, ['evt_00000000000000000000000000000000']);
+      const cleared = await repo.clearOutbox(checkId, [event.id]);
+      const after = await repo.get(checkId);
+
+      expect(written).toMatchObject({ status: 'COMPLETED', outbox: [event], sweepAt: OUTBOX_DUE, sweepAfterOutbox: MEDIA_DUE });
+      expect(wrongIds).toBe(false);
+      expect(cleared).toBe(true);
+      expect(after?.outbox).toBeUndefined();
+      expect(after?.sweepAt).toBe(MEDIA_DUE);
+      expect((await repo.listDue(MEDIA_DUE, 10)).map((check) => check.checkId)).toContain(checkId);
+    });
+
+    it('keeps a check whose media is deleted on the sweep index while its outbox is unpublished, and lets it go once cleared', async () => {
+      const { repo, checkId } = await processing();
+      const event = eventFor(checkId, 'check.completed');
+      await repo.complete(checkId, RESULT, { ...FINISH, outbox: { events: [event], dueAt: OUTBOX_DUE } });
+
+      await repo.markMediaDeleted(checkId, '2026-01-01T00:03:01.000Z');
+      const pending = (await repo.listDue(OUTBOX_DUE, 100)).map((check) => check.checkId);
+      await repo.clearOutbox(checkId, [event.id]);
+      const afterClear = (await repo.listDue(Number.MAX_SAFE_INTEGER, 100)).map((check) => check.checkId);
+
+      expect(pending).toContain(checkId);
+      expect(afterClear).not.toContain(checkId);
+      expect((await repo.get(checkId))?.mediaDeletedAt).toBe('2026-01-01T00:03:01.000Z');
+    });
+
+    it('writes no event when the transition loses (a second finish, an expiry of a check that moved on)', async () => {
+      const { repo, checkId } = await processing();
+      const event = eventFor(checkId, 'check.completed');
+      await repo.complete(checkId, RESULT, { ...FINISH, outbox: { events: [event], dueAt: OUTBOX_DUE } });
+      await repo.clearOutbox(checkId, [event.id]);
+
+      await expect(repo.complete(checkId, RESULT, { ...FINISH, outbox: { events: [event], dueAt: OUTBOX_DUE } })).rejects.toThrow(
+        TransitionConflictError,
+      );
+      const expired = await repo.expire(checkId, reason('MEDIA_MISSING'), FINISH.at, UPLOAD_EXPIRES_AT + 1, {
+        events: [eventFor(checkId, 'check.expired')],
+        dueAt: OUTBOX_DUE,
+      });
+
+      expect(expired).toBe(false);
+      expect((await repo.get(checkId))?.outbox).toBeUndefined();
+    });
+
+    it('expires with the event in the outbox', async () => {
+      const { repo, checkId } = await created();
+      const event = eventFor(checkId, 'check.expired');
+
+      const expired = await repo.expire(checkId, reason('MEDIA_MISSING'), FINISH.at, UPLOAD_EXPIRES_AT + 1, {
+        events: [event],
+        dueAt: OUTBOX_DUE,
+      });
+
+      expect(expired).toBe(true);
+      expect(await repo.get(checkId)).toMatchObject({ status: 'EXPIRED', outbox: [event], sweepAt: OUTBOX_DUE });
+    });
   });
 });

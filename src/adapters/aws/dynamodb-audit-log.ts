@@ -29,6 +29,7 @@ const AUDIT_EVENT_TYPES: Record<AuditEventType, true> = {
   CHECK_EXPIRED: true,
   MEDIA_DELETED: true,
   CHECK_ERASED: true,
+  WEBHOOK_DELIVERY: true,
 };
 
 const auditItemSchema = z.object({

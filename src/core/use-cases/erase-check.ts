@@ -3,14 +3,19 @@
 import type { ErasureReceiptResponse } from '../api-schemas';
 import type { DeepReadonly } from '../check';
 import { CheckNotFoundError } from '../errors';
-import type { AuditLog, CheckRepository, Clock, MediaStore } from '../ports';
+import type { Log } from '../log';
+import type { AuditLog, CheckRepository, Clock, MediaStore, OutcomePublisher } from '../ports';
 import { mediaKey } from '../ports';
+import { outboxFor, publishOutbox } from './outcome-events';
 
 export interface EraseCheckDeps {
   readonly checks: CheckRepository;
   readonly audit: AuditLog;
   readonly media: MediaStore;
   readonly clock: Clock;
+  /** check.erased goes here, once, from the call whose delete removed the record. */
+  readonly outcomes: OutcomePublisher;
+  readonly log: Log;
 }
 
 export type ErasureReceipt = DeepReadonly<ErasureReceiptResponse>;
@@ -50,9 +55,15 @@ export async function eraseCheck(deps: EraseCheckDeps, checkId: string, requeste
   // Media first: if anything below fails, a retry still finds the record and finishes the job.
   await Promise.all(check.parts.map((part) => deps.media.delete(mediaKey(checkId, part))));
   const erased = await deps.checks.erase(checkId);
+  const erasedAt = deps.clock.now().toISOString();
+  // Only the call that removed the record tells the backend: a concurrent or repeated DELETE finds
+  // nothing to remove and sends nothing. The record is gone, so the event is published here
+  // rather than through an outbox on it.
+  const outbox = erased ? outboxFor(deps, 'check.erased', erased, erasedAt) : undefined;
+  const published = outbox ? publishOutbox(deps, checkId, outbox.events, []) : undefined;
   const receipt: Tombstone = {
     checkId,
-    erasedAt: deps.clock.now().toISOString(),
+    erasedAt,
     erasedBy: requestedBy,
     deleted: {
       media: check.parts,
@@ -62,6 +73,6 @@ export async function eraseCheck(deps: EraseCheckDeps, checkId: string, requeste
     },
     kept: KEPT_AFTER_ERASURE,
   };
-  await deps.audit.append({ checkId, type: 'CHECK_ERASED', detail: receipt });
+  await Promise.all([deps.audit.append({ checkId, type: 'CHECK_ERASED', detail: receipt }), published]);
   return { ...receipt, alreadyErased: false };
 }
