@@ -2,13 +2,15 @@
 // on dynalite run the same cases, so a domain test that passes on the fake means the same on AWS.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbCheckRepository } from '../../src/adapters/aws/dynamodb-check-repository';
+import { outboxUpdate } from '../../src/adapters/aws/dynamodb-outbox';
 import { CheckAlreadyExistsError } from '../../src/adapters/aws/errors';
 import type { CheckResult, MediaFacts, ProviderAnswer } from '../../src/core/check';
 import { TransitionConflictError } from '../../src/core/errors';
 import type { CheckRepository, FinishDetails, NewCheck } from '../../src/core/ports';
 import { reason } from '../../src/core/reasons';
-import { buildOutcomeEvent, type OutcomeEvent } from '../../src/events/envelope';
+import { buildOutcomeEvent, outcomeEventId, type OutcomeEvent } from '../../src/events/envelope';
 import { InMemoryCheckRepository } from '../support/in-memory';
 import { sampleNewCheck, startDynamoDbUnderTest, type DynamoDbUnderTest } from '../support/local-dynamodb';
 
@@ -327,5 +329,46 @@ describe.each(subjects)('CheckRepository contract: %s', (_name, makeRepository) 
       expect(expired).toBe(true);
       expect(await repo.get(checkId)).toMatchObject({ status: 'EXPIRED', outbox: [event], sweepAt: OUTBOX_DUE });
     });
+  });
+});
+
+describe('outboxUpdate without anything after the outbox (a transition such as an erasure tombstone)', () => {
+  it('makes the check due for its outbox, and clearing the outbox takes it off the sweep index', async () => {
+    // Prepare: a check that once had an outbox with something after it.
+    const repo = new DynamoDbCheckRepository(dynamo.clients.dynamo, dynamo.db.checksTable);
+    const check = newCheck();
+    await repo.create(check);
+    await repo.expire(check.checkId, reason('MEDIA_MISSING'), FINISH.at, UPLOAD_EXPIRES_AT + 1, {
+      events: [
+        buildOutcomeEvent({
+          type: 'check.expired',
+          check: { ...check, failure: reason('MEDIA_MISSING') },
+          occurredAt: FINISH.at,
+        }),
+      ],
+      dueAt: MEDIA_DUE,
+    });
+    await repo.clearOutbox(check.checkId, [outcomeEventId(check.checkId, 'check.expired')]);
+    const erased = buildOutcomeEvent({ type: 'check.erased', check, occurredAt: FINISH.at });
+    const parts = outboxUpdate({ events: [erased], dueAt: MEDIA_DUE + 10 });
+
+    // Act
+    await dynamo.clients.dynamo.send(
+      new UpdateCommand({
+        TableName: dynamo.db.checksTable,
+        Key: { checkId: check.checkId },
+        UpdateExpression: `SET ${parts.sets.join(', ')} REMOVE ${parts.removes.join(', ')}`,
+        ExpressionAttributeNames: parts.names,
+        ExpressionAttributeValues: parts.values,
+      }),
+    );
+    const pending = await repo.get(check.checkId);
+    const cleared = await repo.clearOutbox(check.checkId, [erased.id]);
+
+    // Assess
+    expect(pending).toMatchObject({ outbox: [erased], sweepAt: MEDIA_DUE + 10 });
+    expect(pending?.sweepAfterOutbox).toBeUndefined();
+    expect(cleared).toBe(true);
+    expect((await repo.listDue(Number.MAX_SAFE_INTEGER, 100)).map((due) => due.checkId)).not.toContain(check.checkId);
   });
 });

@@ -137,13 +137,14 @@ export class InMemoryCheckRepository implements CheckRepository {
 }
 
 /** As the DynamoDB adapter's outboxUpdate: events appended, the sweep due at the earlier time. */
-function withOutbox(check: Check, outbox: Outbox | undefined, sweepAfter: number | undefined): Check {
-  if (!outbox || sweepAfter === undefined) return check;
+function withOutbox(check: Check, outbox: Outbox | undefined, sweepAfter?: number): Check {
+  if (!outbox) return check;
+  const { sweepAfterOutbox: _previous, ...rest } = check;
   return {
-    ...check,
+    ...rest,
     outbox: [...(check.outbox ?? []), ...structuredClone(outbox.events)],
-    sweepAt: Math.min(outbox.dueAt, sweepAfter),
-    sweepAfterOutbox: sweepAfter,
+    sweepAt: Math.min(outbox.dueAt, sweepAfter ?? outbox.dueAt),
+    ...(sweepAfter !== undefined ? { sweepAfterOutbox: sweepAfter } : {}),
   };
 }
 

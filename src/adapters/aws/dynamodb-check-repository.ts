@@ -147,7 +147,7 @@ export class DynamoDbCheckRepository implements CheckRepository {
 
   async expire(checkId: string, failure: Reason, at: string, now: number, outbox?: Outbox): Promise<boolean> {
     // sweepAt stays due so the sweep deletes whatever part did arrive (with an outbox: due once it is published).
-    const events = outbox ? outboxUpdate(outbox, outbox.dueAt) : { sets: [], names: {}, values: {} };
+    const events = outbox ? outboxUpdate(outbox, outbox.dueAt) : { sets: [], removes: [], names: {}, values: {} };
     const updated = await this.transition(checkId, {
       update: `SET ${['#status = :expired', '#failure = :failure', '#updatedAt = :at', '#completedAt = :at', ...events.sets].join(', ')}`,
       condition: '#status = :awaiting AND #uploadExpiresAt < :now',

@@ -6,6 +6,8 @@ import { CHECKS_SWEEP_INDEX } from './table-schema';
 
 export interface UpdateParts {
   readonly sets: readonly string[];
+  /** Attributes the update must REMOVE (a caller using only SET gets none). */
+  readonly removes: readonly string[];
   readonly names: Readonly<Record<string, string>>;
   readonly values: Readonly<Record<string, unknown>>;
 }
@@ -19,24 +21,31 @@ export const OUTBOX_NAMES = {
 /**
  * SET clauses that append the events and make the check due for the sweep at the earlier of the
  * outbox's due time and `sweepAfter` (what the transition itself wants the sweep for; restored
- * when the outbox is cleared). The caller must not SET #sweepAt itself.
+ * when the outbox is cleared). Without `sweepAfter` (a transition that leaves the sweep nothing
+ * else to do, like an erasure tombstone) the check leaves the index once the outbox is cleared;
+ * the caller then also REMOVEs `removes`. The caller must not SET #sweepAt itself.
  */
-export function outboxUpdate(outbox: Outbox, sweepAfter: number): UpdateParts {
+export function outboxUpdate(outbox: Outbox, sweepAfter?: number): UpdateParts {
+  const sets = [
+    '#outbox = list_append(if_not_exists(#outbox, :noEvents), :outboxEvents)',
+    '#sweepAt = :outboxSweepAt',
+    '#sweepShard = :sweepShard',
+  ];
+  const values: Record<string, unknown> = {
+    ':noEvents': [],
+    ':outboxEvents': outbox.events.map((event) => structuredClone(event)),
+    ':outboxSweepAt': Math.min(outbox.dueAt, sweepAfter ?? outbox.dueAt),
+    ':sweepShard': CHECKS_SWEEP_INDEX.shard,
+  };
+  if (sweepAfter !== undefined) {
+    sets.push('#sweepAfterOutbox = :sweepAfterOutbox');
+    values[':sweepAfterOutbox'] = sweepAfter;
+  }
   return {
-    sets: [
-      '#outbox = list_append(if_not_exists(#outbox, :noEvents), :outboxEvents)',
-      '#sweepAt = :outboxSweepAt',
-      '#sweepShard = :sweepShard',
-      '#sweepAfterOutbox = :sweepAfterOutbox',
-    ],
+    sets,
+    removes: sweepAfter === undefined ? ['#sweepAfterOutbox'] : [],
     names: { ...OUTBOX_NAMES, '#sweepAt': CHECKS_SWEEP_INDEX.sortKey },
-    values: {
-      ':noEvents': [],
-      ':outboxEvents': outbox.events.map((event) => structuredClone(event)),
-      ':outboxSweepAt': Math.min(outbox.dueAt, sweepAfter),
-      ':sweepShard': CHECKS_SWEEP_INDEX.shard,
-      ':sweepAfterOutbox': sweepAfter,
-    },
+    values,
   };
 }
 
