@@ -47,6 +47,11 @@ const contextSchema = z.object({
   apiThrottle: z.object({ rateLimit: z.number(), burstLimit: z.number() }).optional(),
   logLevel: z.enum(LOG_LEVELS).optional(),
   sweepIntervalMinutes: z.number().int().optional(),
+  // Outcome events: -c eventBusName=my-bus -c webhookEndpoints=https://a.example/hooks,https://b.example/hooks
+  eventBusName: z.string().min(1).optional(),
+  webhookEndpoints: z.preprocess(commaList, z.array(z.string())).optional(),
+  allowPrivateWebhookTargets: z.boolean().optional(),
+  webhookSecretName: z.string().min(1).optional(),
   // -c jwtAuthorizer='{"issuer":"https://...","audience":["client-id"]}'; absent: IAM on POST /v1/checks.
   jwtAuthorizer: z
     .object({

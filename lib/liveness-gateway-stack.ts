@@ -12,6 +12,7 @@ import type { Construct } from 'constructs';
 import { CheckTables, type CheckTablesOptions } from './constructs/check-tables';
 import { GatewayApi, type GatewayApiOptions, type RouteFunctionName } from './constructs/gateway-api';
 import { MediaStorage, type MediaStorageOptions } from './constructs/media-storage';
+import { OutcomeEvents, type OutcomeEventsOptions } from './constructs/outcome-events';
 import { pascal, ProviderSecrets, type ProviderSecretsOptions } from './constructs/provider-secrets';
 import { Sweep, type SweepOptions } from './constructs/sweep';
 import { UploadProcessor, type UploadProcessorOptions } from './constructs/upload-processor';
@@ -32,6 +33,7 @@ export interface LivenessGatewayStackProps
     UploadProcessorOptions,
     SweepOptions,
     GatewayApiOptions,
+    OutcomeEventsOptions,
     RuntimeSettings,
     FunctionLoggingOptions {}
 
@@ -52,6 +54,7 @@ export class LivenessGatewayStack extends Stack {
     readonly processor: UploadProcessor;
     readonly sweep: Sweep;
     readonly api: GatewayApi;
+    readonly outcomes: OutcomeEvents;
   };
 
   constructor(scope: Construct, id: string, props: LivenessGatewayStackProps) {
@@ -61,6 +64,7 @@ export class LivenessGatewayStack extends Stack {
     const secrets = new ProviderSecrets(this, 'ProviderSecrets', props);
     const storage = new MediaStorage(this, 'MediaStorage', props);
     const tables = new CheckTables(this, 'CheckTables', props);
+    const outcomes = new OutcomeEvents(this, 'OutcomeEvents', props);
     const processor = new UploadProcessor(this, 'UploadProcessor', {
       ...props,
       gatewayConfig: {
@@ -68,6 +72,7 @@ export class LivenessGatewayStack extends Stack {
         auditTable: tables.auditTable.tableName,
         mediaBucket: storage.bucket.bucketName,
         ...secrets.config,
+        ...outcomes.config,
         ...pickRuntimeSettings(props),
       },
       storage,
@@ -79,8 +84,12 @@ export class LivenessGatewayStack extends Stack {
     const sweep = new Sweep(this, 'Sweep', { ...shared, processor, sweepInterval: props.sweepInterval });
     storage.expireUnprocessedMedia(sweep.mediaKeptAtMost);
     const api = new GatewayApi(this, 'Api', { ...props, ...shared });
+    // Terminal transitions publish: the processor (completed, failed), the sweep (expired, and
+    // outboxes a dead function left), the erase route (erased).
+    for (const fn of [processor.function, sweep.function, api.functions.eraseCheck]) outcomes.grantPublish(fn);
+    const webhookSender = outcomes.addWebhookSender({ ...logging, gatewayConfig: processor.gatewayConfig, tables });
 
-    this.parts = { secrets, storage, tables, processor, sweep, api };
+    this.parts = { secrets, storage, tables, processor, sweep, api, outcomes };
     this.providerSecrets = Object.fromEntries(secrets.providers.map(({ id: p, secret }) => [p, secret]));
     this.mediaBucket = storage.bucket;
     this.checksTable = tables.checksTable;
@@ -100,6 +109,17 @@ export class LivenessGatewayStack extends Stack {
       value: processor.deadLetterQueue.queueUrl,
       description: 'Upload notifications that failed three times; inspect and redrive',
     });
+    new CfnOutput(this, 'EventBusName', {
+      value: outcomes.eventBus.eventBusName,
+      description: 'EventBridge bus of the outcome events (source "liveness-gateway", detail-type = event type)',
+    });
+    if (webhookSender && outcomes.webhookDeadLetterQueue && outcomes.webhookSecret) {
+      new CfnOutput(this, 'WebhookDeadLetterQueueUrl', {
+        value: outcomes.webhookDeadLetterQueue.queueUrl,
+        description: 'Webhook deliveries given up on after at least 24 h of retries; inspect and redrive',
+      });
+      new CfnOutput(this, 'WebhookSecretArn', { value: outcomes.webhookSecret.secretArn, description: outcomes.secretNote() });
+    }
     for (const provider of secrets.providers) {
       new CfnOutput(this, `${pascal(provider.id)}SecretArn`, {
         value: provider.secretId,

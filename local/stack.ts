@@ -21,8 +21,11 @@ import { makeProcessUploadHandler } from '../functions/process-upload/handler';
 import { makeEraseCheckHandler } from '../functions/erase-check/handler';
 import { makeSweepHandler } from '../functions/sweep/handler';
 import type { SweepReport } from '../src/core/use-cases/sweep';
+import { generateWebhookSecret, webhookSecretKey } from '../src/events/standard-webhooks';
+import { DynamoDbAuditLog } from '../src/adapters/aws/dynamodb-audit-log';
 import { createLambdaContext, startApiServer, type StaticRoute } from './api-server';
 import { startLocalDynamoDb } from './dynamodb';
+import { LocalOutcomePublisher } from './outcome-publisher';
 import { LOCAL_S3_CREDENTIALS, startLocalS3, type S3EventRecord } from './s3-gateway';
 import { startLocalSecretsManager } from './secrets-manager-server';
 
@@ -30,7 +33,10 @@ export interface LocalStackOptions {
   /** API port; 0 picks a free one. Default 3000. */
   readonly port?: number;
   readonly host?: string;
-  /** Provider settings as in the README: LIVENESS_PROVIDER, FPT_ENDPOINT, FPT_API_KEY, ... */
+  /**
+   * Provider settings as in the README: LIVENESS_PROVIDER, FPT_ENDPOINT, FPT_API_KEY, ...; and
+   * WEBHOOK_URL (comma-separated) / WEBHOOK_SECRET for the outcome webhooks.
+   */
   readonly env?: NodeJS.ProcessEnv;
   /** Per-provider overrides of the gateway configuration (timeouts, limits, review band). */
   readonly providerConfig?: Partial<Record<ProviderId, Partial<NonNullable<GatewayConfigInput['providers'][ProviderId]>>>>;
@@ -89,6 +95,10 @@ export interface LocalStack {
    */
   readonly endpoints: { readonly s3: string; readonly dynamodb: string; readonly secretsManager: string };
   readonly deps: GatewayDeps;
+  /** Outcome events: what was put on the (simulated) bus, and the webhook deliveries in progress. */
+  readonly outcomes: LocalOutcomePublisher;
+  /** Where webhooks go, and the secret the stack generated (only when WEBHOOK_SECRET was not given). */
+  readonly webhooks: { readonly endpoints: readonly string[]; readonly generatedSecret?: string };
   /** Built-in simulators that were started (providers whose endpoint was not configured). */
   readonly simulators: Readonly<Record<ProviderId, LocalSimulator>>;
   /** Hands an S3 record to the processor (again), as S3's at-least-once delivery may. */
@@ -160,8 +170,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const endpoints = { s3: s3.endpoint, dynamodb: dynamo.endpoint, secretsManager: secretsManager.endpoint };
     const clients = createAwsClients({ region: REGION, credentials: LOCAL_S3_CREDENTIALS, endpoints });
     options.instrumentClients?.(clients);
+    const webhooks = localWebhooks(env);
+    const outcomes = new LocalOutcomePublisher({
+      endpoints: webhooks.endpoints,
+      secrets: [webhooks.secret],
+      audit: new DynamoDbAuditLog(clients.dynamo, config.auditTable, options.clock),
+      log,
+    });
+    stoppers.push(() => outcomes.stop());
     const wired = wireGateway(config, clients, {
       log,
+      outcomes,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.http ? { http: options.http } : {}),
       adapters,
@@ -245,6 +264,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       bucket: s3.bucket,
       endpoints,
       deps,
+      outcomes,
+      webhooks: {
+        endpoints: webhooks.endpoints,
+        ...(webhooks.generated ? { generatedSecret: webhooks.secret } : {}),
+      },
       simulators,
       createdRecords,
       deliver,
@@ -279,6 +303,32 @@ function breakerFromEnv(env: NodeJS.ProcessEnv): { breakerFailures?: number; bre
     ...(env.BREAKER_FAILURES ? { breakerFailures: Number(env.BREAKER_FAILURES) } : {}),
     ...(env.BREAKER_COOLDOWN_SECONDS ? { breakerCooldownSeconds: Number(env.BREAKER_COOLDOWN_SECONDS) } : {}),
   };
+}
+
+/** WEBHOOK_URL (comma-separated, http allowed locally) and WEBHOOK_SECRET, or a generated secret. */
+function localWebhooks(env: NodeJS.ProcessEnv): { endpoints: string[]; secret: string; generated: boolean } {
+  const endpoints = (env.WEBHOOK_URL ?? '')
+    .split(',')
+    .map((url) => url.trim())
+    .filter((url) => url.length > 0);
+  for (const url of endpoints) {
+    let protocol: string;
+    try {
+      protocol = new URL(url).protocol;
+    } catch {
+      throw new Error(`WEBHOOK_URL: "${url}" is not a URL`);
+    }
+    if (protocol !== 'http:' && protocol !== 'https:') throw new Error(`WEBHOOK_URL: "${url}" is not http(s)`);
+  }
+  const given = env.WEBHOOK_SECRET;
+  if (given === undefined || given === '') return { endpoints, secret: generateWebhookSecret(), generated: true };
+  try {
+    webhookSecretKey(given);
+  } catch (error) {
+    // The message names the rule, never the value.
+    throw new Error(`WEBHOOK_SECRET: ${error instanceof Error ? error.message : 'invalid'}`);
+  }
+  return { endpoints, secret: given, generated: false };
 }
 
 /** The API's origin, and its localhost alias when bound to 127.0.0.1 (port forwarding uses it). */

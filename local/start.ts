@@ -9,11 +9,31 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   process.exit(2);
 }
 
+/** A whole number of seconds from an environment variable, or the default; exits on anything else. */
+function seconds(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    console.error(`${name} must be a whole number of seconds from ${min} to ${max}, got "${raw}"`);
+    process.exit(2);
+  }
+  return value;
+}
+// Local timing knobs, so an expiry can be watched without waiting 15 minutes.
+const uploadExpirySeconds = seconds('UPLOAD_EXPIRY_SECONDS', 900, 60, 900);
+const sweepIntervalSeconds = seconds('SWEEP_INTERVAL_SECONDS', 60, 1, 3600);
+
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 const logLevel = LOG_LEVELS.find((level) => level === (process.env.LOG_LEVEL ?? 'INFO').toUpperCase()) ?? 'INFO';
 const log = powertoolsLog(new Logger({ serviceName: 'liveness-gateway-local', logLevel }));
 
-const stack = await startLocalStackWithPage({ port, log }).catch((error: unknown) => {
+const stack = await startLocalStackWithPage({
+  port,
+  log,
+  uploadExpirySeconds,
+  sweepIntervalMs: sweepIntervalSeconds * 1000,
+}).catch((error: unknown) => {
   console.error(`Could not start the local stack: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
@@ -32,6 +52,8 @@ console.log(
     ...simulated,
     ...real,
     `  S3 (policy-enforcing) ${stack.s3Endpoint}/${stack.bucket}`,
+    `  upload forms expire after ${uploadExpirySeconds} s; the sweep runs every ${sweepIntervalSeconds} s`,
+    ...webhookLines(),
     '',
     'WARNING: locally the backend routes (POST /v1/checks, GET /v1/checks/{id}/result and',
     'DELETE /v1/checks/{id}) are NOT IAM-authorised: anyone who can reach this port can create',
@@ -40,6 +62,18 @@ console.log(
     '',
   ].join('\n'),
 );
+
+function webhookLines(): string[] {
+  const { endpoints, generatedSecret } = stack.webhooks;
+  if (endpoints.length === 0) return ['  webhooks: none (set WEBHOOK_URL to receive outcome events)'];
+  return [
+    ...endpoints.map((url) => `  webhooks → ${url}`),
+    // Only a secret made here is printed: one that was supplied is never echoed.
+    generatedSecret
+      ? `  webhook signing secret (generated; set WEBHOOK_SECRET to choose one): ${generatedSecret}`
+      : '  webhook signing secret: from WEBHOOK_SECRET',
+  ];
+}
 
 // Stopping removes the stand-ins' temporary data; so does the exit hook of a forced exit, and
 // a directory left by a killed run is reaped by the next start.

@@ -11,6 +11,7 @@ import {
   type LivenessJudge,
   type MediaInspector,
   type MediaStore,
+  type OutcomePublisher,
   type SecretSource,
   type UploadSigner,
 } from '../../src/core/ports';
@@ -29,6 +30,7 @@ import type { AnyProviderAdapter } from '../../src/providers/provider';
 import { createProviderJudge } from '../../src/providers/provider-judge';
 import { buildProviderRegistry, PROVIDER_IDS, type ProviderRegistry } from '../../src/providers/registry';
 import { lambdaLog } from './log';
+import { awsOutcomePublisher } from './outcomes';
 
 export interface GatewayDeps {
   readonly config: GatewayConfig;
@@ -41,6 +43,7 @@ export interface GatewayDeps {
   readonly providers: ProviderRegistry;
   readonly inspector: MediaInspector;
   readonly judge: LivenessJudge;
+  readonly outcomes: OutcomePublisher;
   readonly clock: Clock;
   readonly log: Log;
 }
@@ -52,6 +55,8 @@ export interface WireOptions {
   readonly http?: CallDeps;
   /** The provider adapters to choose from; default: the registry's PROVIDER_ADAPTERS. */
   readonly adapters?: readonly AnyProviderAdapter[];
+  /** Where outcome events go; default: EventBridge and the webhook queue from the configuration. */
+  readonly outcomes?: OutcomePublisher;
 }
 
 export function wireGateway(config: GatewayConfig, clients: AwsClients, options: WireOptions = {}): GatewayDeps {
@@ -96,6 +101,7 @@ export function wireGateway(config: GatewayConfig, clients: AwsClients, options:
       log,
       newId: randomUUID,
     }),
+    outcomes: options.outcomes ?? awsOutcomePublisher(config),
     clock,
     log,
   };

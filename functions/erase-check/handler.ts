@@ -15,7 +15,7 @@ function requester(event: HttpEvent): string {
   );
 }
 
-export function makeEraseCheckHandler(deps: Pick<GatewayDeps, 'checks' | 'audit' | 'media' | 'clock' | 'log'>) {
+export function makeEraseCheckHandler(deps: Pick<GatewayDeps, 'checks' | 'audit' | 'media' | 'outcomes' | 'clock' | 'log'>) {
   return middy<HttpEvent, HttpResult>()
     .use(httpErrors(deps.log))
     .handler(async (event) => {

@@ -7,6 +7,7 @@ import { S3MediaStore } from '../../src/adapters/aws/s3-media-store';
 import { configFromEnv } from '../../src/core/config';
 import { systemClock } from '../../src/core/ports';
 import { lambdaLog } from '../common/log';
+import { awsOutcomePublisher } from '../common/outcomes';
 import { makeEraseCheckHandler } from './handler';
 
 const config = configFromEnv(process.env);
@@ -16,6 +17,7 @@ export const handler = makeEraseCheckHandler({
   checks: new DynamoDbCheckRepository(dynamo, config.checksTable),
   audit: new DynamoDbAuditLog(dynamo, config.auditTable),
   media: new S3MediaStore(createS3Client(), config.mediaBucket),
+  outcomes: awsOutcomePublisher(config),
   clock: systemClock,
   log: lambdaLog(),
 });

@@ -147,6 +147,13 @@ export const checkSchema = z.object({
   /** Epoch seconds at which the sweep next has something to do for this check (absent: nothing). */
   sweepAt: z.number().optional(),
   mediaDeletedAt: timestampSchema.optional().describe('When the uploaded media was deleted (the facts about it remain)'),
+  /**
+   * Outcome events committed with a transition and not yet published (whole envelopes, PII-free by
+   * construction: src/events/envelope.ts; read back with outcomeEventSchema).
+   */
+  outbox: z.array(z.object({ id: z.string(), type: z.string() }).loose()).optional(),
+  /** The sweepAt to restore once the outbox is published; absent: the check leaves the sweep index then. */
+  sweepAfterOutbox: z.number().optional(),
 });
 export type Check = DeepReadonly<z.infer<typeof checkSchema>>;
 

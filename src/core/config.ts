@@ -84,6 +84,18 @@ export const gatewayConfigSchema = z
     slotWaitSeconds: z.number().int().min(0).max(300).default(10),
     /** The processor's queue, where the sweep puts resume requests (only the sweep needs it). */
     resumeQueueUrl: z.string().min(1).optional(),
+    /** The EventBridge bus outcome events are put on (name or ARN). */
+    eventBusName: z.string().min(1).default('default'),
+    /** Webhook endpoints; each event goes to each of them. Empty: no webhooks. */
+    webhookEndpoints: z.array(z.url()).max(10).default([]),
+    /** The webhook queue: one message per (event, endpoint), consumed by the webhook sender. */
+    webhookQueueUrl: z.string().min(1).optional(),
+    /** Where the sender puts a delivery it gave up on (only the sender needs it). */
+    webhookDeadLetterQueueUrl: z.string().min(1).optional(),
+    /** Secrets Manager secret holding the signing secret(s) (only the sender reads it). */
+    webhookSecretId: z.string().min(1).optional(),
+    /** Let webhooks go to private, loopback and link-local addresses (never on by default). */
+    allowPrivateWebhookTargets: z.boolean().default(false),
   })
   .strict()
   .superRefine((config, ctx) => {

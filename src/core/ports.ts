@@ -1,6 +1,7 @@
 // Ports owned by the domain. AWS adapters (src/adapters) and in-memory fakes implement them.
 import type { Check, CheckResult, Consent, MediaFacts, PartName, ProviderAnswer, ProviderId, ReceivedPart } from './check';
 import type { Reason } from './reasons';
+import type { OutcomeEvent } from '../events/envelope';
 
 export interface NewCheck {
   readonly checkId: string;
@@ -22,6 +23,19 @@ export interface FinishDetails {
   readonly providerMs?: number;
   /** Epoch seconds when the sweep must make sure the media is gone. */
   readonly mediaDueAt: number;
+  /** The outcome event committed with the transition (see Outbox). */
+  readonly outbox?: Outbox;
+}
+
+/**
+ * Outcome events written by the same conditional update that commits a terminal transition, so an
+ * event exists exactly when its transition does. The sweep index is pulled forward to `dueAt`: if
+ * the function dies before publishing, the sweep finds the check and publishes the events.
+ */
+export interface Outbox {
+  readonly events: readonly OutcomeEvent[];
+  /** Epoch seconds from which the sweep publishes the events if nobody did. */
+  readonly dueAt: number;
 }
 
 /** What an erased check leaves in the checks table, besides its id and status ERASED. */
@@ -54,9 +68,15 @@ export interface CheckRepository {
   complete(checkId: string, result: CheckResult, details: FinishDetails): Promise<void>;
   /** PROCESSING → FAILED with an operational reason. TransitionConflictError as for complete. */
   fail(checkId: string, failure: Reason, details: FinishDetails): Promise<void>;
-  /** AWAITING_UPLOAD past its upload deadline (`now`) → EXPIRED. False if it moved on. */
-  expire(checkId: string, failure: Reason, at: string, now: number): Promise<boolean>;
-  /** The media of a decided check is deleted: nothing is left for the sweep to do. */
+  /** AWAITING_UPLOAD past its upload deadline (`now`) → EXPIRED, with its outbox. False if it moved on. */
+  expire(checkId: string, failure: Reason, at: string, now: number, outbox?: Outbox): Promise<boolean>;
+  /**
+   * The outbox held exactly these events and they were published: remove them, and put the sweep
+   * index back to what the transition wanted (or take the check off it). False when the outbox
+   * holds something else (new events appended: their publisher clears them all) or is gone.
+   */
+  clearOutbox(checkId: string, eventIds: readonly string[]): Promise<boolean>;
+  /** The media of a decided check is deleted: nothing is left for the sweep to do but an unpublished outbox. */
   markMediaDeleted(checkId: string, at: string): Promise<void>;
   /** Checks whose sweepAt is before `now`, oldest first. */
   listDue(now: number, limit: number): Promise<readonly Check[]>;
@@ -88,7 +108,8 @@ export type AuditEventType =
   | 'CHECK_ERASED'
   | 'BREAKER_OPENED'
   | 'BREAKER_CLOSED'
-  | 'BREAKER_TRIAL';
+  | 'BREAKER_TRIAL'
+  | 'WEBHOOK_DELIVERY';
 
 export interface AuditEntry {
   readonly checkId: string;
@@ -158,6 +179,16 @@ export interface UploadSigner {
 /** Provider credentials, parsed JSON of one secret. Cached with a TTL by the adapter. */
 export interface SecretSource {
   getJson(secretId: string): Promise<unknown>;
+}
+
+/**
+ * Hands committed outcome events to every channel (EventBridge and the webhook queue deployed; the
+ * in-process webhook sender locally). Resolves once every channel has accepted them; delivery to
+ * the receivers happens later, off the critical path. Throws when a channel refused: the events
+ * stay in the outbox and the sweep tries again (same ids, so receivers dedupe).
+ */
+export interface OutcomePublisher {
+  publish(events: readonly OutcomeEvent[]): Promise<void>;
 }
 
 /** Asks the processor to resume a check whose processing attempt died (SQS in AWS). */

@@ -2,12 +2,15 @@
 // on dynalite run the same cases, so a domain test that passes on the fake means the same on AWS.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbCheckRepository } from '../../src/adapters/aws/dynamodb-check-repository';
+import { outboxUpdate } from '../../src/adapters/aws/dynamodb-outbox';
 import { CheckAlreadyExistsError } from '../../src/adapters/aws/errors';
 import type { CheckResult, MediaFacts, ProviderAnswer } from '../../src/core/check';
 import { TransitionConflictError } from '../../src/core/errors';
 import type { CheckRepository, FinishDetails, NewCheck } from '../../src/core/ports';
 import { reason } from '../../src/core/reasons';
+import { buildOutcomeEvent, outcomeEventId, type OutcomeEvent } from '../../src/events/envelope';
 import { InMemoryCheckRepository } from '../support/in-memory';
 import { sampleNewCheck, startDynamoDbUnderTest, type DynamoDbUnderTest } from '../support/local-dynamodb';
 
@@ -290,5 +293,121 @@ describe.each(subjects)('CheckRepository contract: %s', (_name, makeRepository) 
     expect(due.map((candidate) => candidate.checkId)).not.toContain(check.checkId);
     await expect(repo.create(check)).rejects.toBeInstanceOf(CheckAlreadyExistsError);
     expect(await repo.get(check.checkId)).toBeUndefined();
+  });
+
+  describe('outbox', () => {
+    const OUTBOX_DUE = MEDIA_DUE - 50;
+    function eventFor(checkId: string, type: 'check.completed' | 'check.expired'): OutcomeEvent {
+      return buildOutcomeEvent({
+        type,
+        check: { checkId, provider: 'fpt', result: RESULT, failure: reason('MEDIA_MISSING') },
+        occurredAt: FINISH.at,
+      });
+    }
+
+    it('writes the event with the transition, due earlier for the sweep, and clearing it puts the media deadline back', async () => {
+      const { repo, checkId } = await processing();
+      const event = eventFor(checkId, 'check.completed');
+
+      await repo.complete(checkId, RESULT, { ...FINISH, outbox: { events: [event], dueAt: OUTBOX_DUE } });
+      const written = await repo.get(checkId);
+      const wrongIds = await repo.clearOutbox(checkId, ['evt_00000000000000000000000000000000']);
+      const cleared = await repo.clearOutbox(checkId, [event.id]);
+      const after = await repo.get(checkId);
+
+      expect(written).toMatchObject({ status: 'COMPLETED', outbox: [event], sweepAt: OUTBOX_DUE, sweepAfterOutbox: MEDIA_DUE });
+      expect(wrongIds).toBe(false);
+      expect(cleared).toBe(true);
+      expect(after?.outbox).toBeUndefined();
+      expect(after?.sweepAt).toBe(MEDIA_DUE);
+      expect((await repo.listDue(MEDIA_DUE, 10)).map((check) => check.checkId)).toContain(checkId);
+    });
+
+    it('keeps a check whose media is deleted on the sweep index while its outbox is unpublished, and lets it go once cleared', async () => {
+      const { repo, checkId } = await processing();
+      const event = eventFor(checkId, 'check.completed');
+      await repo.complete(checkId, RESULT, { ...FINISH, outbox: { events: [event], dueAt: OUTBOX_DUE } });
+
+      await repo.markMediaDeleted(checkId, '2026-01-01T00:03:01.000Z');
+      const pending = (await repo.listDue(OUTBOX_DUE, 100)).map((check) => check.checkId);
+      await repo.clearOutbox(checkId, [event.id]);
+      const afterClear = (await repo.listDue(Number.MAX_SAFE_INTEGER, 100)).map((check) => check.checkId);
+
+      expect(pending).toContain(checkId);
+      expect(afterClear).not.toContain(checkId);
+      expect((await repo.get(checkId))?.mediaDeletedAt).toBe('2026-01-01T00:03:01.000Z');
+    });
+
+    it('writes no event when the transition loses (a second finish, an expiry of a check that moved on)', async () => {
+      const { repo, checkId } = await processing();
+      const event = eventFor(checkId, 'check.completed');
+      await repo.complete(checkId, RESULT, { ...FINISH, outbox: { events: [event], dueAt: OUTBOX_DUE } });
+      await repo.clearOutbox(checkId, [event.id]);
+
+      await expect(repo.complete(checkId, RESULT, { ...FINISH, outbox: { events: [event], dueAt: OUTBOX_DUE } })).rejects.toThrow(
+        TransitionConflictError,
+      );
+      const expired = await repo.expire(checkId, reason('MEDIA_MISSING'), FINISH.at, UPLOAD_EXPIRES_AT + 1, {
+        events: [eventFor(checkId, 'check.expired')],
+        dueAt: OUTBOX_DUE,
+      });
+
+      expect(expired).toBe(false);
+      expect((await repo.get(checkId))?.outbox).toBeUndefined();
+    });
+
+    it('expires with the event in the outbox', async () => {
+      const { repo, checkId } = await created();
+      const event = eventFor(checkId, 'check.expired');
+
+      const expired = await repo.expire(checkId, reason('MEDIA_MISSING'), FINISH.at, UPLOAD_EXPIRES_AT + 1, {
+        events: [event],
+        dueAt: OUTBOX_DUE,
+      });
+
+      expect(expired).toBe(true);
+      expect(await repo.get(checkId)).toMatchObject({ status: 'EXPIRED', outbox: [event], sweepAt: OUTBOX_DUE });
+    });
+  });
+});
+
+describe('outboxUpdate without anything after the outbox (a transition such as an erasure tombstone)', () => {
+  it('makes the check due for its outbox, and clearing the outbox takes it off the sweep index', async () => {
+    // Prepare: a check that once had an outbox with something after it.
+    const repo = new DynamoDbCheckRepository(dynamo.clients.dynamo, dynamo.db.checksTable);
+    const check = newCheck();
+    await repo.create(check);
+    await repo.expire(check.checkId, reason('MEDIA_MISSING'), FINISH.at, UPLOAD_EXPIRES_AT + 1, {
+      events: [
+        buildOutcomeEvent({
+          type: 'check.expired',
+          check: { ...check, failure: reason('MEDIA_MISSING') },
+          occurredAt: FINISH.at,
+        }),
+      ],
+      dueAt: MEDIA_DUE,
+    });
+    await repo.clearOutbox(check.checkId, [outcomeEventId(check.checkId, 'check.expired')]);
+    const erased = buildOutcomeEvent({ type: 'check.erased', check, occurredAt: FINISH.at });
+    const parts = outboxUpdate({ events: [erased], dueAt: MEDIA_DUE + 10 });
+
+    // Act
+    await dynamo.clients.dynamo.send(
+      new UpdateCommand({
+        TableName: dynamo.db.checksTable,
+        Key: { checkId: check.checkId },
+        UpdateExpression: `SET ${parts.sets.join(', ')} REMOVE ${parts.removes.join(', ')}`,
+        ExpressionAttributeNames: parts.names,
+        ExpressionAttributeValues: parts.values,
+      }),
+    );
+    const pending = await repo.get(check.checkId);
+    const cleared = await repo.clearOutbox(check.checkId, [erased.id]);
+
+    // Assess
+    expect(pending).toMatchObject({ outbox: [erased], sweepAt: MEDIA_DUE + 10 });
+    expect(pending?.sweepAfterOutbox).toBeUndefined();
+    expect(cleared).toBe(true);
+    expect((await repo.listDue(Number.MAX_SAFE_INTEGER, 100)).map((due) => due.checkId)).not.toContain(check.checkId);
   });
 });

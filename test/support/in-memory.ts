@@ -23,6 +23,8 @@ import type {
   MediaStore,
   NewCheck,
   ObjectHead,
+  Outbox,
+  OutcomePublisher,
   PartInspection,
   PinnedRead,
   ProviderCatalog,
@@ -34,6 +36,7 @@ import type {
   UploadSigner,
 } from '../../src/core/ports';
 import type { Reason } from '../../src/core/reasons';
+import type { OutcomeEvent } from '../../src/events/envelope';
 
 export class InMemoryCheckRepository implements CheckRepository {
   readonly items = new Map<string, Check>();
@@ -85,17 +88,26 @@ export class InMemoryCheckRepository implements CheckRepository {
   async fail(checkId: string, failure: Reason, details: FinishDetails) {
     this.finish(checkId, { status: 'FAILED', failure }, details);
   }
-  async expire(checkId: string, failure: Reason, at: string, now: number): Promise<boolean> {
+  async expire(checkId: string, failure: Reason, at: string, now: number, outbox?: Outbox): Promise<boolean> {
     const check = this.items.get(checkId);
     if (!check || check.status !== 'AWAITING_UPLOAD' || check.uploadExpiresAt >= now) return false;
-    this.put({ ...check, status: 'EXPIRED', failure, updatedAt: at, completedAt: at });
+    this.put(withOutbox({ ...check, status: 'EXPIRED', failure, updatedAt: at, completedAt: at }, outbox, outbox?.dueAt));
+    return true;
+  }
+  async clearOutbox(checkId: string, eventIds: readonly string[]): Promise<boolean> {
+    const check = this.items.get(checkId);
+    const held = check?.outbox?.map((event) => event.id) ?? [];
+    if (!check || held.length !== eventIds.length || held.some((id, index) => id !== eventIds[index])) return false;
+    const { outbox: _published, sweepAt: _due, ...rest } = check;
+    this.put(check.sweepAfterOutbox === undefined ? rest : { ...rest, sweepAt: check.sweepAfterOutbox });
     return true;
   }
   async markMediaDeleted(checkId: string, at: string): Promise<void> {
     const check = this.items.get(checkId);
     if (!check) return;
-    const { sweepAt: _done, ...rest } = check;
-    this.put({ ...rest, mediaDeletedAt: at });
+    const { sweepAt, sweepAfterOutbox: _after, ...rest } = check;
+    // Unpublished events keep the check on the sweep index, with nothing to do after them.
+    this.put({ ...rest, ...(check.outbox ? { sweepAt } : {}), mediaDeletedAt: at });
   }
   async listDue(now: number, limit: number): Promise<readonly Check[]> {
     return [...this.items.values()]
@@ -117,16 +129,44 @@ export class InMemoryCheckRepository implements CheckRepository {
   private finish(checkId: string, outcome: Partial<Check>, details: FinishDetails): void {
     const check = this.items.get(checkId);
     if (!check || check.status !== 'PROCESSING') throw new TransitionConflictError(checkId, 'finish');
-    this.put({
-      ...check,
-      ...outcome,
-      media: details.media,
-      completedAt: details.at,
-      updatedAt: details.at,
-      // Like the UpdateItem: an absent provider time leaves the stored one as it was.
-      ...(details.providerMs !== undefined ? { providerMs: details.providerMs } : {}),
-      sweepAt: details.mediaDueAt,
-    });
+    this.put(
+      withOutbox(
+        {
+          ...check,
+          ...outcome,
+          media: details.media,
+          completedAt: details.at,
+          updatedAt: details.at,
+          // Like the UpdateItem: an absent provider time leaves the stored one as it was.
+          ...(details.providerMs !== undefined ? { providerMs: details.providerMs } : {}),
+          sweepAt: details.mediaDueAt,
+        },
+        details.outbox,
+        details.mediaDueAt,
+      ),
+    );
+  }
+}
+
+/** As the DynamoDB adapter's outboxUpdate: events appended, the sweep due at the earlier time. */
+function withOutbox(check: Check, outbox: Outbox | undefined, sweepAfter?: number): Check {
+  if (!outbox) return check;
+  const { sweepAfterOutbox: _previous, ...rest } = check;
+  return {
+    ...rest,
+    outbox: [...(check.outbox ?? []), ...structuredClone(outbox.events)],
+    sweepAt: Math.min(outbox.dueAt, sweepAfter ?? outbox.dueAt),
+    ...(sweepAfter !== undefined ? { sweepAfterOutbox: sweepAfter } : {}),
+  };
+}
+
+/** Every event handed over, in order; `failing` makes publish throw (a channel down). */
+export class RecordingOutcomePublisher implements OutcomePublisher {
+  readonly published: OutcomeEvent[] = [];
+  failing = false;
+  async publish(events: readonly OutcomeEvent[]): Promise<void> {
+    if (this.failing) throw new Error('event bus unavailable');
+    this.published.push(...events);
   }
 }
 

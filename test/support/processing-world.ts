@@ -12,6 +12,7 @@ import {
   InMemoryMediaStore,
   InMemoryProviderCatalog,
   ManualClock,
+  RecordingOutcomePublisher,
   RecordingResumeQueue,
 } from './in-memory';
 
@@ -40,6 +41,7 @@ export function processingWorld(
   const inspector = new FakeMediaInspector();
   const judge = new FakeLivenessJudge();
   const resumeQueue = new RecordingResumeQueue();
+  const outcomes = new RecordingOutcomePublisher();
   const providers = new InMemoryProviderCatalog(options.providers ?? [options.provider ?? ACME], 'acme');
   const policy: ProcessingPolicy = {
     processingLeaseSeconds: 60,
@@ -47,9 +49,10 @@ export function processingWorld(
     mediaRetentionSeconds: 0,
     ...options.policy,
   };
-  const deps: ProcessUploadDeps = { checks, audit, media, inspector, judge, providers, clock, log: silentLog, policy };
+  const deps: ProcessUploadDeps = { checks, audit, media, inspector, judge, providers, outcomes, clock, log: silentLog, policy };
   const sweepDeps = {
     checks,
+    outcomes,
     audit,
     media,
     clock,
@@ -57,7 +60,7 @@ export function processingWorld(
     resumeQueue,
     policy: { uploadGraceSeconds: UPLOAD_GRACE_SECONDS },
   };
-  return { clock, checks, audit, media, inspector, judge, resumeQueue, providers, policy, deps, sweepDeps };
+  return { clock, checks, audit, media, inspector, judge, resumeQueue, outcomes, providers, policy, deps, sweepDeps };
 }
 
 export type ProcessingWorld = ReturnType<typeof processingWorld>;

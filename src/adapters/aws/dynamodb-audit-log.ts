@@ -33,6 +33,7 @@ const AUDIT_EVENT_TYPES: Record<AuditEventType, true> = {
   BREAKER_OPENED: true,
   BREAKER_CLOSED: true,
   BREAKER_TRIAL: true,
+  WEBHOOK_DELIVERY: true,
 };
 
 const auditItemSchema = z.object({

@@ -6,8 +6,9 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { checkSchema } from '../../core/check';
 import type { Check, CheckResult, CheckStatus, PartName, ProviderAnswer, ReceivedPart } from '../../core/check';
 import { TransitionConflictError } from '../../core/errors';
-import type { CheckRepository, ErasureTombstone, FinishDetails, NewCheck } from '../../core/ports';
+import type { CheckRepository, ErasureTombstone, FinishDetails, NewCheck, Outbox } from '../../core/ports';
 import type { Reason } from '../../core/reasons';
+import { outboxHoldsExactly, outboxUpdate, OUTBOX_NAMES } from './dynamodb-outbox';
 import { CheckAlreadyExistsError, InvalidStoredItemError } from './errors';
 import { CHECKS_SWEEP_INDEX, CHECKS_TABLE_KEYS, CHECKS_TTL_ATTRIBUTE } from './table-schema';
 
@@ -146,23 +147,61 @@ export class DynamoDbCheckRepository implements CheckRepository {
     await this.finish(checkId, 'FAILED', { failure }, details);
   }
 
-  async expire(checkId: string, failure: Reason, at: string, now: number): Promise<boolean> {
+  async expire(checkId: string, failure: Reason, at: string, now: number, outbox?: Outbox): Promise<boolean> {
+    // sweepAt stays due so the sweep deletes whatever part did arrive (with an outbox: due once it is published).
+    const events = outbox ? outboxUpdate(outbox, outbox.dueAt) : { sets: [], removes: [], names: {}, values: {} };
     const updated = await this.transition(checkId, {
-      // sweepAt stays due so the sweep deletes whatever part did arrive.
-      update: 'SET #status = :expired, #failure = :failure, #updatedAt = :at, #completedAt = :at',
+      update: `SET ${['#status = :expired', '#failure = :failure', '#updatedAt = :at', '#completedAt = :at', ...events.sets].join(', ')}`,
       condition: '#status = :awaiting AND #uploadExpiresAt < :now',
-      names: { '#failure': 'failure', '#completedAt': 'completedAt', '#uploadExpiresAt': 'uploadExpiresAt' },
-      values: { ':expired': 'EXPIRED', ':awaiting': 'AWAITING_UPLOAD', ':failure': failure, ':at': at, ':now': now },
+      names: { '#failure': 'failure', '#completedAt': 'completedAt', '#uploadExpiresAt': 'uploadExpiresAt', ...events.names },
+      values: {
+        ':expired': 'EXPIRED',
+        ':awaiting': 'AWAITING_UPLOAD',
+        ':failure': failure,
+        ':at': at,
+        ':now': now,
+        ...events.values,
+      },
     });
     return updated !== undefined;
   }
 
+  async clearOutbox(checkId: string, eventIds: readonly string[]): Promise<boolean> {
+    if (eventIds.length === 0) return true;
+    const holds = outboxHoldsExactly(eventIds);
+    const names = { ...OUTBOX_NAMES, ...holds.names };
+    // Back to what the transition wanted the sweep for, or off the index when that is done too.
+    const restored = await this.transition(checkId, {
+      update: 'REMOVE #outbox SET #sweepAt = #sweepAfterOutbox',
+      condition: `attribute_exists(#sweepAfterOutbox) AND ${holds.condition}`,
+      names,
+      values: holds.values,
+    });
+    if (restored) return true;
+    const left = await this.transition(checkId, {
+      update: 'REMOVE #outbox, #sweepAt, #sweepShard',
+      condition: `attribute_not_exists(#sweepAfterOutbox) AND ${holds.condition}`,
+      names,
+      values: holds.values,
+    });
+    return left !== undefined;
+  }
+
   async markMediaDeleted(checkId: string, at: string): Promise<void> {
     // Leaves the index: nothing is left for the sweep to do. Conditional so an erased check is not recreated.
+    const names = { '#mediaDeletedAt': 'mediaDeletedAt', '#pk': PK, ...OUTBOX_NAMES };
+    const left = await this.transition(checkId, {
+      update: 'SET #mediaDeletedAt = :at REMOVE #sweepAt, #sweepShard, #sweepAfterOutbox',
+      condition: 'attribute_exists(#pk) AND #status <> :erased AND attribute_not_exists(#outbox)',
+      names: { ...names, '#status': 'status' },
+      values: { ':at': at, ':erased': ERASED },
+    });
+    if (left) return;
+    // Unpublished events: the check stays on the index for them, with nothing to do after them.
     await this.transition(checkId, {
-      update: 'SET #mediaDeletedAt = :at REMOVE #sweepAt, #sweepShard',
+      update: 'SET #mediaDeletedAt = :at REMOVE #sweepAfterOutbox',
       condition: 'attribute_exists(#pk) AND #status <> :erased',
-      names: { '#mediaDeletedAt': 'mediaDeletedAt', '#sweepShard': CHECKS_SWEEP_INDEX.partitionKey, '#pk': PK },
+      names: { ...names, '#status': 'status' },
       values: { ':at': at, ':erased': ERASED },
     });
   }
@@ -245,23 +284,24 @@ export class DynamoDbCheckRepository implements CheckRepository {
     details: FinishDetails,
   ): Promise<void> {
     const [outcomeName, outcomeValue] = 'result' in outcome ? ['result', outcome.result] : ['failure', outcome.failure];
-    const sets = [
-      '#status = :to',
-      '#outcome = :outcome',
-      '#media = :media',
-      '#completedAt = :at',
-      '#updatedAt = :at',
-      // The sweep makes sure the media is gone by then, even if the inline deletion fails.
-      '#sweepAt = :mediaDueAt',
-    ];
-    const names: Record<string, string> = { '#outcome': outcomeName, '#media': 'media', '#completedAt': 'completedAt' };
+    const sets = ['#status = :to', '#outcome = :outcome', '#media = :media', '#completedAt = :at', '#updatedAt = :at'];
+    // The sweep makes sure the media is gone by then, even if the inline deletion fails; an outbox
+    // may make the check due earlier.
+    const events = details.outbox ? outboxUpdate(details.outbox, details.mediaDueAt) : undefined;
+    sets.push(...(events?.sets ?? ['#sweepAt = :mediaDueAt']));
+    const names: Record<string, string> = {
+      '#outcome': outcomeName,
+      '#media': 'media',
+      '#completedAt': 'completedAt',
+      ...events?.names,
+    };
     const values: Record<string, unknown> = {
       ':to': to,
       ':processing': 'PROCESSING',
       ':outcome': outcomeValue,
       ':media': [...details.media],
       ':at': details.at,
-      ':mediaDueAt': details.mediaDueAt,
+      ...(events ? events.values : { ':mediaDueAt': details.mediaDueAt }),
     };
     if (details.providerMs !== undefined) {
       sets.push('#providerMs = :providerMs');

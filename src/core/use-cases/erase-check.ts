@@ -3,14 +3,19 @@
 import type { ErasureReceiptResponse } from '../api-schemas';
 import type { DeepReadonly } from '../check';
 import { CheckNotFoundError } from '../errors';
-import type { AuditLog, CheckRepository, Clock, MediaStore } from '../ports';
+import type { Log } from '../log';
+import type { AuditLog, CheckRepository, Clock, MediaStore, OutcomePublisher } from '../ports';
 import { mediaKey } from '../ports';
+import { outboxFor, publishOutbox } from './outcome-events';
 
 export interface EraseCheckDeps {
   readonly checks: CheckRepository;
   readonly audit: AuditLog;
   readonly media: MediaStore;
   readonly clock: Clock;
+  /** check.erased goes here, once, from the call whose delete removed the record. */
+  readonly outcomes: OutcomePublisher;
+  readonly log: Log;
 }
 
 export type ErasureReceipt = DeepReadonly<ErasureReceiptResponse>;
@@ -53,6 +58,11 @@ export async function eraseCheck(deps: EraseCheckDeps, checkId: string, requeste
   // The record becomes a tombstone: an attempt still running for this check can no longer write
   // to it (every write is conditional), so its late results and audit entries are dropped.
   const erased = await deps.checks.erase(checkId, { erasedAt, expiresAt: check.expiresAt });
+  // Only the call that turned the record into a tombstone tells the backend: a concurrent or
+  // repeated DELETE finds nothing to erase and sends nothing. The tombstone keeps no fields to
+  // build the event from, so it is built from the record the erasure replaced and published here.
+  const outbox = erased ? outboxFor(deps, 'check.erased', erased, erasedAt) : undefined;
+  const published = outbox ? publishOutbox(deps, checkId, outbox.events, []) : undefined;
   const receipt: Tombstone = {
     checkId,
     erasedAt,
@@ -65,6 +75,6 @@ export async function eraseCheck(deps: EraseCheckDeps, checkId: string, requeste
     },
     kept: KEPT_AFTER_ERASURE,
   };
-  await deps.audit.append({ checkId, type: 'CHECK_ERASED', detail: receipt });
+  await Promise.all([deps.audit.append({ checkId, type: 'CHECK_ERASED', detail: receipt }), published]);
   return { ...receipt, alreadyErased: false };
 }

@@ -1,4 +1,5 @@
 // The media judged is the media vetted, and erasure is final: on in-memory fakes of every port, a
+import { silentLog } from '../../../src/core/log';
 // part replaced after arrival is never judged, the provider is sent exactly the bytes inspected,
 // and an attempt that loses to an erasure makes no further request and leaves nothing after it.
 import { createHash } from 'node:crypto';
@@ -36,6 +37,8 @@ const eraseDeps = (world: ProcessingWorld) => ({
   audit: world.audit,
   media: world.media,
   clock: world.clock,
+  outcomes: world.outcomes,
+  log: silentLog,
 });
 
 describe('the media judged is the media vetted', () => {
