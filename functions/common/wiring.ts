@@ -16,6 +16,7 @@ import {
 } from '../../src/core/ports';
 import type { ProcessingPolicy } from '../../src/core/use-cases/process-upload';
 import { createAwsClients, type AwsClients } from '../../src/adapters/aws/clients';
+import { MetricsAuditLog } from '../../src/adapters/observability/metrics-audit-log';
 import { DynamoDbAuditLog } from '../../src/adapters/aws/dynamodb-audit-log';
 import { DynamoDbCheckRepository } from '../../src/adapters/aws/dynamodb-check-repository';
 import { S3MediaStore } from '../../src/adapters/aws/s3-media-store';
@@ -26,7 +27,7 @@ import type { CallDeps } from '../../src/providers/call-provider';
 import type { AnyProviderAdapter } from '../../src/providers/provider';
 import { createProviderJudge } from '../../src/providers/provider-judge';
 import { buildProviderRegistry, PROVIDER_IDS, type ProviderRegistry } from '../../src/providers/registry';
-import { lambdaLog } from './log';
+import { lambdaObservability, observedLog, tracedJudge, type Observability } from './observability';
 
 export interface GatewayDeps {
   readonly config: GatewayConfig;
@@ -41,10 +42,14 @@ export interface GatewayDeps {
   readonly judge: LivenessJudge;
   readonly clock: Clock;
   readonly log: Log;
+  readonly observability: Observability;
 }
 
 export interface WireOptions {
+  /** Default: the observability's logger. */
   readonly log?: Log;
+  /** Logger, metrics and tracer; default: Lambda's (stdout, X-Ray). */
+  readonly observability?: Observability;
   readonly clock?: Clock;
   /** Injected HTTP for provider calls; defaults to global fetch. */
   readonly http?: CallDeps;
@@ -53,8 +58,18 @@ export interface WireOptions {
 }
 
 export function wireGateway(config: GatewayConfig, clients: AwsClients, options: WireOptions = {}): GatewayDeps {
-  const log = options.log ?? lambdaLog();
-  const audit = new DynamoDbAuditLog(clients.dynamo, config.auditTable, options.clock);
+  const observability = options.observability ?? lambdaObservability();
+  const log = options.log ?? observedLog(observability);
+  const checks = new DynamoDbCheckRepository(clients.dynamo, config.checksTable);
+  const audit = new MetricsAuditLog(
+    new DynamoDbAuditLog(clients.dynamo, config.auditTable, options.clock),
+    observability.metrics,
+    {
+      log,
+      ...(options.clock ? { clock: options.clock } : {}),
+      providerOf: async (checkId) => (await checks.get(checkId))?.provider,
+    },
+  );
   const secrets = new SecretsManagerSecretSource(clients.secrets, { cacheSeconds: config.secretCacheSeconds });
   const providers = buildProviderRegistry(config, options.adapters ? { adapters: options.adapters } : {});
   return {
@@ -65,19 +80,31 @@ export function wireGateway(config: GatewayConfig, clients: AwsClients, options:
       mediaRetentionSeconds: config.mediaRetentionSeconds,
       uploadGraceSeconds: config.uploadGraceSeconds,
     },
-    checks: new DynamoDbCheckRepository(clients.dynamo, config.checksTable),
+    checks,
     audit,
     media: new S3MediaStore(clients.s3, config.mediaBucket),
     signer: new S3UploadSigner(clients.s3, config.mediaBucket),
     secrets,
     providers,
     inspector: createMediaInspector((id, part) => providers.get(id)?.profile.limits[part]),
-    judge: createProviderJudge({ providers, secrets, audit, log, ...(options.http ? { http: options.http } : {}) }),
+    judge: tracedJudge(
+      observability.tracer,
+      createProviderJudge({ providers, secrets, audit, log, ...(options.http ? { http: options.http } : {}) }),
+    ),
     clock: options.clock ?? systemClock,
     log,
+    observability,
   };
 }
 
 export function wireFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayDeps {
-  return wireGateway(configFromEnv(env, { providerIds: PROVIDER_IDS }), createAwsClients());
+  const observability = lambdaObservability();
+  const { tracer } = observability;
+  const clients = createAwsClients();
+  const traced: AwsClients = {
+    s3: tracer.captureAWSv3Client(clients.s3),
+    dynamo: tracer.captureAWSv3Client(clients.dynamo),
+    secrets: tracer.captureAWSv3Client(clients.secrets),
+  };
+  return wireGateway(configFromEnv(env, { providerIds: PROVIDER_IDS }), traced, { observability });
 }
