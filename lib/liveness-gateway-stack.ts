@@ -12,6 +12,7 @@ import type { Construct } from 'constructs';
 import { CheckTables, type CheckTablesOptions } from './constructs/check-tables';
 import { GatewayApi, type GatewayApiOptions, type RouteFunctionName } from './constructs/gateway-api';
 import { MediaStorage, type MediaStorageOptions } from './constructs/media-storage';
+import { Monitoring, type MonitoringOptions } from './constructs/monitoring';
 import { pascal, ProviderSecrets, type ProviderSecretsOptions } from './constructs/provider-secrets';
 import { Sweep, type SweepOptions } from './constructs/sweep';
 import { UploadProcessor, type UploadProcessorOptions } from './constructs/upload-processor';
@@ -32,6 +33,7 @@ export interface LivenessGatewayStackProps
     UploadProcessorOptions,
     SweepOptions,
     GatewayApiOptions,
+    MonitoringOptions,
     RuntimeSettings,
     FunctionLoggingOptions {}
 
@@ -52,6 +54,7 @@ export class LivenessGatewayStack extends Stack {
     readonly processor: UploadProcessor;
     readonly sweep: Sweep;
     readonly api: GatewayApi;
+    readonly monitoring: Monitoring;
   };
 
   constructor(scope: Construct, id: string, props: LivenessGatewayStackProps) {
@@ -80,7 +83,16 @@ export class LivenessGatewayStack extends Stack {
     storage.expireUnprocessedMedia(sweep.mediaKeptAtMost);
     const api = new GatewayApi(this, 'Api', { ...props, ...shared });
 
-    this.parts = { secrets, storage, tables, processor, sweep, api };
+    const monitoring = new Monitoring(this, 'Monitoring', {
+      ...props,
+      providers: secrets.providers.map((provider) => provider.id),
+      queues: [processor.queue],
+      deadLetterQueues: [processor.deadLetterQueue],
+      processor: processor.function.function,
+      httpApi: api.httpApi,
+    });
+
+    this.parts = { secrets, storage, tables, processor, sweep, api, monitoring };
     this.providerSecrets = Object.fromEntries(secrets.providers.map(({ id: p, secret }) => [p, secret]));
     this.mediaBucket = storage.bucket;
     this.checksTable = tables.checksTable;

@@ -114,11 +114,12 @@ function gatewayConfigOf(template: Template, functionId: string) {
 type FunctionName = keyof LivenessGatewayStack['functions'];
 
 function roleIds(stack: LivenessGatewayStack): Record<FunctionName, string> {
-  const { createCheck, getCheck, getCheckResult, eraseCheck, processUpload, sweep } = stack.functions;
+  const { createCheck, getCheck, getCheckResult, getCheckAudit, eraseCheck, processUpload, sweep } = stack.functions;
   return {
     createCheck: logicalId(createCheck.role),
     getCheck: logicalId(getCheck.role),
     getCheckResult: logicalId(getCheckResult.role),
+    getCheckAudit: logicalId(getCheckAudit.role),
     eraseCheck: logicalId(eraseCheck.role),
     processUpload: logicalId(processUpload.role),
     sweep: logicalId(sweep.role),
@@ -126,11 +127,12 @@ function roleIds(stack: LivenessGatewayStack): Record<FunctionName, string> {
 }
 
 function functionIds(stack: LivenessGatewayStack): Record<FunctionName, string> {
-  const { createCheck, getCheck, getCheckResult, eraseCheck, processUpload, sweep } = stack.functions;
+  const { createCheck, getCheck, getCheckResult, getCheckAudit, eraseCheck, processUpload, sweep } = stack.functions;
   return {
     createCheck: logicalId(createCheck.function),
     getCheck: logicalId(getCheck.function),
     getCheckResult: logicalId(getCheckResult.function),
+    getCheckAudit: logicalId(getCheckAudit.function),
     eraseCheck: logicalId(eraseCheck.function),
     processUpload: logicalId(processUpload.function),
     sweep: logicalId(sweep.function),
