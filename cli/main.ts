@@ -9,12 +9,10 @@ import { PROVIDER_IDS } from '../src/providers/registry';
 import {
   AbortedError,
   CheckTimeoutError,
-  createSigV4Signer,
   InvalidResponseError,
   LivenessApiError,
   LivenessClient,
   nodeUploadTransport,
-  regionFromApiUrl,
   TransportError,
   UploadRefusedError,
   type CheckResultResponse,
@@ -23,6 +21,8 @@ import {
 } from '../src/client/node';
 import { parseCommandLine, UsageError } from './args';
 import { createReporter } from './reporter';
+import { auditMain } from './audit';
+import { apiUrlOption, signerFor } from './api-target';
 import { webhooksMain } from './webhooks-listen';
 
 export const EXIT = { pass: 0, notPassed: 1, usage: 2, api: 3, interrupted: 130 } as const;
@@ -38,9 +38,9 @@ Media (give --video or --selfie, optionally --reference):
   --reference <file>   ID photo to compare the face with: .jpg .jpeg .png
 Options:
   --provider <id>      ${PROVIDER_IDS.join(', ')} (default: the deployment's default)
-  --api <url>          API base URL (default http://127.0.0.1:3000). Any non-loopback URL is
-                       signed with SigV4 from the standard AWS credential chain; the region
-                       comes from an execute-api URL, else AWS_REGION.
+  --api <url>          API base URL (default $LIVENESS_API, else http://127.0.0.1:3000). Any
+                       non-loopback URL is signed with SigV4 from the standard AWS credential
+                       chain; the region comes from an execute-api URL, else AWS_REGION.
   --timeout <seconds>  how long to wait for the outcome (default 120)
   --json               print one JSON object on stdout and nothing else
   -h, --help           show this help
@@ -49,6 +49,7 @@ Exit codes: 0 PASS; 1 FAIL, RETRY, REVIEW, FAILED or EXPIRED (the reason is prin
 2 usage error; 3 API or transport error; 130 interrupted.
 
 Also: liveness webhooks listen --help   (a receiver that verifies and prints outcome webhooks)
+      liveness audit --help             (a check's audit trail)
 `;
 
 export interface CliStream {
@@ -95,10 +96,11 @@ interface Command {
 
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   if (argv[0] === 'webhooks') return webhooksMain(argv, io);
+  if (argv[0] === 'audit') return auditMain(argv, io);
   const json = argv.includes('--json');
   let command: Command | 'help';
   try {
-    command = await parseCommand(argv);
+    command = await parseCommand(argv, io.env);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     if (json) writeJson(io, { ok: false, error: { kind: 'usage', message: error.message } });
@@ -116,13 +118,13 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   }
 }
 
-async function parseCommand(argv: readonly string[]): Promise<Command | 'help'> {
+async function parseCommand(argv: readonly string[], env: CliIo['env']): Promise<Command | 'help'> {
   const values = parseCommandLine(argv, ['check'], {
     video: { type: 'string' },
     selfie: { type: 'string' },
     reference: { type: 'string' },
     provider: { type: 'string' },
-    api: { type: 'string', default: 'http://127.0.0.1:3000' },
+    api: { type: 'string' },
     timeout: { type: 'string', default: '120' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -130,13 +132,7 @@ async function parseCommand(argv: readonly string[]): Promise<Command | 'help'> 
   if (values === 'help') return 'help';
   if (values.video === undefined && values.selfie === undefined) throw new UsageError('give --video <file> or --selfie <file>');
 
-  let api: URL;
-  try {
-    api = new URL(values.api);
-  } catch {
-    throw new UsageError(`--api is not a URL: "${values.api}"`);
-  }
-  if (api.protocol !== 'http:' && api.protocol !== 'https:') throw new UsageError(`--api must be http(s), got "${values.api}"`);
+  const api = apiUrlOption(values.api, env);
 
   const timeoutSeconds = Number(values.timeout);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0)
@@ -148,7 +144,7 @@ async function parseCommand(argv: readonly string[]): Promise<Command | 'help'> 
     if (path !== undefined) files.push(await mediaFile(part, path));
   }
   return {
-    api: api.href.replace(/\/+$/, ''),
+    api,
     files,
     ...(values.provider === undefined ? {} : { provider: values.provider }),
     timeoutMs: timeoutSeconds * 1000,
@@ -171,21 +167,9 @@ async function mediaFile(part: PartName, path: string): Promise<MediaFile> {
   return { part, path, contentType: known.type, bytes: info.size };
 }
 
-function isLoopback(apiUrl: string): boolean {
-  const host = new URL(apiUrl).hostname;
-  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
 async function runCheck(command: Command, io: CliIo): Promise<number> {
   const signal = io.signal;
-  let signRequest;
-  if (!isLoopback(command.api)) {
-    const region = regionFromApiUrl(command.api) ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
-    if (region === undefined) {
-      throw new UsageError(`cannot tell the region of ${command.api}: set AWS_REGION`);
-    }
-    signRequest = createSigV4Signer({ region });
-  }
+  const signRequest = signerFor(command.api, io.env);
   const client = new LivenessClient({
     apiUrl: command.api,
     uploadTransport: nodeUploadTransport,
@@ -268,7 +252,7 @@ export function formatOutcome(
   return `${lines.join('\n')}\n`;
 }
 
-function reportFailure(error: unknown, json: boolean, io: CliIo): number {
+export function reportFailure(error: unknown, json: boolean, io: CliIo): number {
   if (error instanceof UsageError) {
     if (json) writeJson(io, { ok: false, error: { kind: 'usage', message: error.message } });
     else io.stderr.write(`liveness: ${error.message}\n`);
