@@ -1,6 +1,6 @@
 // The gateway's alarms, topic and dashboard as synthesised: each alarm watches the metric the code
 // emits, with its threshold, and notifies the one encrypted topic; tracing is on for every function.
-import { Aspects, Stack } from 'aws-cdk-lib';
+import { Aspects, type Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
