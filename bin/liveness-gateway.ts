@@ -47,6 +47,11 @@ const contextSchema = z.object({
   apiThrottle: z.object({ rateLimit: z.number(), burstLimit: z.number() }).optional(),
   logLevel: z.enum(LOG_LEVELS).optional(),
   sweepIntervalMinutes: z.number().int().optional(),
+  // Alarms (lib/constructs/monitoring.ts checks the values): -c alarmEmail=oncall@example.com
+  alarmEmail: z.string().optional(),
+  providerFailureRatePercent: z.number().optional(),
+  api5xxThreshold: z.number().int().optional(),
+  stuckChecksThreshold: z.number().int().optional(),
   // -c jwtAuthorizer='{"issuer":"https://...","audience":["client-id"]}'; absent: IAM on POST /v1/checks.
   jwtAuthorizer: z
     .object({
