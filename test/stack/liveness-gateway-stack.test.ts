@@ -371,10 +371,14 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
   });
 
   describe('HTTP API', () => {
-    it('requires SigV4 on the backend routes (create, result, erase) and leaves the poll route to the handler', () => {
+    it('requires SigV4 on the backend routes (create, result, audit, erase) and leaves the poll route to the handler', () => {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /v1/checks', AuthorizationType: 'AWS_IAM' });
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
         RouteKey: 'GET /v1/checks/{checkId}/result',
+        AuthorizationType: 'AWS_IAM',
+      });
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: 'GET /v1/checks/{checkId}/audit',
         AuthorizationType: 'AWS_IAM',
       });
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
@@ -385,7 +389,7 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
         RouteKey: 'GET /v1/checks/{checkId}',
         AuthorizationType: 'NONE',
       });
-      template.resourceCountIs('AWS::ApiGatewayV2::Route', 4);
+      template.resourceCountIs('AWS::ApiGatewayV2::Route', 5);
       template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
     });
 
@@ -403,6 +407,7 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
       expect(targetOf('POST /v1/checks')).toBe('createCheck');
       expect(targetOf('GET /v1/checks/{checkId}')).toBe('getCheck');
       expect(targetOf('GET /v1/checks/{checkId}/result')).toBe('getCheckResult');
+      expect(targetOf('GET /v1/checks/{checkId}/audit')).toBe('getCheckAudit');
       expect(targetOf('DELETE /v1/checks/{checkId}')).toBe('eraseCheck');
     });
 
@@ -614,6 +619,13 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
           (a) => /^s3:(Get|List|\*)/.test(a) || a.startsWith('secretsmanager:'),
         ),
       ).toEqual([]);
+    });
+
+    it('gives the audit route a Query on the audit table and nothing else', () => {
+      expect(dataActionsOfRole(template, ids.roles.getCheckAudit)).toEqual(['dynamodb:Query']);
+      expect(resourcesOfRoleFor(template, ids.roles.getCheckAudit, 'dynamodb:Query')).toEqual([
+        { 'Fn::GetAtt': [ids.auditTable, 'Arn'] },
+      ]);
     });
 
     it('lets only the erase route delete check records, and nothing send to a queue but the sweep', () => {
