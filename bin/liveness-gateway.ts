@@ -52,6 +52,11 @@ const contextSchema = z.object({
   webhookEndpoints: z.preprocess(commaList, z.array(z.string())).optional(),
   allowPrivateWebhookTargets: z.boolean().optional(),
   webhookSecretName: z.string().min(1).optional(),
+  // Alarms (lib/constructs/monitoring.ts checks the values): -c alarmEmail=oncall@example.com
+  alarmEmail: z.string().optional(),
+  providerFailureRatePercent: z.number().optional(),
+  api5xxThreshold: z.number().int().optional(),
+  stuckChecksThreshold: z.number().int().optional(),
   // -c jwtAuthorizer='{"issuer":"https://...","audience":["client-id"]}'; absent: IAM on POST /v1/checks.
   jwtAuthorizer: z
     .object({

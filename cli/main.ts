@@ -10,12 +10,10 @@ import { PROVIDER_ADAPTERS, PROVIDER_IDS } from '../src/providers/registry';
 import {
   AbortedError,
   CheckTimeoutError,
-  createSigV4Signer,
   InvalidResponseError,
   LivenessApiError,
   LivenessClient,
   nodeUploadTransport,
-  regionFromApiUrl,
   TransportError,
   UploadRefusedError,
   type CheckResultResponse,
@@ -24,6 +22,8 @@ import {
 } from '../src/client/node';
 import { parseCommandLine, UsageError } from './args';
 import { createReporter, formatBytes } from './reporter';
+import { auditMain } from './audit';
+import { apiUrlOption, signerFor } from './api-target';
 import { webhooksMain } from './webhooks-listen';
 
 export const EXIT = { pass: 0, notPassed: 1, usage: 2, api: 3, interrupted: 130 } as const;
@@ -39,9 +39,9 @@ Media (give --video or --selfie, optionally --reference):
   --reference <file>   ID photo to compare the face with: .jpg .jpeg .png
 Options:
   --provider <id>      ${PROVIDER_IDS.join(', ')} (default: the deployment's default)
-  --api <url>          API base URL (default: $LIVENESS_API, else http://127.0.0.1:3000). Any non-loopback URL is
-                       signed with SigV4 from the standard AWS credential chain; the region
-                       comes from an execute-api URL, else AWS_REGION.
+  --api <url>          API base URL (default $LIVENESS_API, else http://127.0.0.1:3000). Any
+                       non-loopback URL is signed with SigV4 from the standard AWS credential
+                       chain; the region comes from an execute-api URL, else AWS_REGION.
   --timeout <seconds>  how long to wait for the outcome (default 120)
   --json               print one JSON object on stdout and nothing else
   -h, --help           show this help
@@ -53,6 +53,7 @@ Exit codes: 0 PASS; 1 FAIL, RETRY, REVIEW, FAILED or EXPIRED (the reason is prin
 2 usage error (or a file refused before upload); 3 API or transport error; 130 interrupted.
 
 Also: liveness webhooks listen --help   (a receiver that verifies and prints outcome webhooks)
+      liveness audit --help             (a check's audit trail)
 `;
 
 /** What a usage error prints after its one line, instead of the whole help. */
@@ -107,6 +108,7 @@ interface Command {
 
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   if (argv[0] === 'webhooks') return webhooksMain(argv, io);
+  if (argv[0] === 'audit') return auditMain(argv, io);
   const json = argv.includes('--json');
   let command: Command | 'help';
   try {
@@ -134,7 +136,7 @@ async function parseCommand(argv: readonly string[], env: CliIo['env']): Promise
     selfie: { type: 'string' },
     reference: { type: 'string' },
     provider: { type: 'string' },
-    api: { type: 'string', default: env.LIVENESS_API || 'http://127.0.0.1:3000' },
+    api: { type: 'string' },
     timeout: { type: 'string', default: '120' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -142,15 +144,7 @@ async function parseCommand(argv: readonly string[], env: CliIo['env']): Promise
   if (values === 'help') return 'help';
   if (values.video === undefined && values.selfie === undefined) throw new UsageError('give --video <file> or --selfie <file>');
 
-  const apiSource = argv.some((arg) => arg === '--api' || arg.startsWith('--api=')) ? '--api' : 'LIVENESS_API';
-  let api: URL;
-  try {
-    api = new URL(values.api);
-  } catch {
-    throw new UsageError(`${apiSource} is not a URL: "${values.api}"`);
-  }
-  if (api.protocol !== 'http:' && api.protocol !== 'https:')
-    throw new UsageError(`${apiSource} must be http(s), got "${values.api}"`);
+  const api = apiUrlOption(values.api, env);
 
   const timeoutSeconds = Number(values.timeout);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0)
@@ -172,7 +166,7 @@ async function parseCommand(argv: readonly string[], env: CliIo['env']): Promise
       );
   }
   return {
-    api: api.href.replace(/\/+$/, ''),
+    api,
     files,
     ...(values.provider === undefined ? {} : { provider: values.provider }),
     timeoutMs: timeoutSeconds * 1000,
@@ -207,21 +201,9 @@ function refuseFile(file: MediaFile, maxBytes: number, contentTypes: readonly st
   }
 }
 
-function isLoopback(apiUrl: string): boolean {
-  const host = new URL(apiUrl).hostname;
-  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
 async function runCheck(command: Command, io: CliIo): Promise<number> {
   const signal = io.signal;
-  let signRequest;
-  if (!isLoopback(command.api)) {
-    const region = regionFromApiUrl(command.api) ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
-    if (region === undefined) {
-      throw new UsageError(`cannot tell the region of ${command.api}: set AWS_REGION`);
-    }
-    signRequest = createSigV4Signer({ region });
-  }
+  const signRequest = signerFor(command.api, io.env);
   const client = new LivenessClient({
     apiUrl: command.api,
     uploadTransport: nodeUploadTransport,
@@ -310,7 +292,7 @@ export function formatOutcome(
   return `${lines.join('\n')}\n`;
 }
 
-function reportFailure(error: unknown, json: boolean, io: CliIo): number {
+export function reportFailure(error: unknown, json: boolean, io: CliIo): number {
   if (error instanceof UsageError) {
     if (json) writeJson(io, { ok: false, error: { kind: 'usage', message: error.message } });
     else io.stderr.write(`liveness: ${error.message}\n`);

@@ -26,7 +26,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
  * UpdateItem), `erase` (PutItem of a tombstone over the record, erasure on request only).
  */
 export type ChecksTableOperation = 'get' | 'create' | 'update' | 'erase';
-export type AuditLogAccess = 'append' | 'appendAndRead';
+export type AuditLogAccess = 'append' | 'appendAndRead' | 'read';
 
 export interface GatewayFunctionProps {
   /** TypeScript entry file exporting `handler`. */
@@ -183,9 +183,14 @@ export class GatewayFunction extends Construct implements iam.IGrantable {
 
   /** Appends audit entries (PutItem of a new sort key) and, for readers, lists a check's trail. Never updates or deletes. */
   bindAuditLog(table: dynamodb.ITable, access: AuditLogAccess = 'append'): void {
-    const actions = access === 'append' ? AUDIT_APPEND_ACTIONS : [...AUDIT_APPEND_ACTIONS, ...AUDIT_READ_ACTIONS];
+    const actions =
+      access === 'append'
+        ? AUDIT_APPEND_ACTIONS
+        : access === 'read'
+          ? AUDIT_READ_ACTIONS
+          : [...AUDIT_APPEND_ACTIONS, ...AUDIT_READ_ACTIONS];
     this.allow(actions, [table.tableArn]);
-    table.encryptionKey?.grant(this.role, ...KMS_ENCRYPT_DECRYPT_ACTIONS);
+    table.encryptionKey?.grant(this.role, ...(access === 'read' ? KMS_DECRYPT_ACTIONS : KMS_ENCRYPT_DECRYPT_ACTIONS));
   }
 
   /**

@@ -13,6 +13,7 @@ import { CheckTables, type CheckTablesOptions } from './constructs/check-tables'
 import { GatewayApi, type GatewayApiOptions, type RouteFunctionName } from './constructs/gateway-api';
 import { MediaStorage, type MediaStorageOptions } from './constructs/media-storage';
 import { OutcomeEvents, type OutcomeEventsOptions } from './constructs/outcome-events';
+import { Monitoring, type MonitoringOptions } from './constructs/monitoring';
 import { pascal, ProviderSecrets, type ProviderSecretsOptions } from './constructs/provider-secrets';
 import { Sweep, type SweepOptions } from './constructs/sweep';
 import { UploadProcessor, type UploadProcessorOptions } from './constructs/upload-processor';
@@ -34,6 +35,7 @@ export interface LivenessGatewayStackProps
     SweepOptions,
     GatewayApiOptions,
     OutcomeEventsOptions,
+    MonitoringOptions,
     RuntimeSettings,
     FunctionLoggingOptions {}
 
@@ -55,6 +57,7 @@ export class LivenessGatewayStack extends Stack {
     readonly sweep: Sweep;
     readonly api: GatewayApi;
     readonly outcomes: OutcomeEvents;
+    readonly monitoring: Monitoring;
   };
 
   constructor(scope: Construct, id: string, props: LivenessGatewayStackProps) {
@@ -89,7 +92,19 @@ export class LivenessGatewayStack extends Stack {
     for (const fn of [processor.function, sweep.function, api.functions.eraseCheck]) outcomes.grantPublish(fn);
     const webhookSender = outcomes.addWebhookSender({ ...logging, gatewayConfig: processor.gatewayConfig, tables });
 
-    this.parts = { secrets, storage, tables, processor, sweep, api, outcomes };
+    const monitoring = new Monitoring(this, 'Monitoring', {
+      ...props,
+      providers: secrets.providers.map((provider) => provider.id),
+      queues: [processor.queue],
+      deadLetterQueues: [
+        processor.deadLetterQueue,
+        ...(outcomes.webhookDeadLetterQueue ? [outcomes.webhookDeadLetterQueue] : []),
+      ],
+      processor: processor.function.function,
+      httpApi: api.httpApi,
+    });
+
+    this.parts = { secrets, storage, tables, processor, sweep, api, outcomes, monitoring };
     this.providerSecrets = Object.fromEntries(secrets.providers.map(({ id: p, secret }) => [p, secret]));
     this.mediaBucket = storage.bucket;
     this.checksTable = tables.checksTable;

@@ -3,7 +3,7 @@
 // Secrets Manager server), the S3 event wired to the processor through an SQS-shaped envelope, and
 // provider simulators for every provider whose *_ENDPOINT is unset. Used by `npm start` and by the integration tests.
 import { randomUUID } from 'node:crypto';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { ProviderId } from '../src/core/check';
 import { parseGatewayConfig, type GatewayConfigInput } from '../src/core/config';
 import { silentLog, type Log } from '../src/core/log';
@@ -20,6 +20,9 @@ import { makeGetCheckResultHandler } from '../functions/get-check-result/handler
 import { makeProcessUploadHandler } from '../functions/process-upload/handler';
 import { makeEraseCheckHandler } from '../functions/erase-check/handler';
 import { makeSweepHandler } from '../functions/sweep/handler';
+import { makeGetCheckAuditHandler } from '../functions/get-check-audit/handler';
+import { powertoolsLog } from '../functions/common/log';
+import { localObservability, type LocalObservability, type LocalObservabilityOptions, type MetricTotal } from './observability';
 import type { SweepReport } from '../src/core/use-cases/sweep';
 import { generateWebhookSecret, webhookSecretKey } from '../src/events/standard-webhooks';
 import { DynamoDbAuditLog } from '../src/adapters/aws/dynamodb-audit-log';
@@ -72,7 +75,13 @@ export interface LocalStackOptions {
   readonly instrumentClients?: (clients: AwsClients) => void;
   /** Test seam: wraps the wired ports, e.g. to inject a crash the real stand-ins cannot produce. */
   readonly decorate?: (deps: GatewayDeps) => GatewayDeps;
+  /** Where the handlers' own lines go (default: the Powertools logger below; silent when neither is set). */
   readonly log?: Log;
+  /**
+   * The Powertools logger's level and sinks: every line (with the request id and checkId) and
+   * every EMF record as Lambda would print it. Default: level SILENT, no sinks.
+   */
+  readonly observability?: LocalObservabilityOptions;
   readonly clock?: Clock;
   readonly http?: CallDeps;
   /** Extra routes served by the API server (a web page, the OpenAPI document). */
@@ -107,6 +116,8 @@ export interface LocalStack {
   readonly createdRecords: readonly S3EventRecord[];
   /** Resolves when no S3 event or resume request is being processed. */
   idle(): Promise<void>;
+  /** Metric totals since start, as served at GET /__local/metrics. */
+  metrics(): MetricTotal[];
   /** Runs the sweep once (as the schedule does) and waits for the resumes it asked for. */
   sweep(): Promise<SweepReport>;
   stop(): Promise<void>;
@@ -118,7 +129,8 @@ const MAX_RECEIVES = 3;
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const env = options.env ?? process.env;
-  const log = options.log ?? silentLog;
+  const observability = localObservability({ logLevel: 'SILENT', ...options.observability });
+  const log = options.log ?? (options.observability ? powertoolsLog(observability.logger) : silentLog);
   const stoppers: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const close of stoppers.reverse()) await close().catch(() => {});
@@ -181,13 +193,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const wired = wireGateway(config, clients, {
       log,
       outcomes,
+      observability,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.http ? { http: options.http } : {}),
       adapters,
     });
     const deps = options.decorate ? options.decorate(wired) : wired;
 
-    const processor = makeProcessUploadHandler(deps);
+    // Lambda runs one invocation per environment at a time; here they overlap in one process, so
+    // each gets its own child logger (its request id and checkId stay on its own lines).
+    const perInvocation = (): GatewayDeps => {
+      const logger = deps.observability.logger.createChild();
+      return { ...deps, observability: { ...deps.observability, logger }, log: options.log ?? powertoolsLog(logger) };
+    };
+    const invocation =
+      <E, R>(make: (deps: GatewayDeps) => (event: E, context: Context) => Promise<R>) =>
+      (event: E, context: Context): Promise<R> =>
+        make(perInvocation())(event, context);
+    const processor = invocation(makeProcessUploadHandler);
     const inFlight = new Set<Promise<void>>();
     const createdRecords: S3EventRecord[] = [];
 
@@ -220,7 +243,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         void track(JSON.stringify({ resumeCheckId: checkId }), `resume ${checkId}`);
       },
     };
-    const sweeper = makeSweepHandler(deps, resumeQueue);
+    const sweeper = invocation((invocationDeps) => makeSweepHandler(invocationDeps, resumeQueue));
     const sweepOnce = async (): Promise<SweepReport> => {
       const report = await sweeper({}, createLambdaContext({ functionName: 'sweep', region: REGION }));
       while (inFlight.size > 0) await Promise.all([...inFlight]);
@@ -246,12 +269,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       host: options.host ?? '127.0.0.1',
       port: options.port ?? 3000,
       routes: [
-        { method: 'POST', path: '/v1/checks', handler: makeCreateCheckHandler(deps) },
-        { method: 'GET', path: '/v1/checks/{checkId}', handler: makeGetCheckHandler(deps) },
-        { method: 'GET', path: '/v1/checks/{checkId}/result', handler: makeGetCheckResultHandler(deps) },
-        { method: 'DELETE', path: '/v1/checks/{checkId}', handler: makeEraseCheckHandler(deps) },
+        { method: 'POST', path: '/v1/checks', handler: invocation(makeCreateCheckHandler) },
+        { method: 'GET', path: '/v1/checks/{checkId}', handler: invocation(makeGetCheckHandler) },
+        { method: 'GET', path: '/v1/checks/{checkId}/result', handler: invocation(makeGetCheckResultHandler) },
+        { method: 'GET', path: '/v1/checks/{checkId}/audit', handler: invocation(makeGetCheckAuditHandler) },
+        { method: 'DELETE', path: '/v1/checks/{checkId}', handler: invocation(makeEraseCheckHandler) },
       ],
-      staticRoutes: options.staticRoutes ?? [],
+      staticRoutes: [...(options.staticRoutes ?? []), metricsRoute(observability)],
       cors: { allowOrigins: corsOrigins },
     });
     stoppers.push(() => api.close());
@@ -272,6 +296,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       simulators,
       createdRecords,
       deliver,
+      metrics: () => observability.totals.list(),
       sweep: sweepOnce,
       idle: async () => {
         while (inFlight.size > 0) await Promise.all([...inFlight]);
@@ -329,6 +354,15 @@ function localWebhooks(env: NodeJS.ProcessEnv): { endpoints: string[]; secret: s
     throw new Error(`WEBHOOK_SECRET: ${error instanceof Error ? error.message : 'invalid'}`);
   }
   return { endpoints, secret: given, generated: false };
+}
+
+/** GET /__local/metrics: the totals since start, by EMF name and dimensions (local stack only). */
+function metricsRoute(observability: LocalObservability): StaticRoute {
+  return {
+    path: '/__local/metrics',
+    contentType: 'application/json; charset=utf-8',
+    body: () => JSON.stringify({ metrics: observability.totals.list() }),
+  };
 }
 
 /** The API's origin, and its localhost alias when bound to 127.0.0.1 (port forwarding uses it). */

@@ -1,6 +1,4 @@
 // `npm start`: the whole pipeline on this machine. See README.md, "Run it locally".
-import { Logger } from '@aws-lambda-powertools/logger';
-import { powertoolsLog } from '../functions/common/log';
 import { startLocalStackWithPage } from '../web/serve';
 
 const port = Number(process.env.PORT ?? 3000);
@@ -26,11 +24,14 @@ const sweepIntervalSeconds = seconds('SWEEP_INTERVAL_SECONDS', 60, 1, 3600);
 
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 const logLevel = LOG_LEVELS.find((level) => level === (process.env.LOG_LEVEL ?? 'INFO').toUpperCase()) ?? 'INFO';
-const log = powertoolsLog(new Logger({ serviceName: 'liveness-gateway-local', logLevel }));
-
+// The functions' own Powertools logger (request id and checkId on every line). At DEBUG the EMF
+// records are printed too, one JSON line each, as Lambda prints them to CloudWatch Logs.
 const stack = await startLocalStackWithPage({
   port,
-  log,
+  observability: {
+    logLevel,
+    ...(logLevel === 'DEBUG' ? { onEmf: (line: string) => process.stdout.write(`${line}\n`) } : {}),
+  },
   uploadExpirySeconds,
   sweepIntervalMs: sweepIntervalSeconds * 1000,
 }).catch((error: unknown) => {
@@ -54,10 +55,12 @@ console.log(
     `  S3 (policy-enforcing) ${stack.s3Endpoint}/${stack.bucket}`,
     `  upload forms expire after ${uploadExpirySeconds} s; the sweep runs every ${sweepIntervalSeconds} s`,
     ...webhookLines(),
+    `  DynamoDB         ${stack.endpoints.dynamodb} (tables ${stack.deps.config.checksTable}, ${stack.deps.config.auditTable})`,
+    `  metrics          ${stack.apiUrl}/__local/metrics (EMF records printed with LOG_LEVEL=DEBUG)`,
     '',
-    'WARNING: locally the backend routes (POST /v1/checks, GET /v1/checks/{id}/result and',
-    'DELETE /v1/checks/{id}) are NOT IAM-authorised: anyone who can reach this port can create',
-    'checks, read full results and erase them.',
+    'WARNING: locally the backend routes (POST /v1/checks, GET /v1/checks/{id}/result,',
+    'GET /v1/checks/{id}/audit and DELETE /v1/checks/{id}) are NOT IAM-authorised: anyone who can',
+    'reach this port can create checks, read full results and trails, and erase them.',
     'The poll route checks its token exactly as in AWS. Keep this bound to 127.0.0.1.',
     '',
   ].join('\n'),

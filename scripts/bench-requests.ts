@@ -9,7 +9,7 @@
 // and its result read belongs to it (a recorded key naming another check fails the run).
 import { performance } from 'node:perf_hooks';
 import type { S3EventRecord } from 'aws-lambda';
-import { lambdaLog } from '../functions/common/log';
+import { lambdaObservability, observedLog } from '../functions/common/observability';
 import { startLocalStack, type LocalStack } from '../local/stack';
 import type { PartName } from '../src/core/check';
 import { createCheck, fixture, result, uploadOk, type CreatedCheck } from '../test/support/api-client';
@@ -292,7 +292,7 @@ export async function runRequestBench(checks = CHECKS): Promise<RequestBenchResu
       simulatorLatencyMs: 0,
       sweepIntervalMs: 0,
       autoDeliver: false,
-      log: lambdaLog(),
+      log: observedLog(lambdaObservability()),
       instrumentClients: recorder.instrument,
     });
     try {

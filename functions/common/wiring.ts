@@ -18,6 +18,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { CircuitBreaker, withFailover, type ProcessingPolicy, type ProviderRoute } from '../../src/core/use-cases/process-upload';
 import { createAwsClients, type AwsClients } from '../../src/adapters/aws/clients';
+import { MetricsAuditLog } from '../../src/adapters/observability/metrics-audit-log';
 import { DynamoDbAuditLog } from '../../src/adapters/aws/dynamodb-audit-log';
 import { DynamoDbCheckRepository } from '../../src/adapters/aws/dynamodb-check-repository';
 import { DynamoDbBreakerStore, DynamoDbProviderSlots } from '../../src/adapters/aws/dynamodb-provider-state';
@@ -29,8 +30,8 @@ import type { CallDeps } from '../../src/providers/call-provider';
 import type { AnyProviderAdapter } from '../../src/providers/provider';
 import { createProviderJudge } from '../../src/providers/provider-judge';
 import { buildProviderRegistry, PROVIDER_IDS, type ProviderRegistry } from '../../src/providers/registry';
-import { lambdaLog } from './log';
 import { awsOutcomePublisher } from './outcomes';
+import { lambdaObservability, observedLog, tracedJudge, type Observability } from './observability';
 
 export interface GatewayDeps {
   readonly config: GatewayConfig;
@@ -46,10 +47,14 @@ export interface GatewayDeps {
   readonly outcomes: OutcomePublisher;
   readonly clock: Clock;
   readonly log: Log;
+  readonly observability: Observability;
 }
 
 export interface WireOptions {
+  /** Default: the observability's logger. */
   readonly log?: Log;
+  /** Logger, metrics and tracer; default: Lambda's (stdout, X-Ray). */
+  readonly observability?: Observability;
   readonly clock?: Clock;
   /** Injected HTTP for provider calls; defaults to global fetch. */
   readonly http?: CallDeps;
@@ -60,8 +65,18 @@ export interface WireOptions {
 }
 
 export function wireGateway(config: GatewayConfig, clients: AwsClients, options: WireOptions = {}): GatewayDeps {
-  const log = options.log ?? lambdaLog();
-  const audit = new DynamoDbAuditLog(clients.dynamo, config.auditTable, options.clock);
+  const observability = options.observability ?? lambdaObservability();
+  const log = options.log ?? observedLog(observability);
+  const checks = new DynamoDbCheckRepository(clients.dynamo, config.checksTable);
+  const audit = new MetricsAuditLog(
+    new DynamoDbAuditLog(clients.dynamo, config.auditTable, options.clock),
+    observability.metrics,
+    {
+      log,
+      ...(options.clock ? { clock: options.clock } : {}),
+      providerOf: async (checkId) => (await checks.get(checkId))?.provider,
+    },
+  );
   const secrets = new SecretsManagerSecretSource(clients.secrets, { cacheSeconds: config.secretCacheSeconds });
   const providers = buildProviderRegistry(config, options.adapters ? { adapters: options.adapters } : {});
   const clock = options.clock ?? systemClock;
@@ -75,7 +90,7 @@ export function wireGateway(config: GatewayConfig, clients: AwsClients, options:
       mediaRetentionSeconds: config.mediaRetentionSeconds,
       uploadGraceSeconds: config.uploadGraceSeconds,
     },
-    checks: new DynamoDbCheckRepository(clients.dynamo, config.checksTable),
+    checks,
     audit,
     media: new S3MediaStore(clients.s3, config.mediaBucket),
     signer: new S3UploadSigner(clients.s3, config.mediaBucket),
@@ -85,7 +100,7 @@ export function wireGateway(config: GatewayConfig, clients: AwsClients, options:
     // Failover, circuit breakers and concurrency slots around the provider call; their state lives
     // in the checks table, shared by every processor instance.
     judge: withFailover({
-      judge: providerJudge,
+      judge: tracedJudge(observability.tracer, providerJudge),
       routes: providerRoutes(config),
       catalog: providers,
       inspector,
@@ -104,6 +119,7 @@ export function wireGateway(config: GatewayConfig, clients: AwsClients, options:
     outcomes: options.outcomes ?? awsOutcomePublisher(config),
     clock,
     log,
+    observability,
   };
 }
 
@@ -127,5 +143,13 @@ function providerRoutes(config: GatewayConfig): Record<string, ProviderRoute> {
 }
 
 export function wireFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayDeps {
-  return wireGateway(configFromEnv(env, { providerIds: PROVIDER_IDS }), createAwsClients());
+  const observability = lambdaObservability();
+  const { tracer } = observability;
+  const clients = createAwsClients();
+  const traced: AwsClients = {
+    s3: tracer.captureAWSv3Client(clients.s3),
+    dynamo: tracer.captureAWSv3Client(clients.dynamo),
+    secrets: tracer.captureAWSv3Client(clients.secrets),
+  };
+  return wireGateway(configFromEnv(env, { providerIds: PROVIDER_IDS }), traced, { observability });
 }

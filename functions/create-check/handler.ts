@@ -2,10 +2,11 @@ import middy from '@middy/core';
 import { createCheckRequestSchema } from '../../src/core/api-schemas';
 import { createCheck } from '../../src/core/use-cases/create-check';
 import { httpErrors, json, jsonBody, type HttpEvent, type HttpResult } from '../common/http';
+import { observeApiInvocation } from '../common/observability';
 import type { GatewayDeps } from '../common/wiring';
 
 export function makeCreateCheckHandler(
-  deps: Pick<GatewayDeps, 'config' | 'checks' | 'audit' | 'signer' | 'providers' | 'clock' | 'log'>,
+  deps: Pick<GatewayDeps, 'config' | 'checks' | 'audit' | 'signer' | 'providers' | 'clock' | 'log' | 'observability'>,
 ) {
   const settings = {
     uploadExpirySeconds: deps.config.uploadExpirySeconds,
@@ -14,6 +15,7 @@ export function makeCreateCheckHandler(
   };
   const body = jsonBody(createCheckRequestSchema);
   return middy<HttpEvent, HttpResult>()
+    .use(observeApiInvocation(deps.observability))
     .use(httpErrors(deps.log))
     .use(body)
     .handler(async (event) => {

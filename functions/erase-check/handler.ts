@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import { CheckNotFoundError } from '../../src/core/errors';
 import { eraseCheck } from '../../src/core/use-cases/erase-check';
 import { httpErrors, json, pathCheckId, type HttpEvent, type HttpResult } from '../common/http';
+import { observeApiInvocation } from '../common/observability';
 import type { GatewayDeps } from '../common/wiring';
 
 /** Who asked: the IAM principal (or JWT subject) API Gateway authorised. */
@@ -15,8 +16,11 @@ function requester(event: HttpEvent): string {
   );
 }
 
-export function makeEraseCheckHandler(deps: Pick<GatewayDeps, 'checks' | 'audit' | 'media' | 'outcomes' | 'clock' | 'log'>) {
+export function makeEraseCheckHandler(
+  deps: Pick<GatewayDeps, 'checks' | 'audit' | 'media' | 'outcomes' | 'clock' | 'log' | 'observability'>,
+) {
   return middy<HttpEvent, HttpResult>()
+    .use(observeApiInvocation(deps.observability))
     .use(httpErrors(deps.log))
     .handler(async (event) => {
       const checkId = pathCheckId(event, () => new CheckNotFoundError());

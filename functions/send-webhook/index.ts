@@ -9,10 +9,13 @@ import { configFromEnv } from '../../src/core/config';
 import { ConfigurationError } from '../../src/core/errors';
 import { DEPLOYED_RETRY_SCHEDULE } from '../../src/events/webhook-delivery';
 import { webhookSecretsFrom } from '../../src/events/webhook-sender';
-import { lambdaLog } from '../common/log';
+import { MetricsAuditLog } from '../../src/adapters/observability/metrics-audit-log';
+import { lambdaObservability, observedLog, observeInvocation } from '../common/observability';
 import { makeSendWebhookHandler } from './handler';
 
 const config = configFromEnv(process.env);
+const observability = lambdaObservability();
+const log = observedLog(observability);
 const { webhookQueueUrl, webhookDeadLetterQueueUrl, webhookSecretId } = config;
 if (!webhookQueueUrl || !webhookDeadLetterQueueUrl || !webhookSecretId) {
   throw new ConfigurationError(
@@ -28,6 +31,8 @@ export const handler = makeSendWebhookHandler({
   policy: { allowPrivate: config.allowPrivateWebhookTargets },
   schedule: DEPLOYED_RETRY_SCHEDULE,
   queue: new SqsWebhookQueue(new SQSClient({}), webhookQueueUrl, webhookDeadLetterQueueUrl),
-  audit: new DynamoDbAuditLog(createDynamoDocumentClient(), config.auditTable),
-  log: lambdaLog(),
-});
+  audit: new MetricsAuditLog(new DynamoDbAuditLog(createDynamoDocumentClient(), config.auditTable), observability.metrics, {
+    log,
+  }),
+  log,
+}).use(observeInvocation(observability));

@@ -53,7 +53,7 @@ export interface GatewayApiProps extends GatewayApiOptions, FunctionLoggingOptio
   readonly tables: CheckTables;
 }
 
-export type RouteFunctionName = 'createCheck' | 'getCheck' | 'getCheckResult' | 'eraseCheck';
+export type RouteFunctionName = 'createCheck' | 'getCheck' | 'getCheckResult' | 'getCheckAudit' | 'eraseCheck';
 
 const DEFAULT_THROTTLE: ApiThrottle = { rateLimit: 50, burstLimit: 100 };
 
@@ -120,7 +120,9 @@ export class GatewayApi extends Construct {
     tables.grantCheckOperations(eraseCheck, ['get', 'erase']);
     tables.grantAuditLog(eraseCheck, 'appendAndRead');
     storage.grantDeleteMedia(eraseCheck);
-    this.functions = { createCheck, getCheck, getCheckResult, eraseCheck };
+    const getCheckAudit = routeFunction('GetCheckAudit', 'get-check-audit', 'GET /v1/checks/{checkId}/audit');
+    tables.grantAuditLog(getCheckAudit, 'read');
+    this.functions = { createCheck, getCheck, getCheckResult, getCheckAudit, eraseCheck };
 
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
       description: 'Liveness Gateway API',
@@ -179,6 +181,12 @@ export class GatewayApi extends Construct {
       path: '/v1/checks/{checkId}/result',
       methods: [apigwv2.HttpMethod.GET],
       integration: new HttpLambdaIntegration('GetCheckResultIntegration', getCheckResult.function),
+      authorizer: iamAuthorizer,
+    });
+    this.httpApi.addRoutes({
+      path: '/v1/checks/{checkId}/audit',
+      methods: [apigwv2.HttpMethod.GET],
+      integration: new HttpLambdaIntegration('GetCheckAuditIntegration', getCheckAudit.function),
       authorizer: iamAuthorizer,
     });
     this.httpApi.addRoutes({

@@ -148,3 +148,20 @@ export type CheckStatusResponse = z.infer<typeof checkStatusViewSchema>;
 export type CheckResultResponse = z.infer<typeof checkResultViewSchema>;
 export type ErasureReceiptResponse = z.infer<typeof erasureReceiptSchema>;
 export type ErrorResponse = z.infer<typeof errorResponseSchema>;
+
+export const auditEntryViewSchema = z
+  .object({
+    seq: z.string().describe('Sort key: entries are in this order'),
+    at: timestampSchema.describe('When the step was recorded'),
+    type: z.string().describe('The step, e.g. PART_RECEIVED, MEDIA_CHECKED, PROVIDER_RESPONSE, RESULT_RECORDED'),
+    detail: z
+      .record(z.string(), z.unknown())
+      .describe('What the step recorded: ids, outcomes, reasons, timings (never media, tokens or secrets)'),
+  })
+  .describe('One step of a check');
+
+export const auditTrailSchema = z
+  .object({ items: z.array(auditEntryViewSchema).describe('Every recorded step, oldest first') })
+  .describe("A check's audit trail, for compliance exports and support");
+
+export type AuditTrailResponse = z.infer<typeof auditTrailSchema>;

@@ -330,3 +330,49 @@ describe('liveness webhooks listen', () => {
     expect(result.code).toBe(2);
   });
 });
+
+describe('liveness audit', () => {
+  let checkId: string;
+
+  beforeAll(async () => {
+    const checked = await liveness('check', '--video', `${FIXTURES}face_1s.mp4`, '--api', stack.apiUrl, '--json');
+    checkId = (JSON.parse(checked.stdout) as { checkId: string }).checkId;
+  }, 30_000);
+
+  it("prints a real check's trail as a table, oldest step first", async ({ expect }) => {
+    const result = await liveness('audit', checkId, '--api', stack.apiUrl);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^AT\s+TYPE\s+DETAIL$/);
+    const types = lines.slice(1).map((line) => line.split(/\s+/)[1]);
+    expect(types[0]).toBe('CHECK_CREATED');
+    expect(types).toContain('MEDIA_CHECKED');
+    expect(types.at(-1) === 'RESULT_RECORDED' || types.includes('RESULT_RECORDED')).toBe(true);
+    expect(result.stdout).toMatch(/RESULT_RECORDED\s+status=COMPLETED decision=RETRY reasons=\["VIDEO_TOO_SHORT"\]/);
+  });
+
+  it('prints the API answer with --json, and reads the API from LIVENESS_API', async ({ expect }) => {
+    const result = await new Promise<Run>((resolve) => {
+      execFile(
+        process.execPath,
+        ['cli/liveness.js', 'audit', checkId, '--json'],
+        { cwd: ROOT, timeout: 20_000, env: { ...process.env, NO_COLOR: '1', LIVENESS_API: stack.apiUrl } },
+        (error, stdout, stderr) =>
+          resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr }),
+      );
+    });
+    expect(result.code).toBe(0);
+    const trail = JSON.parse(result.stdout) as { items: { seq: string; at: string; type: string; detail: unknown }[] };
+    expect(trail.items.map((item) => item.type)).toEqual(expect.arrayContaining(['CHECK_CREATED', 'RESULT_RECORDED']));
+    expect(trail.items.map((item) => item.seq)).toEqual(trail.items.map((item) => item.seq).sort());
+  });
+
+  it('exits 3 with the API error for an unknown check, 2 for a malformed id', async ({ expect }) => {
+    const unknown = await liveness('audit', '00000000-0000-4000-8000-000000000000', '--api', stack.apiUrl);
+    expect(unknown.code).toBe(3);
+    expect(unknown.stderr).toContain('API 404 NOT_FOUND');
+    const malformed = await liveness('audit', 'nope', '--api', stack.apiUrl);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toContain('Usage: liveness audit');
+  });
+});

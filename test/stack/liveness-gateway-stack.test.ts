@@ -115,11 +115,12 @@ function gatewayConfigOf(template: Template, functionId: string) {
 type FunctionName = keyof LivenessGatewayStack['functions'];
 
 function roleIds(stack: LivenessGatewayStack): Record<FunctionName, string> {
-  const { createCheck, getCheck, getCheckResult, eraseCheck, processUpload, sweep } = stack.functions;
+  const { createCheck, getCheck, getCheckResult, getCheckAudit, eraseCheck, processUpload, sweep } = stack.functions;
   return {
     createCheck: logicalId(createCheck.role),
     getCheck: logicalId(getCheck.role),
     getCheckResult: logicalId(getCheckResult.role),
+    getCheckAudit: logicalId(getCheckAudit.role),
     eraseCheck: logicalId(eraseCheck.role),
     processUpload: logicalId(processUpload.role),
     sweep: logicalId(sweep.role),
@@ -127,11 +128,12 @@ function roleIds(stack: LivenessGatewayStack): Record<FunctionName, string> {
 }
 
 function functionIds(stack: LivenessGatewayStack): Record<FunctionName, string> {
-  const { createCheck, getCheck, getCheckResult, eraseCheck, processUpload, sweep } = stack.functions;
+  const { createCheck, getCheck, getCheckResult, getCheckAudit, eraseCheck, processUpload, sweep } = stack.functions;
   return {
     createCheck: logicalId(createCheck.function),
     getCheck: logicalId(getCheck.function),
     getCheckResult: logicalId(getCheckResult.function),
+    getCheckAudit: logicalId(getCheckAudit.function),
     eraseCheck: logicalId(eraseCheck.function),
     processUpload: logicalId(processUpload.function),
     sweep: logicalId(sweep.function),
@@ -370,10 +372,14 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
   });
 
   describe('HTTP API', () => {
-    it('requires SigV4 on the backend routes (create, result, erase) and leaves the poll route to the handler', () => {
+    it('requires SigV4 on the backend routes (create, result, audit, erase) and leaves the poll route to the handler', () => {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /v1/checks', AuthorizationType: 'AWS_IAM' });
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
         RouteKey: 'GET /v1/checks/{checkId}/result',
+        AuthorizationType: 'AWS_IAM',
+      });
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: 'GET /v1/checks/{checkId}/audit',
         AuthorizationType: 'AWS_IAM',
       });
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
@@ -384,7 +390,7 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
         RouteKey: 'GET /v1/checks/{checkId}',
         AuthorizationType: 'NONE',
       });
-      template.resourceCountIs('AWS::ApiGatewayV2::Route', 4);
+      template.resourceCountIs('AWS::ApiGatewayV2::Route', 5);
       template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
     });
 
@@ -402,6 +408,7 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
       expect(targetOf('POST /v1/checks')).toBe('createCheck');
       expect(targetOf('GET /v1/checks/{checkId}')).toBe('getCheck');
       expect(targetOf('GET /v1/checks/{checkId}/result')).toBe('getCheckResult');
+      expect(targetOf('GET /v1/checks/{checkId}/audit')).toBe('getCheckAudit');
       expect(targetOf('DELETE /v1/checks/{checkId}')).toBe('eraseCheck');
     });
 
@@ -615,6 +622,13 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
           (a) => /^s3:(Get|List|\*)/.test(a) || a.startsWith('secretsmanager:'),
         ),
       ).toEqual([]);
+    });
+
+    it('gives the audit route a Query on the audit table and nothing else', () => {
+      expect(dataActionsOfRole(template, ids.roles.getCheckAudit)).toEqual(['dynamodb:Query']);
+      expect(resourcesOfRoleFor(template, ids.roles.getCheckAudit, 'dynamodb:Query')).toEqual([
+        { 'Fn::GetAtt': [ids.auditTable, 'Arn'] },
+      ]);
     });
 
     it('lets no function delete check records (erasure leaves a tombstone), and nothing send to a queue but the sweep', () => {
