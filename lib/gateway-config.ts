@@ -19,6 +19,7 @@ export const runtimeSettingsSchema = z.object({
   processingLeaseSeconds: runtime.processingLeaseSeconds.unwrap().optional(),
   maxProcessingAttempts: runtime.maxProcessingAttempts.unwrap().optional(),
   uploadGraceSeconds: runtime.uploadGraceSeconds.unwrap().optional(),
+  facePrecheck: runtime.facePrecheck.unwrap().optional(),
 });
 export type RuntimeSettings = z.input<typeof runtimeSettingsSchema>;
 

@@ -35,11 +35,19 @@ export interface LocalStackOptions {
   /** Per-provider overrides of the gateway configuration (timeouts, limits, review band). */
   readonly providerConfig?: Partial<Record<ProviderId, Partial<NonNullable<GatewayConfigInput['providers'][ProviderId]>>>>;
   readonly uploadExpirySeconds?: number;
-  /** Other gateway settings (retention, lease, attempts, grace), as in GATEWAY_CONFIG. */
+  /**
+   * Other gateway settings (retention, lease, attempts, grace, the face pre-check switch), as in
+   * GATEWAY_CONFIG. `npm start` sets `facePrecheck: false` for FACE_PRECHECK=off.
+   */
   readonly config?: Partial<
     Pick<
       GatewayConfigInput,
-      'mediaRetentionSeconds' | 'processingLeaseSeconds' | 'maxProcessingAttempts' | 'uploadGraceSeconds' | 'checkRetentionDays'
+      | 'mediaRetentionSeconds'
+      | 'processingLeaseSeconds'
+      | 'maxProcessingAttempts'
+      | 'uploadGraceSeconds'
+      | 'checkRetentionDays'
+      | 'facePrecheck'
     >
   >;
   /** Only these providers are enabled (default: every provider the local stack knows). */

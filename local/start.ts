@@ -9,11 +9,19 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   process.exit(2);
 }
 
+// The face pre-check of image parts is on unless FACE_PRECHECK=off (as the stack prop `facePrecheck`).
+const facePrecheckSetting = (process.env.FACE_PRECHECK ?? 'on').toLowerCase();
+if (facePrecheckSetting !== 'on' && facePrecheckSetting !== 'off') {
+  console.error(`FACE_PRECHECK must be "on" or "off", got "${process.env.FACE_PRECHECK}"`);
+  process.exit(2);
+}
+const facePrecheck = facePrecheckSetting === 'on';
+
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 const logLevel = LOG_LEVELS.find((level) => level === (process.env.LOG_LEVEL ?? 'INFO').toUpperCase()) ?? 'INFO';
 const log = powertoolsLog(new Logger({ serviceName: 'liveness-gateway-local', logLevel }));
 
-const stack = await startLocalStackWithPage({ port, log }).catch((error: unknown) => {
+const stack = await startLocalStackWithPage({ port, log, config: { facePrecheck } }).catch((error: unknown) => {
   console.error(`Could not start the local stack: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
@@ -29,6 +37,7 @@ console.log(
     `  capture page     ${stack.apiUrl}/`,
     `  OpenAPI document ${stack.apiUrl}/v1/openapi.json`,
     `  default provider: ${stack.deps.providers.defaultProvider}`,
+    `  face pre-check of images: ${facePrecheck ? 'on' : 'off (FACE_PRECHECK=off)'}`,
     ...simulated,
     ...real,
     `  S3 (policy-enforcing) ${stack.s3Endpoint}/${stack.bucket}`,

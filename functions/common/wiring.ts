@@ -8,6 +8,7 @@ import {
   type AuditLog,
   type CheckRepository,
   type Clock,
+  type FacePrecheck,
   type LivenessJudge,
   type MediaInspector,
   type MediaStore,
@@ -21,6 +22,7 @@ import { DynamoDbCheckRepository } from '../../src/adapters/aws/dynamodb-check-r
 import { S3MediaStore } from '../../src/adapters/aws/s3-media-store';
 import { S3UploadSigner } from '../../src/adapters/aws/s3-upload-signer';
 import { SecretsManagerSecretSource } from '../../src/adapters/aws/secrets-manager-secret-source';
+import { createFacePrecheck } from '../../src/media/face/gate';
 import { createMediaInspector } from '../../src/media/inspector';
 import type { CallDeps } from '../../src/providers/call-provider';
 import type { AnyProviderAdapter } from '../../src/providers/provider';
@@ -39,6 +41,8 @@ export interface GatewayDeps {
   readonly providers: ProviderRegistry;
   readonly inspector: MediaInspector;
   readonly judge: LivenessJudge;
+  /** Absent when the deployment switched the face pre-check off (config `facePrecheck: false`). */
+  readonly facePrecheck?: FacePrecheck;
   readonly clock: Clock;
   readonly log: Log;
 }
@@ -73,6 +77,8 @@ export function wireGateway(config: GatewayConfig, clients: AwsClients, options:
     providers,
     inspector: createMediaInspector((id, part) => providers.get(id)?.profile.limits[part]),
     judge: createProviderJudge({ providers, secrets, audit, log, ...(options.http ? { http: options.http } : {}) }),
+    // The detector loads on the first image part, not at cold start: a video-only check never pays for it.
+    ...(config.facePrecheck ? { facePrecheck: createFacePrecheck() } : {}),
     clock: options.clock ?? systemClock,
     log,
   };

@@ -69,6 +69,11 @@ export const gatewayConfigSchema = z
     maxProcessingAttempts: z.number().int().min(1).max(10).default(3),
     /** A check whose uploads never all arrived is expired this long after its forms expired (late events). */
     uploadGraceSeconds: z.number().int().min(0).max(3600).default(300),
+    /**
+     * The embedded face pre-check of image parts (selfie, reference) before the provider is paid:
+     * no face, several faces or a face too small ends the check RETRY without a provider call.
+     */
+    facePrecheck: z.boolean().default(true),
     /** The processor's queue, where the sweep puts resume requests (only the sweep needs it). */
     resumeQueueUrl: z.string().min(1).optional(),
   })

@@ -7,6 +7,7 @@ import { describeError, TransitionConflictError } from '../../errors';
 import { mediaKey, type JudgedPart, type PartInspection } from '../../ports';
 import { reason } from '../../reasons';
 import { type ProcessOutcome, type ProcessUploadDeps } from './deps';
+import { precheckFaces } from './face-precheck';
 import { finishCompleted, finishFailed, finishFromAnswer } from './finish';
 
 export async function runAttempt(deps: ProcessUploadDeps, check: Check): Promise<ProcessOutcome> {
@@ -68,6 +69,10 @@ async function inspectAll(deps: ProcessUploadDeps, check: Check): Promise<PartIn
 async function judgeAndRecord(deps: ProcessUploadDeps, check: Check, media: readonly MediaFacts[]): Promise<ProcessOutcome> {
   const checkId = check.checkId;
   const judged = await Promise.all(check.parts.map((part) => readForJudging(deps, checkId, part, media)));
+  // FACE PRE-CHECK: the image parts' bytes, about to be sent, are looked at first; a picture the
+  // provider would refuse anyway ends the check RETRY without a provider call (face-precheck.ts).
+  const refused = await precheckFaces(deps, checkId, check.provider, judged);
+  if (refused.length > 0) return finishCompleted(deps, check, { decision: 'RETRY', reasons: refused }, media);
   const judgement = await deps.judge.judge({ checkId, provider: check.provider, media: judged });
   // Nothing was sent: the facts stay those of the inspection, with no digest.
   if (judgement.kind === 'not-called') return finishFailed(deps, check, judgement.failure, media);

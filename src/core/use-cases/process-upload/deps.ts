@@ -1,7 +1,16 @@
 // What the processor's phases share: its ports, its policy and its outcomes.
 import type { PartName } from '../../check';
 import type { Log } from '../../log';
-import type { AuditLog, CheckRepository, Clock, LivenessJudge, MediaInspector, MediaStore, ProviderCatalog } from '../../ports';
+import type {
+  AuditLog,
+  CheckRepository,
+  Clock,
+  FacePrecheck,
+  LivenessJudge,
+  MediaInspector,
+  MediaStore,
+  ProviderCatalog,
+} from '../../ports';
 
 export interface ProcessingPolicy {
   readonly processingLeaseSeconds: number;
@@ -16,6 +25,8 @@ export interface ProcessUploadDeps {
   readonly providers: ProviderCatalog;
   readonly inspector: MediaInspector;
   readonly judge: LivenessJudge;
+  /** The face pre-check of image parts; absent when the deployment switched it off. */
+  readonly facePrecheck?: FacePrecheck;
   readonly clock: Clock;
   readonly log: Log;
   readonly policy: ProcessingPolicy;
