@@ -9,6 +9,9 @@ import type {
   CheckRepository,
   Clock,
   EnabledProviderPolicy,
+  FacePrecheck,
+  FacePrecheckRequest,
+  FacePrecheckResult,
   FinishDetails,
   InspectPartRequest,
   Judgement,
@@ -241,5 +244,17 @@ export class FakeLivenessJudge implements LivenessJudge {
   async judge(request: JudgeRequest): Promise<Judgement> {
     this.requests.push(request);
     return this.next(request);
+  }
+}
+
+/** A face pre-check that answers per part what the test tells it (ok by default), and remembers every request. */
+export class FakeFacePrecheck implements FacePrecheck {
+  readonly requests: FacePrecheckRequest[] = [];
+  answer: Partial<Record<PartName, FacePrecheckResult | Error>> = {};
+  async check(request: FacePrecheckRequest): Promise<FacePrecheckResult> {
+    this.requests.push(request);
+    const answer = this.answer[request.part] ?? { verdict: 'ok', audit: { faces: 1 } };
+    if (answer instanceof Error) throw answer;
+    return answer;
   }
 }
