@@ -10,7 +10,12 @@ const passMatched = {
   kind: 'called' as const,
   answer: {
     kind: 'answer' as const,
-    result: { decision: 'PASS' as const, reasons: [], liveness: { live: true, score: 0.9 }, faceMatch: { matched: true, score: 0.9 } },
+    result: {
+      decision: 'PASS' as const,
+      reasons: [],
+      liveness: { live: true, score: 0.9 },
+      faceMatch: { matched: true, score: 0.9 },
+    },
     providerMs: 42,
   },
   attempts: 1,
@@ -28,7 +33,9 @@ async function runWithGate(world: ProcessingWorld, gate: FakeFacePrecheck | unde
 }
 
 const facePrechecked = (world: ProcessingWorld, checkId: string) =>
-  world.audit.entries.filter((entry) => entry.checkId === checkId && entry.type === 'FACE_PRECHECKED').map((entry) => entry.detail);
+  world.audit.entries
+    .filter((entry) => entry.checkId === checkId && entry.type === 'FACE_PRECHECKED')
+    .map((entry) => entry.detail);
 
 describe('processUpload: the face pre-check of image parts', () => {
   it('ends RETRY with the refusal reason and never calls the provider when the reference has no face', async () => {
@@ -47,7 +54,14 @@ describe('processUpload: the face pre-check of image parts', () => {
     expect(check?.result).toMatchObject({ decision: 'RETRY', reasons: [{ code: 'REFERENCE_NO_FACE' }] });
     expect(world.judge.requests).toHaveLength(0);
     expect(facePrechecked(world, checkId)).toEqual([
-      expect.objectContaining({ part: 'reference', verdict: 'refuse', reason: 'REFERENCE_NO_FACE', faces: 0, ms: 40, model: 'blazeface' }),
+      expect.objectContaining({
+        part: 'reference',
+        verdict: 'refuse',
+        reason: 'REFERENCE_NO_FACE',
+        faces: 0,
+        ms: 40,
+        model: 'blazeface',
+      }),
     ]);
     // Pre-checked after the media check, decided before anything else is written.
     const types = auditTypes(world, checkId);
