@@ -811,6 +811,8 @@ async function main(): Promise<void> {
         simulatorLatencyMs: 0,
         sweepIntervalMs: 0,
         autoDeliver: false,
+        // FACE_PRECHECK=off measures the processor without the face model, for comparison.
+        config: { facePrecheck: process.env.FACE_PRECHECK !== 'off' },
       });
       let memory: MemoryResult[];
       try {
@@ -836,6 +838,9 @@ async function main(): Promise<void> {
           },
         );
       }
+      details.push(
+        `face pre-check ${process.env.FACE_PRECHECK === 'off' ? 'OFF (FACE_PRECHECK=off)' : 'on'} in the memory children`,
+      );
       const line = (label: string, figures: ProcessorChildReport): string =>
         `${label} ${(figures.baselineMaxRssKiB / 1024).toFixed(0)} → ${(figures.maxRssKiB / 1024).toFixed(0)} (VmHWM ${(figures.vmHwmKiB / 1024).toFixed(0)}), ${figures.handlerMs.toFixed(0)} ms`;
       details.push(
