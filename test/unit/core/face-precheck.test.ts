@@ -4,28 +4,21 @@ import { describe, expect, it } from 'vitest';
 import { reason } from '../../../src/core/reasons';
 import { processUpload } from '../../../src/core/use-cases/process-upload';
 import { FakeFacePrecheck } from '../../support/in-memory';
-import { auditTypes, awaitingCheck, bytesOf, processingWorld, store, type ProcessingWorld } from '../../support/processing-world';
-
-const passMatched = {
-  kind: 'called' as const,
-  answer: {
-    kind: 'answer' as const,
-    result: {
-      decision: 'PASS' as const,
-      reasons: [],
-      liveness: { live: true, score: 0.9 },
-      faceMatch: { matched: true, score: 0.9 },
-    },
-    providerMs: 42,
-  },
-  attempts: 1,
-};
+import {
+  auditTypes,
+  awaitingCheck,
+  bytesOf,
+  PASS_MATCHED,
+  processingWorld,
+  store,
+  type ProcessingWorld,
+} from '../../support/processing-world';
 
 async function runWithGate(world: ProcessingWorld, gate: FakeFacePrecheck | undefined) {
   const checkId = await awaitingCheck(world, ['video', 'reference']);
   store(world, checkId, 'video');
   store(world, checkId, 'reference');
-  world.judge.next = async () => passMatched;
+  world.judge.next = async () => PASS_MATCHED;
   const deps = gate ? { ...world.deps, facePrecheck: gate } : world.deps;
   await processUpload(deps, { checkId, part: 'video' });
   const outcome = await processUpload(deps, { checkId, part: 'reference' });
