@@ -343,6 +343,8 @@ it('can be used with the keyboard alone, focus following each screen', { timeout
     expect(await page.locator('#status').textContent()).toBe(
       'Camera ready. Fit your face inside the oval, then press Take photo.',
     );
+    // As a person would: the photo is taken once the camera shows a picture (a blank one has no face).
+    await expect.poll(() => page.locator('#preview').evaluate((video: HTMLVideoElement) => video.videoWidth)).toBeGreaterThan(0);
     await page.keyboard.press('Enter');
     await waitForOutcome(page);
     expect(await focused()).toBe('outcome-title');
