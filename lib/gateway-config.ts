@@ -22,6 +22,7 @@ export const runtimeSettingsSchema = z.object({
   breakerFailures: runtime.breakerFailures.unwrap().optional(),
   breakerCooldownSeconds: runtime.breakerCooldownSeconds.unwrap().optional(),
   slotWaitSeconds: runtime.slotWaitSeconds.unwrap().optional(),
+  facePrecheck: runtime.facePrecheck.unwrap().optional(),
 });
 export type RuntimeSettings = z.input<typeof runtimeSettingsSchema>;
 

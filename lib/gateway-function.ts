@@ -51,6 +51,11 @@ export interface GatewayFunctionProps {
    * @default the repository root (the parent of lib/)
    */
   readonly projectRoot?: string;
+  /**
+   * Shell commands run after esbuild, given the project root and the bundle's folder: files the
+   * function reads from disk beside its code (the processor's face detector assets).
+   */
+  readonly afterBundling?: (inputDir: string, outputDir: string) => string[];
 }
 
 /** The logging settings every function of the gateway shares. */
@@ -133,6 +138,15 @@ export class GatewayFunction extends Construct implements iam.IGrantable {
         sourcesContent: false,
         // Bundle the SDK version pinned in package.json instead of whatever the runtime ships.
         externalModules: [],
+        ...(props.afterBundling
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: props.afterBundling,
+              },
+            }
+          : {}),
       },
     });
 

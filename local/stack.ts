@@ -44,7 +44,10 @@ export interface LocalStackOptions {
   /** Per-provider overrides of the gateway configuration (timeouts, limits, review band). */
   readonly providerConfig?: Partial<Record<ProviderId, Partial<NonNullable<GatewayConfigInput['providers'][ProviderId]>>>>;
   readonly uploadExpirySeconds?: number;
-  /** Other gateway settings (retention, lease, attempts, grace), as in GATEWAY_CONFIG. */
+  /**
+   * Other gateway settings (retention, lease, attempts, grace, the face pre-check switch), as in
+   * GATEWAY_CONFIG. `npm start` sets `facePrecheck: false` for FACE_PRECHECK=off.
+   */
   readonly config?: Partial<
     Pick<
       GatewayConfigInput,
@@ -56,6 +59,7 @@ export interface LocalStackOptions {
       | 'breakerFailures'
       | 'breakerCooldownSeconds'
       | 'slotWaitSeconds'
+      | 'facePrecheck'
     >
   >;
   /** Only these providers are enabled (default: every provider the local stack knows). */

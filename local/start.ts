@@ -22,6 +22,14 @@ function seconds(name: string, fallback: number, min: number, max: number): numb
 const uploadExpirySeconds = seconds('UPLOAD_EXPIRY_SECONDS', 900, 60, 900);
 const sweepIntervalSeconds = seconds('SWEEP_INTERVAL_SECONDS', 60, 1, 3600);
 
+// The face pre-check of image parts is on unless FACE_PRECHECK=off (as the stack prop `facePrecheck`).
+const facePrecheckSetting = (process.env.FACE_PRECHECK ?? 'on').toLowerCase();
+if (facePrecheckSetting !== 'on' && facePrecheckSetting !== 'off') {
+  console.error(`FACE_PRECHECK must be "on" or "off", got "${process.env.FACE_PRECHECK}"`);
+  process.exit(2);
+}
+const facePrecheck = facePrecheckSetting === 'on';
+
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 const logLevel = LOG_LEVELS.find((level) => level === (process.env.LOG_LEVEL ?? 'INFO').toUpperCase()) ?? 'INFO';
 // The functions' own Powertools logger (request id and checkId on every line). At DEBUG the EMF
@@ -34,6 +42,7 @@ const stack = await startLocalStackWithPage({
   },
   uploadExpirySeconds,
   sweepIntervalMs: sweepIntervalSeconds * 1000,
+  config: { facePrecheck },
 }).catch((error: unknown) => {
   console.error(`Could not start the local stack: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
@@ -50,6 +59,7 @@ console.log(
     `  capture page     ${stack.apiUrl}/`,
     `  OpenAPI document ${stack.apiUrl}/v1/openapi.json`,
     `  default provider: ${stack.deps.providers.defaultProvider}`,
+    `  face pre-check of images: ${facePrecheck ? 'on' : 'off (FACE_PRECHECK=off)'}`,
     ...simulated,
     ...real,
     `  S3 (policy-enforcing) ${stack.s3Endpoint}/${stack.bucket}`,

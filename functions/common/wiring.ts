@@ -8,6 +8,7 @@ import {
   type AuditLog,
   type CheckRepository,
   type Clock,
+  type FacePrecheck,
   type LivenessJudge,
   type MediaInspector,
   type MediaStore,
@@ -25,6 +26,7 @@ import { DynamoDbBreakerStore, DynamoDbProviderSlots } from '../../src/adapters/
 import { S3MediaStore } from '../../src/adapters/aws/s3-media-store';
 import { S3UploadSigner } from '../../src/adapters/aws/s3-upload-signer';
 import { SecretsManagerSecretSource } from '../../src/adapters/aws/secrets-manager-secret-source';
+import { createFacePrecheck } from '../../src/media/face/gate';
 import { createMediaInspector } from '../../src/media/inspector';
 import type { CallDeps } from '../../src/providers/call-provider';
 import type { AnyProviderAdapter } from '../../src/providers/provider';
@@ -45,6 +47,8 @@ export interface GatewayDeps {
   readonly inspector: MediaInspector;
   readonly judge: LivenessJudge;
   readonly outcomes: OutcomePublisher;
+  /** Absent when the deployment switched the face pre-check off (config `facePrecheck: false`). */
+  readonly facePrecheck?: FacePrecheck;
   readonly clock: Clock;
   readonly log: Log;
   readonly observability: Observability;
@@ -117,6 +121,8 @@ export function wireGateway(config: GatewayConfig, clients: AwsClients, options:
       newId: randomUUID,
     }),
     outcomes: options.outcomes ?? awsOutcomePublisher(config),
+    // The detector loads on the first image part, not at cold start: a video-only check never pays for it.
+    ...(config.facePrecheck ? { facePrecheck: createFacePrecheck() } : {}),
     clock,
     log,
     observability,

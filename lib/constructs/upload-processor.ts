@@ -5,6 +5,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { GatewayConfig, GatewayConfigInput } from '../../src/core/config';
+import { bundlingCommands } from '../../src/media/face/assets';
 import { parseDeployedConfig } from '../gateway-config';
 import { functionEntry, GatewayFunction, loggingOf, type FunctionLoggingOptions } from '../gateway-function';
 import type { CheckTables } from './check-tables';
@@ -108,6 +109,9 @@ export class UploadProcessor extends Construct {
       description: 'Liveness Gateway upload processor',
       timeout,
       memorySize: props.processorMemorySize ?? DEFAULT_MEMORY_SIZE,
+      // The face pre-check reads its detector (human's wasm build, BlazeFace, the tfjs wasm
+      // binaries, 3.2 MB) from a face-assets folder beside the bundle: nothing is downloaded at run time.
+      ...(this.gatewayConfig.facePrecheck ? { afterBundling: bundlingCommands } : {}),
     });
     // get, then conditional transitions only (recordPart, start/resume, answer, complete/fail,
     // markMediaDeleted): no PutItem, no DeleteItem.

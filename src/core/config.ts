@@ -82,6 +82,11 @@ export const gatewayConfigSchema = z
     breakerCooldownSeconds: z.number().int().min(1).max(3600).default(60),
     /** How long a check waits for a free slot of a provider with maxConcurrency before its message is retried. */
     slotWaitSeconds: z.number().int().min(0).max(300).default(10),
+    /**
+     * The embedded face pre-check of image parts (selfie, reference) before the provider is paid:
+     * no face, several faces or a face too small ends the check RETRY without a provider call.
+     */
+    facePrecheck: z.boolean().default(true),
     /** The processor's queue, where the sweep puts resume requests (only the sweep needs it). */
     resumeQueueUrl: z.string().min(1).optional(),
     /** The EventBridge bus outcome events are put on (name or ARN). */

@@ -96,6 +96,7 @@ export type AuditEventType =
   | 'PART_REPLACED'
   | 'PROCESSING_STARTED'
   | 'MEDIA_CHECKED'
+  | 'FACE_PRECHECKED'
   | 'PROVIDER_REQUEST'
   | 'PROVIDER_RESPONSE'
   | 'PROVIDER_RETRY'
@@ -351,6 +352,36 @@ export interface ProviderSlots {
   acquire(provider: ProviderId, cap: number, holder: string, now: number, leaseUntil: number): Promise<number | undefined>;
   /** Frees the slot (nothing when another holder took it over after the lease ran out). */
   release(provider: ProviderId, slot: number, holder: string): Promise<void>;
+}
+
+export interface FacePrecheckRequest {
+  readonly provider: ProviderId;
+  /** An image part (`selfie` or `reference`); other parts are skipped. */
+  readonly part: PartName;
+  /** The part's bytes, already read for the provider: the pre-check looks at exactly what would be sent. */
+  readonly bytes: Uint8Array;
+  /** What the media check found (content type, size). */
+  readonly facts: MediaFacts;
+}
+
+/** For the audit trail only: what the detector measured and how long it took, never the picture. */
+export type FacePrecheckAudit = Readonly<Record<string, unknown>>;
+
+export type FacePrecheckResult =
+  | { readonly verdict: 'ok'; readonly audit: FacePrecheckAudit }
+  /** The provider would refuse this picture too: a capture reason (NO_FACE, …) or MEDIA_CORRUPT. */
+  | { readonly verdict: 'refuse'; readonly reason: Reason; readonly audit: FacePrecheckAudit }
+  /** Not looked at (a video, a picture too large to decode, no rule for this provider and part): the provider decides. */
+  | { readonly verdict: 'skipped'; readonly why: string; readonly audit?: FacePrecheckAudit };
+
+/**
+ * A quality gate on image parts before the provider is paid: is there exactly one face, big
+ * enough? It is not presentation-attack detection; liveness stays the provider's decision.
+ * A fault of its own (the detector did not load) is a `skipped`, or at worst a throw: either way
+ * the caller leaves the decision to the provider.
+ */
+export interface FacePrecheck {
+  check(request: FacePrecheckRequest): Promise<FacePrecheckResult>;
 }
 
 export interface Clock {

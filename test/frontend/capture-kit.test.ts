@@ -345,6 +345,8 @@ it('can be used with the keyboard alone, focus following each screen', { timeout
       .poll(() => page.locator('#status').textContent())
       .toBe('Automatic capture isn’t available on this device. Fit your face inside the oval, then press Take photo.');
     expect(await focused()).toBe('capture');
+    // As a person would: the photo is taken once the camera shows a picture (a blank one has no face).
+    await expect.poll(() => page.locator('#preview').evaluate((video: HTMLVideoElement) => video.videoWidth)).toBeGreaterThan(0);
     await page.keyboard.press('Enter');
     await waitForOutcome(page);
     expect(await focused()).toBe('outcome-title');

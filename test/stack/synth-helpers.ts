@@ -19,6 +19,11 @@ export function newApp(): App {
   return new App({ context: { ...cdkContext, 'aws:cdk:bundling-stacks': [] } });
 }
 
+/** An app with cdk.json's context that bundles for real into `outdir` (slow: keep it to one function). */
+export function bundlingApp(outdir: string): App {
+  return new App({ outdir, context: { ...cdkContext, 'aws:cdk:bundling-stacks': ['**'] } });
+}
+
 export function logicalId(construct: IConstruct): string {
   const element = construct instanceof CfnElement ? construct : construct.node.defaultChild;
   if (!(element instanceof CfnElement)) throw new Error(`${construct.node.path} has no CloudFormation resource`);

@@ -14,6 +14,9 @@ import type {
   Clock,
   EnabledProviderPolicy,
   ErasureTombstone,
+  FacePrecheck,
+  FacePrecheckRequest,
+  FacePrecheckResult,
   FinishDetails,
   InspectPartRequest,
   Judgement,
@@ -370,5 +373,17 @@ export class InMemoryProviderSlots implements ProviderSlots {
   async release(provider: ProviderId, slot: number, holder: string): Promise<void> {
     const key = `${provider}#${slot}`;
     if (this.held.get(key)?.holder === holder) this.held.delete(key);
+  }
+}
+
+/** A face pre-check that answers per part what the test tells it (ok by default), and remembers every request. */
+export class FakeFacePrecheck implements FacePrecheck {
+  readonly requests: FacePrecheckRequest[] = [];
+  answer: Partial<Record<PartName, FacePrecheckResult | Error>> = {};
+  async check(request: FacePrecheckRequest): Promise<FacePrecheckResult> {
+    this.requests.push(request);
+    const answer = this.answer[request.part] ?? { verdict: 'ok', audit: { faces: 1 } };
+    if (answer instanceof Error) throw answer;
+    return answer;
   }
 }

@@ -102,3 +102,19 @@ export function store(world: ProcessingWorld, checkId: string, part: PartName): 
 export function auditTypes(world: ProcessingWorld, checkId: string): string[] {
   return world.audit.entries.filter((entry) => entry.checkId === checkId).map((entry) => entry.type);
 }
+
+/** The provider's PASS with a face comparison, as a check that sent a reference needs. */
+export const PASS_MATCHED = {
+  kind: 'called' as const,
+  answer: {
+    kind: 'answer' as const,
+    result: {
+      decision: 'PASS' as const,
+      reasons: [],
+      liveness: { live: true, score: 0.9 },
+      faceMatch: { matched: true, score: 0.9 },
+    },
+    providerMs: 42,
+  },
+  attempts: 1,
+};

@@ -20,6 +20,7 @@ const AUDIT_EVENT_TYPES: Record<AuditEventType, true> = {
   PART_REPLACED: true,
   PROCESSING_STARTED: true,
   MEDIA_CHECKED: true,
+  FACE_PRECHECKED: true,
   PROVIDER_REQUEST: true,
   PROVIDER_RESPONSE: true,
   PROVIDER_RETRY: true,

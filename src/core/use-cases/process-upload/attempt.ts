@@ -18,6 +18,7 @@ import {
 } from '../../ports';
 import { reason } from '../../reasons';
 import { type ProcessOutcome, type ProcessUploadDeps } from './deps';
+import { precheckFaces } from './face-precheck';
 import { finishCompleted, finishFailed, finishFromAnswer } from './finish';
 
 export async function runAttempt(deps: ProcessUploadDeps, check: Check): Promise<ProcessOutcome> {
@@ -144,6 +145,11 @@ async function judgeAndRecord(
   media: readonly MediaFacts[],
 ): Promise<ProcessOutcome> {
   const checkId = check.checkId;
+  // FACE PRE-CHECK: the image parts' bytes, about to be sent, are looked at first; a picture the
+  // provider would refuse anyway ends the check RETRY without a provider call (face-precheck.ts).
+  // A quality gate only: whether the person is live stays the provider's decision.
+  const refused = await precheckFaces(deps, checkId, check.provider, judged);
+  if (refused.length > 0) return finishCompleted(deps, check, { decision: 'RETRY', reasons: refused }, media);
   const judgement = await deps.judge.judge({
     checkId,
     provider: check.provider,

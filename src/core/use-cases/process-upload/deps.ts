@@ -5,6 +5,7 @@ import type {
   AuditLog,
   CheckRepository,
   Clock,
+  FacePrecheck,
   LivenessJudge,
   MediaInspector,
   MediaStore,
@@ -27,6 +28,8 @@ export interface ProcessUploadDeps {
   readonly judge: LivenessJudge;
   /** Where committed outcome events go (check.completed, check.failed). */
   readonly outcomes: OutcomePublisher;
+  /** The face pre-check of image parts; absent when the deployment switched it off. */
+  readonly facePrecheck?: FacePrecheck;
   readonly clock: Clock;
   readonly log: Log;
   readonly policy: ProcessingPolicy;
