@@ -7,14 +7,16 @@ const DEFAULT_API = 'http://127.0.0.1:3000';
 
 /** The API base URL without a trailing slash; a UsageError when it is not an http(s) URL. */
 export function apiUrlOption(value: string | undefined, env: Readonly<Record<string, string | undefined>>): string {
-  const given = value ?? env.LIVENESS_API ?? DEFAULT_API;
+  const given = value ?? (env.LIVENESS_API || DEFAULT_API);
+  // The message names where the bad value came from.
+  const source = value !== undefined ? '--api' : env.LIVENESS_API ? 'LIVENESS_API' : 'the default API';
   let api: URL;
   try {
     api = new URL(given);
   } catch {
-    throw new UsageError(`--api is not a URL: "${given}"`);
+    throw new UsageError(`${source} is not a URL: "${given}"`);
   }
-  if (api.protocol !== 'http:' && api.protocol !== 'https:') throw new UsageError(`--api must be http(s), got "${given}"`);
+  if (api.protocol !== 'http:' && api.protocol !== 'https:') throw new UsageError(`${source} must be http(s), got "${given}"`);
   return api.href.replace(/\/+$/, '');
 }
 

@@ -304,6 +304,12 @@ export type Judgement =
  */
 export interface LivenessJudge {
   judge(request: JudgeRequest): Promise<Judgement>;
+  /**
+   * Optional: the attempt is about to read the check's media for `provider`. A judge may start
+   * lookups of its own beside that read (the failover reads the breaker state), so they add no
+   * round trip before the call.
+   */
+  prepare?(request: { readonly checkId: string; readonly provider: ProviderId }): void;
 }
 
 /**

@@ -49,6 +49,7 @@ async function attemptSteps(deps: ProcessUploadDeps, check: Check): Promise<Proc
   if (!deps.providers.get(check.provider)) {
     return finishFailed(deps, check, reason('PROCESSING_FAILED', `provider "${check.provider}" is no longer enabled`), []);
   }
+  deps.judge.prepare?.({ checkId, provider: check.provider });
   const vetted = await Promise.all(check.parts.map((part) => vetPart(deps, check, part)));
   const media = vetted.map((item) => item.inspection.facts);
   const problems = vetted.flatMap((item) => (item.inspection.problem ? [item.inspection.problem] : []));

@@ -3,7 +3,7 @@
 // exactly one caller (a conditional write) makes a trial call → closed on success, open again on
 // failure. The state is shared by every processor instance through the store.
 import type { ProviderId } from '../../check';
-import type { BreakerStore } from '../../ports';
+import type { BreakerRecord, BreakerStore } from '../../ports';
 
 export interface BreakerPolicy {
   /** Consecutive operational failures that open the breaker. */
@@ -35,8 +35,15 @@ export class CircuitBreaker {
    * Whether `provider` may be called now. `trialLeaseMs` bounds how long a trial may take: a holder
    * that crashed frees the trial after it.
    */
-  async admit(provider: ProviderId, now: number, trialLeaseMs: number): Promise<Admission> {
-    const record = await this.store.read(provider);
+  /** The stored state, read ahead of admit() so the read runs beside other work (a failed read is left to admit). */
+  peek(provider: ProviderId): Promise<BreakerRecord> {
+    const read = this.store.read(provider);
+    read.catch(() => undefined);
+    return read;
+  }
+
+  async admit(provider: ProviderId, now: number, trialLeaseMs: number, prefetched?: Promise<BreakerRecord>): Promise<Admission> {
+    const record = await (prefetched ?? this.store.read(provider));
     if (record.openUntil === undefined) return { kind: 'call', failures: record.failures };
     const trialRunning = record.trialUntil !== undefined && now < record.trialUntil;
     if (now < record.openUntil || trialRunning) return { kind: 'skip', openUntil: record.openUntil };

@@ -8,6 +8,7 @@ import { GatewayError } from '../../errors';
 import type { Log } from '../../log';
 import type {
   AuditLog,
+  BreakerRecord,
   Clock,
   JudgedPart,
   JudgeRequest,
@@ -69,16 +70,34 @@ const SLOT_BACKOFF_MAX_MS = 1000;
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function withFailover(deps: FailoverDeps): LivenessJudge {
-  return { judge: (request) => judgeWithFailover(deps, request) };
+  // Breaker state read while the attempt reads the media (prepare), taken by the judge call that follows.
+  const prefetched = new Map<string, { readonly provider: ProviderId; readonly record: Promise<BreakerRecord> }>();
+  return {
+    prepare: ({ checkId, provider }) => {
+      // An attempt that ends before the call (media refused) leaves its entry: keep the map small.
+      if (prefetched.size >= 64) prefetched.clear();
+      prefetched.set(checkId, { provider, record: deps.breaker.peek(provider) });
+    },
+    judge: (request) => {
+      const ahead = prefetched.get(request.checkId);
+      prefetched.delete(request.checkId);
+      return judgeWithFailover(deps, request, ahead?.provider === request.provider ? ahead.record : undefined);
+    },
+  };
 }
 
 type Fit = { readonly kind: 'fits'; readonly media: readonly JudgedPart[] } | { readonly kind: 'skip'; readonly reason: string };
 
-async function judgeWithFailover(baseDeps: FailoverDeps, request: JudgeRequest): Promise<Judgement> {
+async function judgeWithFailover(
+  baseDeps: FailoverDeps,
+  request: JudgeRequest,
+  prefetched?: Promise<BreakerRecord>,
+): Promise<Judgement> {
   const { checkId } = request;
   // The attempt's own audit sink (entries held until its next conditional write) takes the breaker's entries too.
-  const deps: FailoverDeps = request.audit
-    ? { ...baseDeps, audit: { ...baseDeps.audit, append: request.audit.append } }
+  const held = request.audit;
+  const deps: FailoverDeps = held
+    ? { ...baseDeps, audit: { append: (entry) => held.append(entry), list: (id) => baseDeps.audit.list(id) } }
     : baseDeps;
   const now = () => deps.clock.now().getTime();
   const chain = [request.provider, ...(deps.routes[request.provider]?.fallbacks ?? [])];
@@ -96,7 +115,12 @@ async function judgeWithFailover(baseDeps: FailoverDeps, request: JudgeRequest):
       continue;
     }
     const callBudgetMs = deps.routes[provider]?.callBudgetMs ?? 0;
-    const admission = await deps.breaker.admit(provider, started, callBudgetMs + LEASE_MARGIN_MS);
+    const admission = await deps.breaker.admit(
+      provider,
+      started,
+      callBudgetMs + LEASE_MARGIN_MS,
+      index === 0 ? prefetched : undefined,
+    );
     if (admission.kind === 'skip') {
       deps.log.info('Provider skipped: its circuit breaker is open', { checkId, provider });
       attempts.push({ provider, outcome: 'skipped', reason: 'BREAKER_OPEN', ms: now() - started });
