@@ -166,14 +166,15 @@ describe.concurrent('liveness check', { timeout: CHILD_TIMEOUT_MS + 10_000 }, ()
 
   it('refuses a file over the provider’s limit before creating a check, in MiB', async ({ expect }) => {
     const big = scratchFile(10 * 1024 * 1024 + 1, '.mp4');
-    const before = stack.simulators.fpt?.stats().calls;
     const result = await liveness('check', '--provider', 'fpt', '--video', big, '--api', stack.apiUrl);
     expect(result.stderr).toContain(
       `liveness: --video "${big}" is 10.0 MiB (10485761 bytes); the limit is 10.0 MiB (10485760 bytes)`,
     );
     expect(result.stdout).toBe('');
     expect(result.code).toBe(2);
-    expect(stack.simulators.fpt?.stats().calls).toBe(before);
+    // No check was created (the CLI reports every check it creates); other cases share the stack, so
+    // the simulator's call count would race with them.
+    expect(result.stderr).not.toContain('created');
   });
 
   it('refuses a file over the limit the create response gives, before any upload, when no provider is named', async ({
