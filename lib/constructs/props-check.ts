@@ -1,5 +1,6 @@
 // Shared prop checks: every construct collects its problems first and throws once, before it
 // creates any resource, so a bad context fails synth with every mistake listed.
+import { Token } from 'aws-cdk-lib';
 
 /** Throws `Invalid <construct> props` listing every problem, if there is any. */
 export function assertNoProblems(construct: string, problems: readonly string[]): void {
@@ -9,7 +10,8 @@ export function assertNoProblems(construct: string, problems: readonly string[])
 /** Problems with browser origins: each must be scheme, host and optional port, nothing more. */
 export function corsOriginProblems(origins: readonly string[]): string[] {
   return origins
-    .filter((origin) => !isOrigin(origin))
+    // A deploy-time value (the capture page's distribution domain) is built as an origin by its construct.
+    .filter((origin) => !Token.isUnresolved(origin) && !isOrigin(origin))
     .map(
       (origin) => `corsOrigins: "${origin}" is not an origin like https://app.example.com (scheme, host, optional port, no path)`,
     );
