@@ -1,12 +1,17 @@
 // The capture page's hosting: a private bucket read by CloudFront through origin access control,
 // HTTPS only, security headers, and its origin allowed in the API's and the media bucket's CORS.
-// Bundling is skipped (aws:cdk:bundling-stacks = []), so the page itself is not built here.
-import { Aspects } from 'aws-cdk-lib';
+// Bundling is skipped (aws:cdk:bundling-stacks = []) except in the one test that builds the page.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Aspects, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { CapturePageHosting } from '../../lib/constructs/capture-page-hosting';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LivenessGatewayStack, type LivenessGatewayStackProps } from '../../lib/liveness-gateway-stack';
-import { logicalId, nagFindings, newApp } from './synth-helpers';
+import { bundlingApp, logicalId, nagFindings, newApp } from './synth-helpers';
 
 const SYNTH_TIMEOUT_MS = 60_000;
 
@@ -79,13 +84,13 @@ describe('LivenessGatewayStack with capturePage', () => {
         ]),
       },
     });
-    const origins = template.findResources('AWS::CloudFront::Distribution')[distributionId]?.Properties
-      ?.DistributionConfig?.Origins as { S3OriginConfig?: { OriginAccessIdentity?: string } }[];
+    const origins = template.findResources('AWS::CloudFront::Distribution')[distributionId]?.Properties?.DistributionConfig
+      ?.Origins as { S3OriginConfig?: { OriginAccessIdentity?: string } }[];
     expect(origins).toHaveLength(1);
     expect(origins[0]?.S3OriginConfig?.OriginAccessIdentity).toBe('');
   });
 
-  it('serves index.html at the root over HTTPS only, TLS 1.2 where a certificate allows it', () => {
+  it('serves index.html at the root over HTTPS only, redirecting plain HTTP', () => {
     template.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({
         DefaultRootObject: 'index.html',
@@ -138,7 +143,10 @@ describe('LivenessGatewayStack with capturePage', () => {
     expect(apiCors.AllowOrigins).toEqual(['https://app.example.com', pageOrigin(distributionId)]);
 
     const mediaBucket = template.findResources('AWS::S3::Bucket')[logicalId(stack.mediaBucket)];
-    const rules = mediaBucket?.Properties?.CorsConfiguration?.CorsRules as { AllowedOrigins: unknown[]; AllowedMethods: string[] }[];
+    const rules = mediaBucket?.Properties?.CorsConfiguration?.CorsRules as {
+      AllowedOrigins: unknown[];
+      AllowedMethods: string[];
+    }[];
     expect(rules.map((rule) => rule.AllowedOrigins)).toEqual([['https://app.example.com'], [pageOrigin(distributionId)]]);
     expect(rules.every((rule) => rule.AllowedMethods.join() === 'POST')).toBe(true);
   });
@@ -172,15 +180,65 @@ describe('LivenessGatewayStack with capturePage', () => {
 });
 
 describe('LivenessGatewayStack without capturePage (default)', () => {
-  it('creates no distribution, no page bucket, no deployment and no page output', () => {
-    const { stack, template } = synth({});
+  it(
+    'creates no distribution, no page bucket, no deployment and no page output',
+    () => {
+      const { stack, template } = synth({});
 
-    template.resourceCountIs('AWS::CloudFront::Distribution', 0);
-    template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 0);
-    template.resourceCountIs('AWS::CloudFront::ResponseHeadersPolicy', 0);
-    template.resourceCountIs('Custom::CDKBucketDeployment', 0);
-    template.resourceCountIs('AWS::S3::Bucket', 2); // the media bucket and its access-log bucket
-    expect(Object.keys(template.findOutputs('CapturePageUrl'))).toEqual([]);
-    expect(stack.parts.capturePage).toBeUndefined();
-  }, SYNTH_TIMEOUT_MS);
+      template.resourceCountIs('AWS::CloudFront::Distribution', 0);
+      template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 0);
+      template.resourceCountIs('AWS::CloudFront::ResponseHeadersPolicy', 0);
+      template.resourceCountIs('Custom::CDKBucketDeployment', 0);
+      template.resourceCountIs('AWS::S3::Bucket', 2); // the media bucket and its access-log bucket
+      expect(Object.keys(template.findOutputs('CapturePageUrl'))).toEqual([]);
+      expect(stack.parts.capturePage).toBeUndefined();
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+});
+
+describe('CapturePageHosting props', () => {
+  it('refuses a connect origin with a path, before creating anything, and accepts a wildcard host', () => {
+    const stack = new Stack(newApp(), 'Page');
+    const accessLogsBucket = new s3.Bucket(stack, 'Logs');
+
+    expect(
+      () =>
+        new CapturePageHosting(stack, 'Bad', {
+          accessLogsBucket,
+          connectOrigins: ['https://*.s3.eu-west-1.amazonaws.com', 'https://api.example.com/v1'],
+        }),
+    ).toThrow(/Invalid CapturePageHosting props:\n- connectOrigins: "https:\/\/api\.example\.com\/v1" is not an origin/);
+    expect(stack.node.tryFindChild('Bad')?.node.children).toEqual([]);
+  });
+});
+
+describe('CapturePageHosting bundling', () => {
+  it(
+    'builds the page (index.html, app.js, app.css, the face guide and its wasm) into the deployed asset',
+    () => {
+      // Prepare: a stack holding only the hosting, so bundling builds the page and nothing else.
+      const outdir = mkdtempSync(join(tmpdir(), 'capture-page-'));
+      try {
+        const stack = new Stack(bundlingApp(outdir), 'Page');
+        const accessLogsBucket = new s3.Bucket(stack, 'Logs');
+
+        // Act
+        new CapturePageHosting(stack, 'CapturePage', { accessLogsBucket, connectOrigins: [] });
+
+        // Assess: both deployments ship the same built folder.
+        const keys = Object.values(Template.fromStack(stack).findResources('Custom::CDKBucketDeployment')).map(
+          (d) => (d.Properties?.SourceObjectKeys as string[])[0],
+        );
+        expect(new Set(keys).size).toBe(1);
+        const assetDir = join(outdir, `asset.${String(keys[0]).replace(/\.zip$/, '')}`);
+        expect(readdirSync(assetDir).sort()).toEqual(['app.css', 'app.js', 'app.js.map', 'face', 'index.html']);
+        expect(readdirSync(join(assetDir, 'face')).filter((name) => name.endsWith('.wasm'))).toHaveLength(3);
+        expect(readFileSync(join(assetDir, 'index.html'), 'utf8')).toContain('app.js');
+      } finally {
+        if (existsSync(outdir)) rmSync(outdir, { recursive: true, force: true });
+      }
+    },
+    SYNTH_TIMEOUT_MS,
+  );
 });

@@ -1,7 +1,7 @@
 // Stack tests: specific properties (encryption, IAM, wiring) and cdk-nag, never whole-template snapshots.
 // Bundling is skipped (aws:cdk:bundling-stacks = []), and each configuration is synthesised once.
 import { Aspects, Duration, Stack, type App } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
