@@ -1,6 +1,7 @@
 // The deployed gateway, composed of its parts: private media storage → SQS → the upload
 // processor, the HTTP API of four small functions, a scheduled sweep, the checks and audit tables,
-// and one Secrets Manager secret per enabled provider. Each part checks its own props.
+// one Secrets Manager secret per enabled provider, and optionally the capture page on S3 +
+// CloudFront. Each part checks its own props.
 import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
