@@ -1,7 +1,8 @@
 // The deployed gateway, composed of its parts: private media storage → SQS → the upload
 // processor, the HTTP API of four small functions, a scheduled sweep, the checks and audit tables,
-// and one Secrets Manager secret per enabled provider. Each part checks its own props.
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+// one Secrets Manager secret per enabled provider, and optionally the capture page on S3 +
+// CloudFront. Each part checks its own props.
+import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
@@ -9,6 +10,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { CapturePageHosting, type CapturePageHostingOptions } from './constructs/capture-page-hosting';
 import { CheckTables, type CheckTablesOptions } from './constructs/check-tables';
 import { GatewayApi, type GatewayApiOptions, type RouteFunctionName } from './constructs/gateway-api';
 import { MediaStorage, type MediaStorageOptions } from './constructs/media-storage';
@@ -36,6 +38,7 @@ export interface LivenessGatewayStackProps
     GatewayApiOptions,
     OutcomeEventsOptions,
     MonitoringOptions,
+    CapturePageHostingOptions,
     RuntimeSettings,
     FunctionLoggingOptions {}
 
@@ -58,6 +61,7 @@ export class LivenessGatewayStack extends Stack {
     readonly api: GatewayApi;
     readonly outcomes: OutcomeEvents;
     readonly monitoring: Monitoring;
+    readonly capturePage?: CapturePageHosting;
   };
 
   constructor(scope: Construct, id: string, props: LivenessGatewayStackProps) {
@@ -86,7 +90,18 @@ export class LivenessGatewayStack extends Stack {
     const shared = { ...logging, gatewayConfig: processor.gatewayConfig, storage, tables };
     const sweep = new Sweep(this, 'Sweep', { ...shared, processor, sweepInterval: props.sweepInterval });
     storage.expireUnprocessedMedia(sweep.mediaKeptAtMost);
-    const api = new GatewayApi(this, 'Api', { ...props, ...shared });
+    // The page talks to the API and the media bucket, which allow its origin: naming them in its
+    // CSP too would be a dependency cycle, so connect-src allows their endpoints in this region.
+    const capturePage = props.capturePage
+      ? new CapturePageHosting(this, 'CapturePage', {
+          ...props,
+          accessLogsBucket: storage.accessLogsBucket,
+          connectOrigins: [`https://*.execute-api.${Aws.REGION}.amazonaws.com`, `https://*.s3.${Aws.REGION}.amazonaws.com`],
+        })
+      : undefined;
+    if (capturePage) storage.allowUploadsFrom(capturePage.origin);
+    const corsOrigins = capturePage ? [...props.corsOrigins, capturePage.origin] : props.corsOrigins;
+    const api = new GatewayApi(this, 'Api', { ...props, ...shared, corsOrigins });
     // Terminal transitions publish: the processor (completed, failed), the sweep (expired, and
     // outboxes a dead function left), the erase route (erased).
     for (const fn of [processor.function, sweep.function, api.functions.eraseCheck]) outcomes.grantPublish(fn);
@@ -104,7 +119,7 @@ export class LivenessGatewayStack extends Stack {
       httpApi: api.httpApi,
     });
 
-    this.parts = { secrets, storage, tables, processor, sweep, api, outcomes, monitoring };
+    this.parts = { secrets, storage, tables, processor, sweep, api, outcomes, monitoring, capturePage };
     this.providerSecrets = Object.fromEntries(secrets.providers.map(({ id: p, secret }) => [p, secret]));
     this.mediaBucket = storage.bucket;
     this.checksTable = tables.checksTable;
@@ -134,6 +149,9 @@ export class LivenessGatewayStack extends Stack {
         description: 'Webhook deliveries given up on after at least 24 h of retries; inspect and redrive',
       });
       new CfnOutput(this, 'WebhookSecretArn', { value: outcomes.webhookSecret.secretArn, description: outcomes.secretNote() });
+    }
+    if (capturePage) {
+      new CfnOutput(this, 'CapturePageUrl', { value: `${capturePage.origin}/`, description: 'The capture page (CloudFront)' });
     }
     for (const provider of secrets.providers) {
       new CfnOutput(this, `${pascal(provider.id)}SecretArn`, {

@@ -1,7 +1,7 @@
 // Stack tests: specific properties (encryption, IAM, wiring) and cdk-nag, never whole-template snapshots.
 // Bundling is skipped (aws:cdk:bundling-stacks = []), and each configuration is synthesised once.
 import { Aspects, Duration, Stack, type App } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ import {
 import { parseGatewayConfig } from '../../src/core/config';
 import { mediaKey } from '../../src/core/ports';
 import { worstChainMs } from '../../lib/constructs/upload-processor';
-import { logicalId, newApp } from './synth-helpers';
+import { logicalId, nagFindings, newApp } from './synth-helpers';
 
 const SYNTH_TIMEOUT_MS = 60_000;
 
@@ -163,14 +163,6 @@ function routeOf(template: Template, routeKey: string) {
 }
 
 const mediaObjects = (bucketId: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/checks/*']] });
-
-function nagFindings(stack: Stack): string[] {
-  const annotations = Annotations.fromStack(stack);
-  const pattern = Match.stringLikeRegexp('AwsSolutions-.*');
-  return [...annotations.findError('*', pattern), ...annotations.findWarning('*', pattern)].map(
-    (finding) => `${finding.id}: ${String(finding.entry.data)}`,
-  );
-}
 
 describe('LivenessGatewayStack with one provider (defaults)', () => {
   let stack: LivenessGatewayStack;
