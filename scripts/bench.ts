@@ -657,7 +657,13 @@ async function main(): Promise<void> {
   try {
     if (sections.has('pipeline') || sections.has('create')) {
       // One stack, zero-latency simulators, deliveries as they happen.
-      const stack = await startLocalStack({ port: 0, env: {}, simulatorLatencyMs: 0, sweepIntervalMs: 0 });
+      const stack = await startLocalStack({
+        port: 0,
+        env: {},
+        simulatorLatencyMs: 0,
+        sweepIntervalMs: 0,
+        config: { facePrecheck: process.env.FACE_PRECHECK !== 'off' },
+      });
       try {
         if (sections.has('pipeline')) {
           console.log(`pipeline overhead (${OVERHEAD_CHECKS} checks, sequential) …`);
