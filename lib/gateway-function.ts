@@ -133,6 +133,8 @@ export class GatewayFunction extends Construct implements iam.IGrantable {
         // Some bundled CommonJS dependencies call require() on Node built-ins; ESM output has no require.
         banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
         minify: true,
+        // Error classes name themselves after their class (GatewayError): keep class names through minifying.
+        keepNames: true,
         sourceMap: true,
         sourceMapMode: SourceMapMode.DEFAULT,
         sourcesContent: false,

@@ -252,6 +252,7 @@ interface BundlingOptions {
   readonly mainFields: string[];
   readonly banner: string;
   readonly minify: boolean;
+  readonly keepNames: boolean;
   readonly sourcemap: boolean;
   readonly sourcesContent: boolean;
   readonly external: string[];
@@ -280,6 +281,7 @@ function deployedBundlingOptions(): BundlingOptions {
     mainFields: strings(match(/mainFields:\s*\[([^\]]*)\]/, 'mainFields')),
     banner: bannerLiteral.slice(1, -1).replace(/\\(.)/g, '$1'),
     minify: match(/minify:\s*(true|false)/, 'minify') === 'true',
+    keepNames: match(/keepNames:\s*(true|false)/, 'keepNames') === 'true',
     sourcemap: match(/sourceMap:\s*(true|false)/, 'sourceMap') === 'true',
     sourcesContent: match(/sourcesContent:\s*(true|false)/, 'sourcesContent') === 'true',
     external: strings(match(/externalModules:\s*\[([^\]]*)\]/, 'externalModules')),
@@ -404,6 +406,7 @@ async function benchBundles(outDir: string, onlyName?: string): Promise<{ option
       mainFields: options.mainFields,
       banner: { js: options.banner },
       minify: options.minify,
+      keepNames: options.keepNames,
       sourcemap: options.sourcemap,
       sourcesContent: options.sourcesContent,
       external: options.external,
