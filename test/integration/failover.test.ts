@@ -182,7 +182,9 @@ describe('per-provider concurrency', () => {
       env: { SENSEID_MAX_CONCURRENCY: '2' },
       providers: ['fpt', 'senseid'],
       simulatorLatencyMs: LATENCY_MS,
-      config: { slotWaitSeconds: 60 },
+      // The face pre-check handles one picture at a time per process (each processor has its own in
+      // AWS); here one process runs all 15 checks, so its queue would stagger the FPT calls it measures.
+      config: { slotWaitSeconds: 60, facePrecheck: false },
       autoDeliver: false,
       sweepIntervalMs: 0,
     });
