@@ -1,8 +1,20 @@
 import { defineConfig } from 'vitest/config';
 
+// Tests that assert a time bound (a check ends within its provider budget, a fuzz case parses in
+// 200 ms). They run in a second pass (`npm run test:timed`, part of `npm test`) on their own, so the
+// browser and face-detector tests of the first pass do not take the CPU from under their clocks.
+const TIMED = [
+  'test/integration/provider-faults.test.ts',
+  'test/integration/failover.test.ts',
+  'test/unit/providers/call-provider.test.ts',
+  'test/unit/media/inspect-fuzz.test.ts',
+];
+const timedPass = process.env.VITEST_TIMED === '1';
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: timedPass ? TIMED : ['test/**/*.test.ts'],
+    exclude: timedPass ? [] : ['**/node_modules/**', ...TIMED],
     globalSetup: ['test/support/browser-setup.ts'],
     // Integration tests start real local servers; two cores, so two workers.
     maxWorkers: 2,

@@ -47,6 +47,18 @@ const contextSchema = z.object({
   apiThrottle: z.object({ rateLimit: z.number(), burstLimit: z.number() }).optional(),
   logLevel: z.enum(LOG_LEVELS).optional(),
   sweepIntervalMinutes: z.number().int().optional(),
+  // Outcome events: -c eventBusName=my-bus -c webhookEndpoints=https://a.example/hooks,https://b.example/hooks
+  eventBusName: z.string().min(1).optional(),
+  webhookEndpoints: z.preprocess(commaList, z.array(z.string())).optional(),
+  allowPrivateWebhookTargets: z.boolean().optional(),
+  webhookSecretName: z.string().min(1).optional(),
+  // Alarms (lib/constructs/monitoring.ts checks the values): -c alarmEmail=oncall@example.com
+  alarmEmail: z.string().optional(),
+  providerFailureRatePercent: z.number().optional(),
+  api5xxThreshold: z.number().int().optional(),
+  stuckChecksThreshold: z.number().int().optional(),
+  // -c capturePage=true: the capture page on S3 + CloudFront (built at synth), its origin allowed in CORS.
+  capturePage: z.boolean().optional(),
   // -c jwtAuthorizer='{"issuer":"https://...","audience":["client-id"]}'; absent: IAM on POST /v1/checks.
   jwtAuthorizer: z
     .object({

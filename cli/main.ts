@@ -5,16 +5,15 @@ import { openAsBlob } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { PartName } from '../src/core/check';
-import { PROVIDER_IDS } from '../src/providers/registry';
+import { MIME_TYPES, type ProviderProfile } from '../src/media/profiles';
+import { PROVIDER_ADAPTERS, PROVIDER_IDS } from '../src/providers/registry';
 import {
   AbortedError,
   CheckTimeoutError,
-  createSigV4Signer,
   InvalidResponseError,
   LivenessApiError,
   LivenessClient,
   nodeUploadTransport,
-  regionFromApiUrl,
   TransportError,
   UploadRefusedError,
   type CheckResultResponse,
@@ -22,7 +21,9 @@ import {
   type CreateCheckRequest,
 } from '../src/client/node';
 import { parseCommandLine, UsageError } from './args';
-import { createReporter } from './reporter';
+import { createReporter, formatBytes } from './reporter';
+import { auditMain } from './audit';
+import { apiUrlOption, signerFor } from './api-target';
 import { reviewMain } from './review-commands';
 import { webhooksMain } from './webhooks-listen';
 
@@ -39,19 +40,31 @@ Media (give --video or --selfie, optionally --reference):
   --reference <file>   ID photo to compare the face with: .jpg .jpeg .png
 Options:
   --provider <id>      ${PROVIDER_IDS.join(', ')} (default: the deployment's default)
-  --api <url>          API base URL (default http://127.0.0.1:3000). Any non-loopback URL is
-                       signed with SigV4 from the standard AWS credential chain; the region
-                       comes from an execute-api URL, else AWS_REGION.
+  --api <url>          API base URL (default $LIVENESS_API, else http://127.0.0.1:3000). Any
+                       non-loopback URL is signed with SigV4 from the standard AWS credential
+                       chain; the region comes from an execute-api URL, else AWS_REGION.
   --timeout <seconds>  how long to wait for the outcome (default 120)
   --json               print one JSON object on stdout and nothing else
   -h, --help           show this help
 
+Files over the part's size limit or of a type it does not take are refused before anything is
+created or sent. Sizes are in MiB (1 MiB = 1,048,576 bytes), the unit of the gateway's limits.
+
 Exit codes: 0 PASS; 1 FAIL, RETRY, REVIEW, FAILED or EXPIRED (the reason is printed);
-2 usage error; 3 API or transport error; 130 interrupted.
+2 usage error (or a file refused before upload); 3 API or transport error; 130 interrupted.
 
 Also: liveness webhooks listen --help   (a receiver that verifies and prints outcome webhooks)
+      liveness audit --help             (a check's audit trail)
       liveness reviews | review <checkId> | media <checkId> <part>   (human review; --help)
 `;
+
+/** What a usage error prints after its one line, instead of the whole help. */
+export const USAGE_HINT = "Run 'liveness --help' for usage.";
+
+/** The limits the gateway applies by default, so a doomed upload is refused before the check exists. */
+const PROFILES: Readonly<Record<string, ProviderProfile>> = Object.fromEntries(
+  PROVIDER_ADAPTERS.map((adapter) => [adapter.id, adapter.profile]),
+);
 
 export interface CliStream {
   write(text: string): unknown;
@@ -97,15 +110,16 @@ interface Command {
 
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   if (argv[0] === 'webhooks') return webhooksMain(argv, io);
+  if (argv[0] === 'audit') return auditMain(argv, io);
   if (argv[0] === 'reviews' || argv[0] === 'review' || argv[0] === 'media') return reviewMain(argv, io);
   const json = argv.includes('--json');
   let command: Command | 'help';
   try {
-    command = await parseCommand(argv);
+    command = await parseCommand(argv, io.env);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     if (json) writeJson(io, { ok: false, error: { kind: 'usage', message: error.message } });
-    else io.stderr.write(`liveness: ${error.message}\n\n${USAGE}`);
+    else io.stderr.write(`liveness: ${error.message}\n${USAGE_HINT}\n`);
     return EXIT.usage;
   }
   if (command === 'help') {
@@ -119,13 +133,13 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   }
 }
 
-async function parseCommand(argv: readonly string[]): Promise<Command | 'help'> {
+async function parseCommand(argv: readonly string[], env: CliIo['env']): Promise<Command | 'help'> {
   const values = parseCommandLine(argv, ['check'], {
     video: { type: 'string' },
     selfie: { type: 'string' },
     reference: { type: 'string' },
     provider: { type: 'string' },
-    api: { type: 'string', default: 'http://127.0.0.1:3000' },
+    api: { type: 'string' },
     timeout: { type: 'string', default: '120' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -133,13 +147,7 @@ async function parseCommand(argv: readonly string[]): Promise<Command | 'help'> 
   if (values === 'help') return 'help';
   if (values.video === undefined && values.selfie === undefined) throw new UsageError('give --video <file> or --selfie <file>');
 
-  let api: URL;
-  try {
-    api = new URL(values.api);
-  } catch {
-    throw new UsageError(`--api is not a URL: "${values.api}"`);
-  }
-  if (api.protocol !== 'http:' && api.protocol !== 'https:') throw new UsageError(`--api must be http(s), got "${values.api}"`);
+  const api = apiUrlOption(values.api, env);
 
   const timeoutSeconds = Number(values.timeout);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0)
@@ -150,8 +158,18 @@ async function parseCommand(argv: readonly string[]): Promise<Command | 'help'> 
     const path = values[part];
     if (path !== undefined) files.push(await mediaFile(part, path));
   }
+  const profile = values.provider === undefined ? undefined : PROFILES[values.provider];
+  for (const file of files) {
+    const limits = profile?.limits[file.part];
+    if (limits)
+      refuseFile(
+        file,
+        limits.maxBytes,
+        limits.formats.map((format) => MIME_TYPES[format]),
+      );
+  }
   return {
-    api: api.href.replace(/\/+$/, ''),
+    api,
     files,
     ...(values.provider === undefined ? {} : { provider: values.provider }),
     timeoutMs: timeoutSeconds * 1000,
@@ -174,21 +192,21 @@ async function mediaFile(part: PartName, path: string): Promise<MediaFile> {
   return { part, path, contentType: known.type, bytes: info.size };
 }
 
-function isLoopback(apiUrl: string): boolean {
-  const host = new URL(apiUrl).hostname;
-  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+/** A file the part's upload form would refuse: a usage error, before anything is sent. */
+function refuseFile(file: MediaFile, maxBytes: number, contentTypes: readonly string[]): void {
+  if (!contentTypes.includes(file.contentType)) {
+    throw new UsageError(`--${file.part} "${file.path}" is ${file.contentType}; this check takes ${contentTypes.join(', ')}`);
+  }
+  if (file.bytes > maxBytes) {
+    throw new UsageError(
+      `--${file.part} "${file.path}" is ${formatBytes(file.bytes)} (${file.bytes} bytes); the limit is ${formatBytes(maxBytes)} (${maxBytes} bytes)`,
+    );
+  }
 }
 
 async function runCheck(command: Command, io: CliIo): Promise<number> {
   const signal = io.signal;
-  let signRequest;
-  if (!isLoopback(command.api)) {
-    const region = regionFromApiUrl(command.api) ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
-    if (region === undefined) {
-      throw new UsageError(`cannot tell the region of ${command.api}: set AWS_REGION`);
-    }
-    signRequest = createSigV4Signer({ region });
-  }
+  const signRequest = signerFor(command.api, io.env);
   const client = new LivenessClient({
     apiUrl: command.api,
     uploadTransport: nodeUploadTransport,
@@ -201,6 +219,12 @@ async function runCheck(command: Command, io: CliIo): Promise<number> {
     ...(command.provider === undefined ? {} : { provider: command.provider }),
   };
   const created = await client.createCheck(request, signal ? { signal } : {});
+  // The deployment's own limits, which may differ from the defaults checked before: nothing is
+  // uploaded that the form would refuse (the unused check expires).
+  for (const file of command.files) {
+    const form = created.uploads[file.part];
+    if (form) refuseFile(file, form.maxBytes, form.contentTypes);
+  }
   reporter.line(`check ${created.checkId} (${created.provider}) created`);
   const session = client.session(created);
 
@@ -271,7 +295,7 @@ export function formatOutcome(
   return `${lines.join('\n')}\n`;
 }
 
-function reportFailure(error: unknown, json: boolean, io: CliIo): number {
+export function reportFailure(error: unknown, json: boolean, io: CliIo): number {
   if (error instanceof UsageError) {
     if (json) writeJson(io, { ok: false, error: { kind: 'usage', message: error.message } });
     else io.stderr.write(`liveness: ${error.message}\n`);

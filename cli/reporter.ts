@@ -102,8 +102,9 @@ export function progressBar(progress: UploadProgress): string {
   return `${progress.part.padEnd(9)} [${bar}] ${percent}  ${formatBytes(progress.loaded)} / ${formatBytes(progress.total)}`;
 }
 
+/** Binary units, as the gateway's limits are set (a "10 MB" limit is 10 MiB = 10,485,760 bytes). */
 export function formatBytes(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  if (bytes < 1_000_000) return `${(bytes / 1000).toFixed(1)} kB`;
-  return `${(bytes / 1_000_000).toFixed(1)} MB`;
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }

@@ -23,6 +23,10 @@ export const runtimeSettingsSchema = z.object({
   processingLeaseSeconds: runtime.processingLeaseSeconds.unwrap().optional(),
   maxProcessingAttempts: runtime.maxProcessingAttempts.unwrap().optional(),
   uploadGraceSeconds: runtime.uploadGraceSeconds.unwrap().optional(),
+  breakerFailures: runtime.breakerFailures.unwrap().optional(),
+  breakerCooldownSeconds: runtime.breakerCooldownSeconds.unwrap().optional(),
+  slotWaitSeconds: runtime.slotWaitSeconds.unwrap().optional(),
+  facePrecheck: runtime.facePrecheck.unwrap().optional(),
 });
 export type RuntimeSettings = z.input<typeof runtimeSettingsSchema>;
 

@@ -23,10 +23,10 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /**
  * What a function does to check records, named after the repository methods that do it:
  * `get` (GetItem), `create` (conditional PutItem), `update` (every conditional transition,
- * UpdateItem), `erase` (DeleteItem, erasure on request only).
+ * UpdateItem), `erase` (PutItem of a tombstone over the record, erasure on request only).
  */
 export type ChecksTableOperation = 'get' | 'create' | 'update' | 'erase';
-export type AuditLogAccess = 'append' | 'appendAndRead';
+export type AuditLogAccess = 'append' | 'appendAndRead' | 'read';
 
 export interface GatewayFunctionProps {
   /** TypeScript entry file exporting `handler`. */
@@ -51,6 +51,11 @@ export interface GatewayFunctionProps {
    * @default the repository root (the parent of lib/)
    */
   readonly projectRoot?: string;
+  /**
+   * Shell commands run after esbuild, given the project root and the bundle's folder: files the
+   * function reads from disk beside its code (the processor's face detector assets).
+   */
+  readonly afterBundling?: (inputDir: string, outputDir: string) => string[];
 }
 
 /** The logging settings every function of the gateway shares. */
@@ -61,13 +66,13 @@ export const DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
 const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 // Conditional writes (the state machine) are PutItem/UpdateItem with a condition, so no
-// transaction or batch action is needed; records otherwise leave by TTL, so DeleteItem belongs to
-// the erasure route alone.
+// transaction or batch action is needed. Records leave by TTL; erasure replaces one with a
+// tombstone (so no write still in flight can recreate it), so no function may DeleteItem.
 const CHECKS_TABLE_ACTIONS: Readonly<Record<ChecksTableOperation, string>> = {
   get: 'dynamodb:GetItem',
   create: 'dynamodb:PutItem',
   update: 'dynamodb:UpdateItem',
-  erase: 'dynamodb:DeleteItem',
+  erase: 'dynamodb:PutItem',
 };
 // The audit trail is append-only: nothing here may change or remove an entry.
 const AUDIT_APPEND_ACTIONS = ['dynamodb:PutItem'];
@@ -128,11 +133,22 @@ export class GatewayFunction extends Construct implements iam.IGrantable {
         // Some bundled CommonJS dependencies call require() on Node built-ins; ESM output has no require.
         banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
         minify: true,
+        // Error classes name themselves after their class (GatewayError): keep class names through minifying.
+        keepNames: true,
         sourceMap: true,
         sourceMapMode: SourceMapMode.DEFAULT,
         sourcesContent: false,
         // Bundle the SDK version pinned in package.json instead of whatever the runtime ships.
         externalModules: [],
+        ...(props.afterBundling
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: props.afterBundling,
+              },
+            }
+          : {}),
       },
     });
 
@@ -190,11 +206,13 @@ export class GatewayFunction extends Construct implements iam.IGrantable {
   }
 
   /**
-   * Claims entries of the replayed-media index: GetItem and a conditional PutItem on the checks
-   * table, limited by dynamodb:LeadingKeys to the index items (key prefix `keyPrefix`).
+   * The replayed-media index's items (key prefix `keyPrefix`, enforced by dynamodb:LeadingKeys):
+   * `claim` is GetItem and a conditional PutItem (the processor), `release` a conditional
+   * DeleteItem (erasure). Neither can touch a check.
    */
-  bindMediaFingerprints(table: dynamodb.ITable, keyPrefix: string): void {
-    this.bindPrefixedItems(table, keyPrefix, ['dynamodb:GetItem', 'dynamodb:PutItem']);
+  bindMediaFingerprints(table: dynamodb.ITable, keyPrefix: string, access: 'claim' | 'release'): void {
+    const actions = access === 'claim' ? ['dynamodb:GetItem', 'dynamodb:PutItem'] : ['dynamodb:DeleteItem'];
+    this.bindPrefixedItems(table, keyPrefix, actions);
   }
 
   private bindPrefixedItems(table: dynamodb.ITable, keyPrefix: string, actions: readonly string[]): void {
@@ -210,9 +228,14 @@ export class GatewayFunction extends Construct implements iam.IGrantable {
 
   /** Appends audit entries (PutItem of a new sort key) and, for readers, lists a check's trail. Never updates or deletes. */
   bindAuditLog(table: dynamodb.ITable, access: AuditLogAccess = 'append'): void {
-    const actions = access === 'append' ? AUDIT_APPEND_ACTIONS : [...AUDIT_APPEND_ACTIONS, ...AUDIT_READ_ACTIONS];
+    const actions =
+      access === 'append'
+        ? AUDIT_APPEND_ACTIONS
+        : access === 'read'
+          ? AUDIT_READ_ACTIONS
+          : [...AUDIT_APPEND_ACTIONS, ...AUDIT_READ_ACTIONS];
     this.allow(actions, [table.tableArn]);
-    table.encryptionKey?.grant(this.role, ...KMS_ENCRYPT_DECRYPT_ACTIONS);
+    table.encryptionKey?.grant(this.role, ...(access === 'read' ? KMS_DECRYPT_ACTIONS : KMS_ENCRYPT_DECRYPT_ACTIONS));
   }
 
   /**

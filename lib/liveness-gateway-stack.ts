@@ -1,20 +1,23 @@
 // The deployed gateway, composed of its parts: private media storage → SQS → the upload
 // processor, the HTTP API of four small functions, a scheduled sweep, the checks and audit tables,
-// and one Secrets Manager secret per enabled provider. Each part checks its own props.
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+// one Secrets Manager secret per enabled provider, and optionally the capture page on S3 +
+// CloudFront. Each part checks its own props.
+import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { NagSuppressions } from 'cdk-nag';
-import { MEDIA_FINGERPRINT_KEY_PREFIX } from '../src/adapters/aws/table-schema';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { CapturePageHosting, type CapturePageHostingOptions } from './constructs/capture-page-hosting';
 import { CheckTables, type CheckTablesOptions } from './constructs/check-tables';
 import { GatewayApi, type GatewayApiOptions, type RouteFunctionName } from './constructs/gateway-api';
 import { MediaStorage, type MediaStorageOptions } from './constructs/media-storage';
+import { OutcomeEvents, type OutcomeEventsOptions } from './constructs/outcome-events';
+import { Monitoring, type MonitoringOptions } from './constructs/monitoring';
 import { pascal, ProviderSecrets, type ProviderSecretsOptions } from './constructs/provider-secrets';
+import { ReplayedMediaIndex } from './constructs/replayed-media';
 import { Sweep, type SweepOptions } from './constructs/sweep';
 import { UploadProcessor, type UploadProcessorOptions } from './constructs/upload-processor';
 import { pickRuntimeSettings, type RuntimeSettings } from './gateway-config';
@@ -34,6 +37,9 @@ export interface LivenessGatewayStackProps
     UploadProcessorOptions,
     SweepOptions,
     GatewayApiOptions,
+    OutcomeEventsOptions,
+    MonitoringOptions,
+    CapturePageHostingOptions,
     RuntimeSettings,
     FunctionLoggingOptions {}
 
@@ -56,6 +62,10 @@ export class LivenessGatewayStack extends Stack {
     readonly processor: UploadProcessor;
     readonly sweep: Sweep;
     readonly api: GatewayApi;
+    readonly outcomes: OutcomeEvents;
+    readonly monitoring: Monitoring;
+    readonly capturePage?: CapturePageHosting;
+    readonly replayIndex?: ReplayedMediaIndex;
   };
 
   constructor(scope: Construct, id: string, props: LivenessGatewayStackProps) {
@@ -65,28 +75,10 @@ export class LivenessGatewayStack extends Stack {
     const secrets = new ProviderSecrets(this, 'ProviderSecrets', props);
     const storage = new MediaStorage(this, 'MediaStorage', props);
     const tables = new CheckTables(this, 'CheckTables', props);
-    // The replayed-media index stores HMAC(sha256) under this generated key, never a plain digest.
-    const mediaHashKey =
-      props.duplicateMediaCheck === false
-        ? undefined
-        : new secretsmanager.Secret(this, 'MediaHashKey', {
-            description: 'Liveness Gateway: HMAC key of the replayed-media index (generated; never leaves AWS)',
-            generateSecretString: {
-              secretStringTemplate: '{}',
-              generateStringKey: 'key',
-              passwordLength: 64,
-              excludePunctuation: true,
-            },
-          });
-    if (mediaHashKey) {
-      NagSuppressions.addResourceSuppressions(mediaHashKey, [
-        {
-          id: 'AwsSolutions-SMG4',
-          reason:
-            'An HMAC key for matching replayed media, not a credential: rotating it would make every stored entry unmatchable, and it is read only by the processor and the erase route.',
-        },
-      ]);
-    }
+    const outcomes = new OutcomeEvents(this, 'OutcomeEvents', props);
+    // Off with duplicateMediaCheck: false; then no key, no index and no grant.
+    const replayIndex =
+      props.duplicateMediaCheck === false ? undefined : new ReplayedMediaIndex(this, 'ReplayedMedia', { tables });
     const processor = new UploadProcessor(this, 'UploadProcessor', {
       ...props,
       gatewayConfig: {
@@ -94,8 +86,9 @@ export class LivenessGatewayStack extends Stack {
         auditTable: tables.auditTable.tableName,
         mediaBucket: storage.bucket.bucketName,
         ...secrets.config,
+        ...outcomes.config,
         ...pickRuntimeSettings(props),
-        ...(mediaHashKey ? { mediaHashKeySecretId: mediaHashKey.secretArn } : {}),
+        ...replayIndex?.config,
       },
       storage,
       tables,
@@ -105,16 +98,41 @@ export class LivenessGatewayStack extends Stack {
     const shared = { ...logging, gatewayConfig: processor.gatewayConfig, storage, tables };
     const sweep = new Sweep(this, 'Sweep', { ...shared, processor, sweepInterval: props.sweepInterval });
     storage.expireUnprocessedMedia(sweep.mediaKeptAtMost);
-    const api = new GatewayApi(this, 'Api', { ...props, ...shared });
-    if (mediaHashKey) {
-      // The processor claims index entries; the erase route drops the erased check's entries.
-      processor.function.bindProviderSecrets([mediaHashKey]);
-      processor.function.bindMediaFingerprints(tables.checksTable, MEDIA_FINGERPRINT_KEY_PREFIX);
-      api.functions.eraseCheck.bindProviderSecrets([mediaHashKey]);
+    // The page talks to the API and the media bucket, which allow its origin: naming them in its
+    // CSP too would be a dependency cycle, so connect-src allows their endpoints in this region.
+    const capturePage = props.capturePage
+      ? new CapturePageHosting(this, 'CapturePage', {
+          ...props,
+          accessLogsBucket: storage.accessLogsBucket,
+          connectOrigins: [`https://*.execute-api.${Aws.REGION}.amazonaws.com`, `https://*.s3.${Aws.REGION}.amazonaws.com`],
+        })
+      : undefined;
+    if (capturePage) storage.allowUploadsFrom(capturePage.origin);
+    const corsOrigins = capturePage ? [...props.corsOrigins, capturePage.origin] : props.corsOrigins;
+    const api = new GatewayApi(this, 'Api', { ...props, ...shared, corsOrigins });
+    replayIndex?.grantClaim(processor.function);
+    replayIndex?.grantRelease(api.functions.eraseCheck);
+    // Terminal transitions publish: the processor (completed, failed), the sweep (expired, and
+    // outboxes a dead function left), the erase route (erased), the review route (reviewed).
+    for (const fn of [processor.function, sweep.function, api.functions.eraseCheck, api.functions.reviewCheck]) {
+      outcomes.grantPublish(fn);
     }
-    this.mediaHashKey = mediaHashKey;
+    const webhookSender = outcomes.addWebhookSender({ ...logging, gatewayConfig: processor.gatewayConfig, tables });
 
-    this.parts = { secrets, storage, tables, processor, sweep, api };
+    const monitoring = new Monitoring(this, 'Monitoring', {
+      ...props,
+      providers: secrets.providers.map((provider) => provider.id),
+      queues: [processor.queue],
+      deadLetterQueues: [
+        processor.deadLetterQueue,
+        ...(outcomes.webhookDeadLetterQueue ? [outcomes.webhookDeadLetterQueue] : []),
+      ],
+      processor: processor.function.function,
+      httpApi: api.httpApi,
+    });
+
+    this.parts = { secrets, storage, tables, processor, sweep, api, outcomes, monitoring, capturePage, replayIndex };
+    this.mediaHashKey = replayIndex?.key;
     this.providerSecrets = Object.fromEntries(secrets.providers.map(({ id: p, secret }) => [p, secret]));
     this.mediaBucket = storage.bucket;
     this.checksTable = tables.checksTable;
@@ -134,6 +152,20 @@ export class LivenessGatewayStack extends Stack {
       value: processor.deadLetterQueue.queueUrl,
       description: 'Upload notifications that failed three times; inspect and redrive',
     });
+    new CfnOutput(this, 'EventBusName', {
+      value: outcomes.eventBus.eventBusName,
+      description: 'EventBridge bus of the outcome events (source "liveness-gateway", detail-type = event type)',
+    });
+    if (webhookSender && outcomes.webhookDeadLetterQueue && outcomes.webhookSecret) {
+      new CfnOutput(this, 'WebhookDeadLetterQueueUrl', {
+        value: outcomes.webhookDeadLetterQueue.queueUrl,
+        description: 'Webhook deliveries given up on after at least 24 h of retries; inspect and redrive',
+      });
+      new CfnOutput(this, 'WebhookSecretArn', { value: outcomes.webhookSecret.secretArn, description: outcomes.secretNote() });
+    }
+    if (capturePage) {
+      new CfnOutput(this, 'CapturePageUrl', { value: `${capturePage.origin}/`, description: 'The capture page (CloudFront)' });
+    }
     for (const provider of secrets.providers) {
       new CfnOutput(this, `${pascal(provider.id)}SecretArn`, {
         value: provider.secretId,

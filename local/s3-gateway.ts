@@ -163,6 +163,21 @@ export async function startLocalS3(options: LocalS3GatewayOptions = {}): Promise
     const upstream = httpRequest(
       { host: '127.0.0.1', port: backendPort, method: request.method, path: target.path, headers, agent: upstreamAgent },
       (upstreamResponse) => {
+        // s3rver ignores If-Match; S3 answers 412 when the object's ETag is not the one asked
+        // for. Judged on the response being served, so the check and the bytes are one object.
+        const ifMatch = request.headers['if-match'];
+        const status = upstreamResponse.statusCode ?? 502;
+        if (ifMatch !== undefined && status >= 200 && status < 300 && !etagMatches(ifMatch, upstreamResponse.headers.etag)) {
+          upstreamResponse.resume();
+          sendS3Error(
+            response,
+            new S3Error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
+              Condition: 'If-Match',
+            }),
+            corsHeaders(request),
+          );
+          return;
+        }
         const responseHeaders: IncomingHttpHeaders = { ...upstreamResponse.headers, ...corsHeaders(request) };
         response.writeHead(upstreamResponse.statusCode ?? 502, responseHeaders);
         upstreamResponse.pipe(response);
@@ -268,6 +283,17 @@ export async function startLocalS3(options: LocalS3GatewayOptions = {}): Promise
       run.remove();
     },
   };
+}
+
+/** An If-Match list (`*`, or quoted or bare ETags, comma-separated) against the object's ETag. */
+export function etagMatches(ifMatch: string, etag: string | undefined): boolean {
+  const bare = (value: string) =>
+    value
+      .trim()
+      .replace(/^W\//, '')
+      .replace(/^"(.*)"$/, '$1');
+  const wanted = ifMatch.split(',').map(bare);
+  return wanted.includes('*') || (etag !== undefined && wanted.includes(bare(etag)));
 }
 
 /** The request's socket closed before its body arrived: there is nobody to answer. */

@@ -3,13 +3,13 @@
 // Secrets Manager server), the S3 event wired to the processor through an SQS-shaped envelope, and
 // provider simulators for every provider whose *_ENDPOINT is unset. Used by `npm start` and by the integration tests.
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { ProviderId } from '../src/core/check';
 import { parseGatewayConfig, type GatewayConfigInput } from '../src/core/config';
 import { ConfigurationError } from '../src/core/errors';
 import { silentLog, type Log } from '../src/core/log';
 import type { Clock, ResumeQueue } from '../src/core/ports';
-import { createAwsClients } from '../src/adapters/aws/clients';
+import { createAwsClients, type AwsClients } from '../src/adapters/aws/clients';
 import type { CallDeps } from '../src/providers/call-provider';
 import type { LocalSimulator } from '../src/providers/local-kit';
 import type { AnyProviderAdapter } from '../src/providers/provider';
@@ -24,9 +24,15 @@ import { makeGetCheckMediaHandler } from '../functions/get-check-media/handler';
 import { makeListReviewsHandler } from '../functions/list-reviews/handler';
 import { makeReviewCheckHandler } from '../functions/review-check/handler';
 import { makeSweepHandler } from '../functions/sweep/handler';
+import { makeGetCheckAuditHandler } from '../functions/get-check-audit/handler';
+import { powertoolsLog } from '../functions/common/log';
+import { localObservability, type LocalObservability, type LocalObservabilityOptions, type MetricTotal } from './observability';
 import type { SweepReport } from '../src/core/use-cases/sweep';
+import { generateWebhookSecret, webhookSecretKey } from '../src/events/standard-webhooks';
+import { DynamoDbAuditLog } from '../src/adapters/aws/dynamodb-audit-log';
 import { createLambdaContext, startApiServer, type StaticRoute } from './api-server';
 import { startLocalDynamoDb } from './dynamodb';
+import { LocalOutcomePublisher } from './outcome-publisher';
 import { LOCAL_S3_CREDENTIALS, startLocalS3, type S3EventRecord } from './s3-gateway';
 import { startLocalSecretsManager } from './secrets-manager-server';
 
@@ -34,12 +40,18 @@ export interface LocalStackOptions {
   /** API port; 0 picks a free one. Default 3000. */
   readonly port?: number;
   readonly host?: string;
-  /** Provider settings as in the README: LIVENESS_PROVIDER, FPT_ENDPOINT, FPT_API_KEY, ... */
+  /**
+   * Provider settings as in the README: LIVENESS_PROVIDER, FPT_ENDPOINT, FPT_API_KEY, ...; and
+   * WEBHOOK_URL (comma-separated) / WEBHOOK_SECRET for the outcome webhooks.
+   */
   readonly env?: NodeJS.ProcessEnv;
   /** Per-provider overrides of the gateway configuration (timeouts, limits, review band). */
   readonly providerConfig?: Partial<Record<ProviderId, Partial<NonNullable<GatewayConfigInput['providers'][ProviderId]>>>>;
   readonly uploadExpirySeconds?: number;
-  /** Other gateway settings (retention, lease, attempts, grace), as in GATEWAY_CONFIG. */
+  /**
+   * Other gateway settings (retention, lease, attempts, grace, the face pre-check switch), as in
+   * GATEWAY_CONFIG. `npm start` sets `facePrecheck: false` for FACE_PRECHECK=off.
+   */
   readonly config?: Partial<
     Pick<
       GatewayConfigInput,
@@ -51,6 +63,10 @@ export interface LocalStackOptions {
       | 'maxProcessingAttempts'
       | 'uploadGraceSeconds'
       | 'checkRetentionDays'
+      | 'breakerFailures'
+      | 'breakerCooldownSeconds'
+      | 'slotWaitSeconds'
+      | 'facePrecheck'
     >
   >;
   /**
@@ -72,9 +88,17 @@ export interface LocalStackOptions {
    * delivery (duplicates, order, concurrency) turn it off and call deliver() themselves.
    */
   readonly autoDeliver?: boolean;
+  /** Measurement seam: sees the SDK clients before they are wired, e.g. to add a recording middleware. */
+  readonly instrumentClients?: (clients: AwsClients) => void;
   /** Test seam: wraps the wired ports, e.g. to inject a crash the real stand-ins cannot produce. */
   readonly decorate?: (deps: GatewayDeps) => GatewayDeps;
+  /** Where the handlers' own lines go (default: the Powertools logger below; silent when neither is set). */
   readonly log?: Log;
+  /**
+   * The Powertools logger's level and sinks: every line (with the request id and checkId) and
+   * every EMF record as Lambda would print it. Default: level SILENT, no sinks.
+   */
+  readonly observability?: LocalObservabilityOptions;
   readonly clock?: Clock;
   readonly http?: CallDeps;
   /** Extra routes served by the API server (a web page, the OpenAPI document). */
@@ -97,6 +121,10 @@ export interface LocalStack {
    */
   readonly endpoints: { readonly s3: string; readonly dynamodb: string; readonly secretsManager: string };
   readonly deps: GatewayDeps;
+  /** Outcome events: what was put on the (simulated) bus, and the webhook deliveries in progress. */
+  readonly outcomes: LocalOutcomePublisher;
+  /** Where webhooks go, and the secret the stack generated (only when WEBHOOK_SECRET was not given). */
+  readonly webhooks: { readonly endpoints: readonly string[]; readonly generatedSecret?: string };
   /** Built-in simulators that were started (providers whose endpoint was not configured). */
   readonly simulators: Readonly<Record<ProviderId, LocalSimulator>>;
   /** Hands an S3 record to the processor (again), as S3's at-least-once delivery may. */
@@ -105,6 +133,8 @@ export interface LocalStack {
   readonly createdRecords: readonly S3EventRecord[];
   /** Resolves when no S3 event or resume request is being processed. */
   idle(): Promise<void>;
+  /** Metric totals since start, as served at GET /__local/metrics. */
+  metrics(): MetricTotal[];
   /** Runs the sweep once (as the schedule does) and waits for the resumes it asked for. */
   sweep(): Promise<SweepReport>;
   stop(): Promise<void>;
@@ -116,7 +146,8 @@ const MAX_RECEIVES = 3;
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const env = options.env ?? process.env;
-  const log = options.log ?? silentLog;
+  const observability = localObservability({ logLevel: 'SILENT', ...options.observability });
+  const log = options.log ?? (options.observability ? powertoolsLog(observability.logger) : silentLog);
   const stoppers: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const close of stoppers.reverse()) await close().catch(() => {});
@@ -147,7 +178,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }
       const secretId = `local/liveness-gateway/${id}`;
       secretsManager.setSecret(secretId, kit.secretFromEnv(env, endpoint, simulated));
-      providers[id] = { secretId, ...options.providerConfig?.[id] };
+      providers[id] = { secretId, ...failoverFromEnv(env, id), ...options.providerConfig?.[id] };
     }
 
     const duplicateMediaCheck =
@@ -165,6 +196,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ...applicantPolicyFromEnv(env),
         duplicateMediaCheck,
         mediaHashKeySecretId,
+        ...breakerFromEnv(env),
         ...options.config,
         // Locally a changed secret should apply at once.
         secretCacheSeconds: 0,
@@ -173,15 +205,36 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     const endpoints = { s3: s3.endpoint, dynamodb: dynamo.endpoint, secretsManager: secretsManager.endpoint };
     const clients = createAwsClients({ region: REGION, credentials: LOCAL_S3_CREDENTIALS, endpoints });
+    options.instrumentClients?.(clients);
+    const webhooks = localWebhooks(env);
+    const outcomes = new LocalOutcomePublisher({
+      endpoints: webhooks.endpoints,
+      secrets: [webhooks.secret],
+      audit: new DynamoDbAuditLog(clients.dynamo, config.auditTable, options.clock),
+      log,
+    });
+    stoppers.push(() => outcomes.stop());
     const wired = wireGateway(config, clients, {
       log,
+      outcomes,
+      observability,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.http ? { http: options.http } : {}),
       adapters,
     });
     const deps = options.decorate ? options.decorate(wired) : wired;
 
-    const processor = makeProcessUploadHandler(deps);
+    // Lambda runs one invocation per environment at a time; here they overlap in one process, so
+    // each gets its own child logger (its request id and checkId stay on its own lines).
+    const perInvocation = (): GatewayDeps => {
+      const logger = deps.observability.logger.createChild();
+      return { ...deps, observability: { ...deps.observability, logger }, log: options.log ?? powertoolsLog(logger) };
+    };
+    const invocation =
+      <E, R>(make: (deps: GatewayDeps) => (event: E, context: Context) => Promise<R>) =>
+      (event: E, context: Context): Promise<R> =>
+        make(perInvocation())(event, context);
+    const processor = invocation(makeProcessUploadHandler);
     const inFlight = new Set<Promise<void>>();
     const createdRecords: S3EventRecord[] = [];
 
@@ -214,7 +267,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         void track(JSON.stringify({ resumeCheckId: checkId }), `resume ${checkId}`);
       },
     };
-    const sweeper = makeSweepHandler(deps, resumeQueue);
+    const sweeper = invocation((invocationDeps) => makeSweepHandler(invocationDeps, resumeQueue));
     const sweepOnce = async (): Promise<SweepReport> => {
       const report = await sweeper({}, createLambdaContext({ functionName: 'sweep', region: REGION }));
       while (inFlight.size > 0) await Promise.all([...inFlight]);
@@ -240,15 +293,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       host: options.host ?? '127.0.0.1',
       port: options.port ?? 3000,
       routes: [
-        { method: 'POST', path: '/v1/checks', handler: makeCreateCheckHandler(deps) },
-        { method: 'GET', path: '/v1/checks/{checkId}', handler: makeGetCheckHandler(deps) },
-        { method: 'GET', path: '/v1/checks/{checkId}/result', handler: makeGetCheckResultHandler(deps) },
-        { method: 'DELETE', path: '/v1/checks/{checkId}', handler: makeEraseCheckHandler(deps) },
-        { method: 'GET', path: '/v1/reviews', handler: makeListReviewsHandler(deps) },
-        { method: 'GET', path: '/v1/checks/{checkId}/media/{part}', handler: makeGetCheckMediaHandler(deps) },
-        { method: 'POST', path: '/v1/checks/{checkId}/review', handler: makeReviewCheckHandler(deps) },
+        { method: 'POST', path: '/v1/checks', handler: invocation(makeCreateCheckHandler) },
+        { method: 'GET', path: '/v1/checks/{checkId}', handler: invocation(makeGetCheckHandler) },
+        { method: 'GET', path: '/v1/checks/{checkId}/result', handler: invocation(makeGetCheckResultHandler) },
+        { method: 'GET', path: '/v1/checks/{checkId}/audit', handler: invocation(makeGetCheckAuditHandler) },
+        { method: 'DELETE', path: '/v1/checks/{checkId}', handler: invocation(makeEraseCheckHandler) },
+        { method: 'GET', path: '/v1/reviews', handler: invocation(makeListReviewsHandler) },
+        { method: 'GET', path: '/v1/checks/{checkId}/media/{part}', handler: invocation(makeGetCheckMediaHandler) },
+        { method: 'POST', path: '/v1/checks/{checkId}/review', handler: invocation(makeReviewCheckHandler) },
       ],
-      staticRoutes: options.staticRoutes ?? [],
+      staticRoutes: [...(options.staticRoutes ?? []), metricsRoute(observability)],
       cors: { allowOrigins: corsOrigins },
     });
     stoppers.push(() => api.close());
@@ -261,9 +315,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       bucket: s3.bucket,
       endpoints,
       deps,
+      outcomes,
+      webhooks: {
+        endpoints: webhooks.endpoints,
+        ...(webhooks.generated ? { generatedSecret: webhooks.secret } : {}),
+      },
       simulators,
       createdRecords,
       deliver,
+      metrics: () => observability.totals.list(),
       sweep: sweepOnce,
       idle: async () => {
         while (inFlight.size > 0) await Promise.all([...inFlight]);
@@ -289,6 +349,62 @@ function applicantPolicyFromEnv(env: NodeJS.ProcessEnv): Partial<GatewayConfigIn
   return {
     ...(cap !== undefined ? { maxAttemptsPerApplicant: cap } : {}),
     ...(hours !== undefined ? { attemptWindowHours: hours } : {}),
+  };
+}
+
+/** LIVENESS_FALLBACK (tried after the check's own provider) and <PROVIDER>_MAX_CONCURRENCY for one provider. */
+function failoverFromEnv(env: NodeJS.ProcessEnv, id: ProviderId): { fallbacks?: string[]; maxConcurrency?: number } {
+  const fallbacks = (env.LIVENESS_FALLBACK ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item && item !== id);
+  const cap = env[`${id.toUpperCase().replace(/-/g, '_')}_MAX_CONCURRENCY`];
+  return {
+    ...(fallbacks.length ? { fallbacks } : {}),
+    // Not a number: left for the configuration schema to refuse with its own message.
+    ...(cap ? { maxConcurrency: Number(cap) } : {}),
+  };
+}
+
+function breakerFromEnv(env: NodeJS.ProcessEnv): { breakerFailures?: number; breakerCooldownSeconds?: number } {
+  return {
+    ...(env.BREAKER_FAILURES ? { breakerFailures: Number(env.BREAKER_FAILURES) } : {}),
+    ...(env.BREAKER_COOLDOWN_SECONDS ? { breakerCooldownSeconds: Number(env.BREAKER_COOLDOWN_SECONDS) } : {}),
+  };
+}
+
+/** WEBHOOK_URL (comma-separated, http allowed locally) and WEBHOOK_SECRET, or a generated secret. */
+function localWebhooks(env: NodeJS.ProcessEnv): { endpoints: string[]; secret: string; generated: boolean } {
+  const endpoints = (env.WEBHOOK_URL ?? '')
+    .split(',')
+    .map((url) => url.trim())
+    .filter((url) => url.length > 0);
+  for (const url of endpoints) {
+    let protocol: string;
+    try {
+      protocol = new URL(url).protocol;
+    } catch {
+      throw new Error(`WEBHOOK_URL: "${url}" is not a URL`);
+    }
+    if (protocol !== 'http:' && protocol !== 'https:') throw new Error(`WEBHOOK_URL: "${url}" is not http(s)`);
+  }
+  const given = env.WEBHOOK_SECRET;
+  if (given === undefined || given === '') return { endpoints, secret: generateWebhookSecret(), generated: true };
+  try {
+    webhookSecretKey(given);
+  } catch (error) {
+    // The message names the rule, never the value.
+    throw new Error(`WEBHOOK_SECRET: ${error instanceof Error ? error.message : 'invalid'}`);
+  }
+  return { endpoints, secret: given, generated: false };
+}
+
+/** GET /__local/metrics: the totals since start, by EMF name and dimensions (local stack only). */
+function metricsRoute(observability: LocalObservability): StaticRoute {
+  return {
+    path: '/__local/metrics',
+    contentType: 'application/json; charset=utf-8',
+    body: () => JSON.stringify({ metrics: observability.totals.list() }),
   };
 }
 

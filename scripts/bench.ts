@@ -5,13 +5,19 @@
 // 1. pipeline overhead  last part stored → result stored, minus the provider's own time (zero-latency simulator)
 // 2. POST /v1/checks    sequential latency and concurrent throughput on the local stack
 // 3. function bundles   esbuild with the options of lib/gateway-function.ts: minified size, cold import time
-// 4. processor memory   peak RSS of a processor-only child handling a 10 MiB video, per provider
+// 4. processor memory   peak RSS of a processor-only child handling a 10 MiB video, per provider (the
+//                       face pre-check on: the detector loads in the children whose check has an image part)
 // 5. media check        bytes read and range requests per file (scripts/bench-media.ts)
+// 6. AWS requests       critical path (sequential AWS requests, last part stored → result stored),
+//                       requests per check by service, handler time and log bytes (scripts/bench-requests.ts);
+//                       `npm run cost` prices them
+// 7. face pre-check     detector cold start, pre-check time per picture and peak memory, in a fresh
+//                       child (scripts/bench-face.ts), next to the provider call a refusal saves
 //
 // Everything runs on 127.0.0.1 (`env: {}`: only the built-in simulators). Writes bench-results/bench.json;
-// exits non-zero when a target is missed. Takes about 1–2 minutes on 2 cores.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+// exits non-zero when a target is missed. Takes about 1–2 minutes on 2 cores. `npm run cost` prices the figures.
+import { execFile, execSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -23,11 +29,14 @@ import { startLocalStack, type LocalStack } from '../local/stack';
 import { LOCAL_S3_CREDENTIALS } from '../local/s3-gateway';
 import type { PartName, ProviderId } from '../src/core/check';
 import { parseGatewayConfig } from '../src/core/config';
+import { bundlingCommands } from '../src/media/face/assets';
 import { MB, type PartLimits } from '../src/media/profiles';
 import { createCheck, fixture, postCheck, result, uploadOk, type CreatedCheck } from '../test/support/api-client';
 import { padMdat } from '../test/unit/media/support/large-media';
 import { fixtureNames, isImageName, loadFixture } from '../test/unit/media/support/media-fixtures';
+import { FACE_OUTPUT, formatFaceBench, type FaceBenchResult } from './bench-face';
 import { formatMediaBench, runMediaBench, type MediaBenchResult } from './bench-media';
+import { formatRequestBench, runRequestBench } from './bench-requests';
 import type { ProcessorChildInput, ProcessorChildReport } from './support/processor-child';
 import { sqsEventFor } from './support/sqs';
 import { errorText, median, round2, roundSummary, sleep, summarise, table, writeJson, type Summary } from './support/stats';
@@ -243,6 +252,7 @@ interface BundlingOptions {
   readonly mainFields: string[];
   readonly banner: string;
   readonly minify: boolean;
+  readonly keepNames: boolean;
   readonly sourcemap: boolean;
   readonly sourcesContent: boolean;
   readonly external: string[];
@@ -271,6 +281,7 @@ function deployedBundlingOptions(): BundlingOptions {
     mainFields: strings(match(/mainFields:\s*\[([^\]]*)\]/, 'mainFields')),
     banner: bannerLiteral.slice(1, -1).replace(/\\(.)/g, '$1'),
     minify: match(/minify:\s*(true|false)/, 'minify') === 'true',
+    keepNames: match(/keepNames:\s*(true|false)/, 'keepNames') === 'true',
     sourcemap: match(/sourceMap:\s*(true|false)/, 'sourceMap') === 'true',
     sourcesContent: match(/sourcesContent:\s*(true|false)/, 'sourcesContent') === 'true',
     external: strings(match(/externalModules:\s*\[([^\]]*)\]/, 'externalModules')),
@@ -395,12 +406,15 @@ async function benchBundles(outDir: string, onlyName?: string): Promise<{ option
       mainFields: options.mainFields,
       banner: { js: options.banner },
       minify: options.minify,
+      keepNames: options.keepNames,
       sourcemap: options.sourcemap,
       sourcesContent: options.sourcesContent,
       external: options.external,
       metafile: true,
       logLevel: 'error',
     });
+    // As lib/constructs/upload-processor.ts does: the face detector's files beside the processor bundle.
+    if (name === 'process-upload') for (const command of bundlingCommands(ROOT, join(outDir, name))) execSync(command);
     const withMaps: number[] = [];
     const withoutMaps: number[] = [];
     for (let run = 0; onlyName === undefined && run < COLD_INIT_RUNS; run++) {
@@ -597,7 +611,23 @@ async function benchMemory(stack: LocalStack, processorBundle: string | undefine
 
 // ---------------------------------------------------------------------------------------------
 
-const SECTIONS = ['pipeline', 'create', 'bundles', 'memory', 'media'] as const;
+// ---------------------------------------------------------------------------------------------
+// 7. Face pre-check
+
+/** runFaceBench in a fresh process forked by /bin/sh: its cold start is cold and its peak RSS its own. */
+async function runFaceBenchChild(): Promise<FaceBenchResult> {
+  rmSync(join(ROOT, FACE_OUTPUT), { force: true });
+  const child = spawnMeasured(['--import', 'tsx', join(ROOT, 'scripts/bench-face.ts')], ROOT, lambdaLikeEnv({}));
+  const code = await new Promise<number | null>((resolvePromise, reject) => {
+    child.on('error', reject);
+    child.on('exit', resolvePromise);
+  });
+  // Exit 1 with a report: the peak passed the processor's memory (the row says so); no report: it failed.
+  if (code !== 0 && !existsSync(join(ROOT, FACE_OUTPUT))) throw new Error(`scripts/bench-face.ts exited ${code ?? 'by signal'}`);
+  return JSON.parse(readFileSync(join(ROOT, FACE_OUTPUT), 'utf8')) as FaceBenchResult;
+}
+
+const SECTIONS = ['pipeline', 'create', 'bundles', 'memory', 'media', 'requests', 'face'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** `--only pipeline,memory` runs a subset (for iterating); the default runs everything. */
@@ -630,7 +660,13 @@ async function main(): Promise<void> {
   try {
     if (sections.has('pipeline') || sections.has('create')) {
       // One stack, zero-latency simulators, deliveries as they happen.
-      const stack = await startLocalStack({ port: 0, env: {}, simulatorLatencyMs: 0, sweepIntervalMs: 0 });
+      const stack = await startLocalStack({
+        port: 0,
+        env: {},
+        simulatorLatencyMs: 0,
+        sweepIntervalMs: 0,
+        config: { facePrecheck: process.env.FACE_PRECHECK !== 'off' },
+      });
       try {
         if (sections.has('pipeline')) {
           console.log(`pipeline overhead (${OVERHEAD_CHECKS} checks, sequential) …`);
@@ -784,6 +820,8 @@ async function main(): Promise<void> {
         simulatorLatencyMs: 0,
         sweepIntervalMs: 0,
         autoDeliver: false,
+        // FACE_PRECHECK=off measures the processor without the face model, for comparison.
+        config: { facePrecheck: process.env.FACE_PRECHECK !== 'off' },
       });
       let memory: MemoryResult[];
       try {
@@ -809,6 +847,9 @@ async function main(): Promise<void> {
           },
         );
       }
+      details.push(
+        `face pre-check ${process.env.FACE_PRECHECK === 'off' ? 'OFF (FACE_PRECHECK=off)' : 'on'} in the memory children`,
+      );
       const line = (label: string, figures: ProcessorChildReport): string =>
         `${label} ${(figures.baselineMaxRssKiB / 1024).toFixed(0)} → ${(figures.maxRssKiB / 1024).toFixed(0)} (VmHWM ${(figures.vmHwmKiB / 1024).toFixed(0)}), ${figures.handlerMs.toFixed(0)} ms`;
       details.push(
@@ -863,6 +904,80 @@ async function main(): Promise<void> {
       );
       details.push(formatMediaBench(media), '');
       report.media = media;
+    }
+
+    if (sections.has('requests')) {
+      console.log('AWS requests per check (recorded SDK requests) …');
+      const requests = await runRequestBench();
+      const path = requests.criticalPath;
+      rows.push(
+        {
+          section: 'requests',
+          figure: 'critical-path AWS requests (last part stored → result stored), median',
+          value: String(path.median),
+          target: `≤ ${path.target}`,
+          ok: path.median <= path.target,
+        },
+        { section: 'requests', figure: 'critical-path AWS requests, max', value: String(path.max), target: 'info' },
+        {
+          section: 'requests',
+          figure: 'AWS requests per check (DynamoDB + S3 + Secrets Manager SDK calls)',
+          value: String(
+            requests.requestsPerCheck.dynamodbReads +
+              requests.requestsPerCheck.dynamodbWrites +
+              requests.requestsPerCheck.s3PutClass -
+              requests.requestsPerCheck.s3PresignedPostUploads +
+              requests.requestsPerCheck.s3GetClass +
+              requests.requestsPerCheck.s3Delete +
+              requests.requestsPerCheck.secretsManager,
+          ),
+          target: 'info',
+        },
+      );
+      details.push(formatRequestBench(requests), '');
+      report.requests = requests;
+    }
+
+    if (sections.has('face')) {
+      console.log('face pre-check (scripts/bench-face.ts in a fresh child: a cold detector) …');
+      const face = await runFaceBenchChild();
+      const fixtureRows = face.rows.filter((row) => row.source === 'fixture');
+      const slowestFixture = Math.max(...fixtureRows.map((row) => row.precheckMs));
+      rows.push(
+        {
+          section: 'face',
+          figure: 'detector cold start (load BlazeFace + wasm backend)',
+          value: ms(face.coldStartMs),
+          target: 'info',
+        },
+        {
+          section: 'face',
+          figure: `pre-check per picture, median over ${fixtureRows.length} fixtures / slowest`,
+          value: `${ms(face.medianFixturePrecheckMs)} / ${ms(slowestFixture)}`,
+          target: 'info',
+        },
+        {
+          section: 'face',
+          figure: 'detector resident memory (RSS after load − before)',
+          value: `${(face.rssAfterLoadMb - face.rssBeforeLoadMb).toFixed(0)} MB`,
+          target: 'info',
+        },
+        {
+          section: 'face',
+          figure: 'peak RSS with the model: fixtures / + a 12 MP phone photo',
+          value: `${face.peakRssFixturesMb.toFixed(0)} / ${face.peakRssMb.toFixed(0)} MB`,
+          target: `≤ ${face.processorMemoryMb} MB (processor memorySize)`,
+          ok: face.peakRssMb <= face.processorMemoryMb,
+        },
+        {
+          section: 'face',
+          figure: 'a refusal: the pre-check instead of a provider call',
+          value: `${ms(face.medianFixturePrecheckMs)} vs 1 paid request`,
+          target: 'info',
+        },
+      );
+      details.push(formatFaceBench(face), '');
+      report.face = face;
     }
 
     console.log('');

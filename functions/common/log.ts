@@ -1,6 +1,6 @@
 // The Lambda functions' logger: Powertools' structured JSON (level from POWERTOOLS_LOG_LEVEL),
 // adapted to the domain's Log port.
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Log } from '../../src/core/log';
 
 export function powertoolsLog(logger: Logger): Log {
@@ -10,8 +10,4 @@ export function powertoolsLog(logger: Logger): Log {
     warn: (message, extra) => (extra ? logger.warn(message, extra) : logger.warn(message)),
     error: (message, extra) => (extra ? logger.error(message, extra) : logger.error(message)),
   };
-}
-
-export function lambdaLog(): Log {
-  return powertoolsLog(new Logger({ serviceName: 'liveness-gateway' }));
 }

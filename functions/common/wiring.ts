@@ -9,30 +9,37 @@ import {
   type AuditLog,
   type CheckRepository,
   type Clock,
+  type FacePrecheck,
   type LivenessJudge,
   type MediaInspector,
   type MediaFingerprints,
   type MediaStore,
   type MediaUrlSigner,
+  type OutcomePublisher,
   type SecretSource,
   type UploadSigner,
 } from '../../src/core/ports';
-import type { ProcessingPolicy } from '../../src/core/use-cases/process-upload';
+import { randomUUID } from 'node:crypto';
+import { CircuitBreaker, withFailover, type ProcessingPolicy, type ProviderRoute } from '../../src/core/use-cases/process-upload';
 import { createAwsClients, type AwsClients } from '../../src/adapters/aws/clients';
 import { DynamoDbApplicantAttempts } from '../../src/adapters/aws/dynamodb-applicant-attempts';
+import { MetricsAuditLog } from '../../src/adapters/observability/metrics-audit-log';
 import { DynamoDbAuditLog } from '../../src/adapters/aws/dynamodb-audit-log';
 import { mediaFingerprints } from '../../src/adapters/aws/dynamodb-media-fingerprints';
 import { DynamoDbCheckRepository } from '../../src/adapters/aws/dynamodb-check-repository';
+import { DynamoDbBreakerStore, DynamoDbProviderSlots } from '../../src/adapters/aws/dynamodb-provider-state';
 import { S3MediaStore } from '../../src/adapters/aws/s3-media-store';
 import { S3MediaUrlSigner } from '../../src/adapters/aws/s3-media-url-signer';
 import { S3UploadSigner } from '../../src/adapters/aws/s3-upload-signer';
 import { SecretsManagerSecretSource } from '../../src/adapters/aws/secrets-manager-secret-source';
+import { createFacePrecheck } from '../../src/media/face/gate';
 import { createMediaInspector } from '../../src/media/inspector';
 import type { CallDeps } from '../../src/providers/call-provider';
 import type { AnyProviderAdapter } from '../../src/providers/provider';
 import { createProviderJudge } from '../../src/providers/provider-judge';
 import { buildProviderRegistry, PROVIDER_IDS, type ProviderRegistry } from '../../src/providers/registry';
-import { lambdaLog } from './log';
+import { awsOutcomePublisher } from './outcomes';
+import { lambdaObservability, observedLog, tracedJudge, type Observability } from './observability';
 
 export interface GatewayDeps {
   readonly config: GatewayConfig;
@@ -49,24 +56,46 @@ export interface GatewayDeps {
   readonly providers: ProviderRegistry;
   readonly inspector: MediaInspector;
   readonly judge: LivenessJudge;
+  readonly outcomes: OutcomePublisher;
+  /** Absent when the deployment switched the face pre-check off (config `facePrecheck: false`). */
+  readonly facePrecheck?: FacePrecheck;
   readonly clock: Clock;
   readonly log: Log;
+  readonly observability: Observability;
 }
 
 export interface WireOptions {
+  /** Default: the observability's logger. */
   readonly log?: Log;
+  /** Logger, metrics and tracer; default: Lambda's (stdout, X-Ray). */
+  readonly observability?: Observability;
   readonly clock?: Clock;
   /** Injected HTTP for provider calls; defaults to global fetch. */
   readonly http?: CallDeps;
   /** The provider adapters to choose from; default: the registry's PROVIDER_ADAPTERS. */
   readonly adapters?: readonly AnyProviderAdapter[];
+  /** Where outcome events go; default: EventBridge and the webhook queue from the configuration. */
+  readonly outcomes?: OutcomePublisher;
 }
 
 export function wireGateway(config: GatewayConfig, clients: AwsClients, options: WireOptions = {}): GatewayDeps {
-  const log = options.log ?? lambdaLog();
-  const audit = new DynamoDbAuditLog(clients.dynamo, config.auditTable, options.clock);
+  const observability = options.observability ?? lambdaObservability();
+  const log = options.log ?? observedLog(observability);
+  const checks = new DynamoDbCheckRepository(clients.dynamo, config.checksTable);
+  const audit = new MetricsAuditLog(
+    new DynamoDbAuditLog(clients.dynamo, config.auditTable, options.clock),
+    observability.metrics,
+    {
+      log,
+      ...(options.clock ? { clock: options.clock } : {}),
+      providerOf: async (checkId) => (await checks.get(checkId))?.provider,
+    },
+  );
   const secrets = new SecretsManagerSecretSource(clients.secrets, { cacheSeconds: config.secretCacheSeconds });
   const providers = buildProviderRegistry(config, options.adapters ? { adapters: options.adapters } : {});
+  const clock = options.clock ?? systemClock;
+  const inspector = createMediaInspector((id, part) => providers.get(id)?.profile.limits[part]);
+  const providerJudge = createProviderJudge({ providers, secrets, audit, log, ...(options.http ? { http: options.http } : {}) });
   return {
     config,
     policy: {
@@ -76,7 +105,7 @@ export function wireGateway(config: GatewayConfig, clients: AwsClients, options:
       reviewWindowSeconds: config.reviewWindowSeconds,
       uploadGraceSeconds: config.uploadGraceSeconds,
     },
-    checks: new DynamoDbCheckRepository(clients.dynamo, config.checksTable),
+    checks,
     audit,
     media: new S3MediaStore(clients.s3, config.mediaBucket),
     signer: new S3UploadSigner(clients.s3, config.mediaBucket),
@@ -85,13 +114,62 @@ export function wireGateway(config: GatewayConfig, clients: AwsClients, options:
     ...mediaFingerprints(config, clients.dynamo, secrets),
     secrets,
     providers,
-    inspector: createMediaInspector((id, part) => providers.get(id)?.profile.limits[part]),
-    judge: createProviderJudge({ providers, secrets, audit, log, ...(options.http ? { http: options.http } : {}) }),
-    clock: options.clock ?? systemClock,
+    inspector,
+    // Failover, circuit breakers and concurrency slots around the provider call; their state lives
+    // in the checks table, shared by every processor instance.
+    judge: withFailover({
+      judge: tracedJudge(observability.tracer, providerJudge),
+      routes: providerRoutes(config),
+      catalog: providers,
+      inspector,
+      breaker: new CircuitBreaker(
+        new DynamoDbBreakerStore(clients.dynamo, config.checksTable),
+        { failures: config.breakerFailures, cooldownMs: config.breakerCooldownSeconds * 1000 },
+        randomUUID,
+      ),
+      slots: new DynamoDbProviderSlots(clients.dynamo, config.checksTable),
+      slotWaitMs: config.slotWaitSeconds * 1000,
+      audit,
+      clock,
+      log,
+      newId: randomUUID,
+    }),
+    outcomes: options.outcomes ?? awsOutcomePublisher(config),
+    // The detector loads on the first image part, not at cold start: a video-only check never pays for it.
+    ...(config.facePrecheck ? { facePrecheck: createFacePrecheck() } : {}),
+    clock,
     log,
+    observability,
   };
 }
 
+function providerRoutes(config: GatewayConfig): Record<string, ProviderRoute> {
+  return Object.fromEntries(
+    Object.entries(config.providers).flatMap(([id, provider]) =>
+      provider
+        ? [
+            [
+              id,
+              {
+                fallbacks: provider.fallbacks ?? [],
+                ...(provider.maxConcurrency !== undefined ? { maxConcurrency: provider.maxConcurrency } : {}),
+                callBudgetMs: provider.totalBudgetMs,
+              },
+            ],
+          ]
+        : [],
+    ),
+  );
+}
+
 export function wireFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayDeps {
-  return wireGateway(configFromEnv(env, { providerIds: PROVIDER_IDS }), createAwsClients());
+  const observability = lambdaObservability();
+  const { tracer } = observability;
+  const clients = createAwsClients();
+  const traced: AwsClients = {
+    s3: tracer.captureAWSv3Client(clients.s3),
+    dynamo: tracer.captureAWSv3Client(clients.dynamo),
+    secrets: tracer.captureAWSv3Client(clients.secrets),
+  };
+  return wireGateway(configFromEnv(env, { providerIds: PROVIDER_IDS }), traced, { observability });
 }

@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import { createCheckRequestSchema } from '../../src/core/api-schemas';
 import { createCheck } from '../../src/core/use-cases/create-check';
 import { httpErrors, json, jsonBody, type HttpEvent, type HttpResult } from '../common/http';
+import { observeApiInvocation } from '../common/observability';
 import type { GatewayDeps } from '../common/wiring';
 
 /** Behind the JWT authoriser the applicant is the token's subject, whatever externalRef the body claims. */
@@ -12,7 +13,10 @@ function jwtSubject(event: HttpEvent): string | undefined {
 }
 
 export function makeCreateCheckHandler(
-  deps: Pick<GatewayDeps, 'config' | 'checks' | 'audit' | 'signer' | 'providers' | 'clock' | 'log' | 'attempts'>,
+  deps: Pick<
+    GatewayDeps,
+    'config' | 'checks' | 'audit' | 'signer' | 'providers' | 'clock' | 'log' | 'observability' | 'attempts'
+  >,
 ) {
   const settings = {
     uploadExpirySeconds: deps.config.uploadExpirySeconds,
@@ -26,6 +30,7 @@ export function makeCreateCheckHandler(
   };
   const body = jsonBody(createCheckRequestSchema);
   return middy<HttpEvent, HttpResult>()
+    .use(observeApiInvocation(deps.observability))
     .use(httpErrors(deps.log))
     .use(body)
     .handler(async (event) => {

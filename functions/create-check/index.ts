@@ -8,19 +8,21 @@ import { S3UploadSigner } from '../../src/adapters/aws/s3-upload-signer';
 import { configFromEnv } from '../../src/core/config';
 import { systemClock } from '../../src/core/ports';
 import { buildProviderRegistry } from '../../src/providers/registry';
-import { lambdaLog } from '../common/log';
+import { lambdaObservability, observedLog } from '../common/observability';
 import { makeCreateCheckHandler } from './handler';
 
 const config = configFromEnv(process.env);
-const dynamo = createDynamoDocumentClient();
+const observability = lambdaObservability();
+const dynamo = observability.tracer.captureAWSv3Client(createDynamoDocumentClient());
 
 export const handler = makeCreateCheckHandler({
   config,
   checks: new DynamoDbCheckRepository(dynamo, config.checksTable),
   audit: new DynamoDbAuditLog(dynamo, config.auditTable),
   attempts: new DynamoDbApplicantAttempts(dynamo, config.checksTable),
-  signer: new S3UploadSigner(createS3Client(), config.mediaBucket),
+  signer: new S3UploadSigner(observability.tracer.captureAWSv3Client(createS3Client()), config.mediaBucket),
   providers: buildProviderRegistry(config),
   clock: systemClock,
-  log: lambdaLog(),
+  log: observedLog(observability),
+  observability,
 });

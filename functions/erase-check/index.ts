@@ -9,21 +9,25 @@ import { mediaFingerprints } from '../../src/adapters/aws/dynamodb-media-fingerp
 import { S3MediaStore } from '../../src/adapters/aws/s3-media-store';
 import { configFromEnv } from '../../src/core/config';
 import { systemClock } from '../../src/core/ports';
-import { lambdaLog } from '../common/log';
+import { awsOutcomePublisher } from '../common/outcomes';
+import { lambdaObservability, observedLog } from '../common/observability';
 import { makeEraseCheckHandler } from './handler';
 
 const config = configFromEnv(process.env);
-const dynamo = createDynamoDocumentClient();
+const observability = lambdaObservability();
+const dynamo = observability.tracer.captureAWSv3Client(createDynamoDocumentClient());
 
 export const handler = makeEraseCheckHandler({
   checks: new DynamoDbCheckRepository(dynamo, config.checksTable),
   audit: new DynamoDbAuditLog(dynamo, config.auditTable),
-  media: new S3MediaStore(createS3Client(), config.mediaBucket),
+  media: new S3MediaStore(observability.tracer.captureAWSv3Client(createS3Client()), config.mediaBucket),
+  outcomes: awsOutcomePublisher(config),
   ...mediaFingerprints(
     config,
     dynamo,
     new SecretsManagerSecretSource(createSecretsManagerClient(), { cacheSeconds: config.secretCacheSeconds }),
   ),
   clock: systemClock,
-  log: lambdaLog(),
+  log: observedLog(observability),
+  observability,
 });

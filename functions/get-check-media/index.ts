@@ -8,12 +8,13 @@ import { S3MediaStore } from '../../src/adapters/aws/s3-media-store';
 import { S3MediaUrlSigner } from '../../src/adapters/aws/s3-media-url-signer';
 import { configFromEnv } from '../../src/core/config';
 import { systemClock } from '../../src/core/ports';
-import { lambdaLog } from '../common/log';
+import { lambdaObservability, observedLog } from '../common/observability';
 import { makeGetCheckMediaHandler } from './handler';
 
 const config = configFromEnv(process.env);
-const dynamo = createDynamoDocumentClient();
-const s3 = createS3Client();
+const observability = lambdaObservability();
+const dynamo = observability.tracer.captureAWSv3Client(createDynamoDocumentClient());
+const s3 = observability.tracer.captureAWSv3Client(createS3Client());
 
 export const handler = makeGetCheckMediaHandler({
   checks: new DynamoDbCheckRepository(dynamo, config.checksTable),
@@ -21,5 +22,6 @@ export const handler = makeGetCheckMediaHandler({
   media: new S3MediaStore(s3, config.mediaBucket),
   urls: new S3MediaUrlSigner(s3, config.mediaBucket),
   clock: systemClock,
-  log: lambdaLog(),
+  log: observedLog(observability),
+  observability,
 });

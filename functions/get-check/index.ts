@@ -4,13 +4,15 @@ import { createDynamoDocumentClient } from '../../src/adapters/aws/clients';
 import { DynamoDbCheckRepository } from '../../src/adapters/aws/dynamodb-check-repository';
 import { configFromEnv } from '../../src/core/config';
 import { systemClock } from '../../src/core/ports';
-import { lambdaLog } from '../common/log';
+import { lambdaObservability, observedLog } from '../common/observability';
 import { makeGetCheckHandler } from './handler';
 
 const config = configFromEnv(process.env);
+const observability = lambdaObservability();
 
 export const handler = makeGetCheckHandler({
-  checks: new DynamoDbCheckRepository(createDynamoDocumentClient(), config.checksTable),
+  checks: new DynamoDbCheckRepository(observability.tracer.captureAWSv3Client(createDynamoDocumentClient()), config.checksTable),
   clock: systemClock,
-  log: lambdaLog(),
+  log: observedLog(observability),
+  observability,
 });

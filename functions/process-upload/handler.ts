@@ -1,8 +1,11 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import * as z from 'zod';
 import { PART_NAMES, type PartName } from '../../src/core/check';
 import { processUpload, resumeCheck } from '../../src/core/use-cases/process-upload';
+import { METRIC } from '../../src/adapters/observability/metric-names';
+import { observeInvocation } from '../common/observability';
 import type { GatewayDeps } from '../common/wiring';
 
 // S3 → SQS notification body. S3 also sends a one-off s3:TestEvent when the notification is set up.
@@ -80,7 +83,8 @@ function uploadEventsOf(json: unknown): UploadEvent[] | undefined {
 
 /** SQS batch of S3 notifications and resume requests; a message that fails is reported alone so only it is retried. */
 export function makeProcessUploadHandler(deps: GatewayDeps) {
-  return middy<SQSEvent, SQSBatchResponse>().handler(async (event) => {
+  const { logger, metrics } = deps.observability;
+  const handle = async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     for (const message of event.Records) {
       const parsed = parseProcessorMessage(message.body);
@@ -90,7 +94,7 @@ export function makeProcessUploadHandler(deps: GatewayDeps) {
         continue;
       }
       try {
-        if (parsed.kind === 'resume') await resumeCheck(deps, parsed.checkId);
+        if (parsed.kind === 'resume') await aboutCheck(deps, parsed.checkId, () => resumeCheck(deps, parsed.checkId));
         else for (const upload of parsed.uploads) await processUploadEvent(deps, upload);
       } catch (error) {
         deps.log.error('Processing a notification failed; SQS will redeliver it', {
@@ -98,10 +102,21 @@ export function makeProcessUploadHandler(deps: GatewayDeps) {
           error: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown',
         });
         batchItemFailures.push({ itemIdentifier: message.messageId });
+      } finally {
+        logger.removeKeys(['checkId']);
       }
     }
+    metrics.addMetric(METRIC.processorMessages, MetricUnit.Count, event.Records.length);
+    metrics.addMetric(METRIC.processorMessagesFailed, MetricUnit.Count, batchItemFailures.length);
     return { batchItemFailures };
-  });
+  };
+  return middy<SQSEvent, SQSBatchResponse>().use(observeInvocation(deps.observability)).handler(handle);
+}
+
+/** One check at a time: its id goes on every log line written while it is handled. */
+async function aboutCheck<T>(deps: GatewayDeps, checkId: string, work: () => Promise<T>): Promise<T> {
+  deps.observability.logger.appendKeys({ checkId });
+  return work();
 }
 
 async function processUploadEvent(deps: GatewayDeps, upload: UploadEvent): Promise<void> {
@@ -110,9 +125,11 @@ async function processUploadEvent(deps: GatewayDeps, upload: UploadEvent): Promi
     deps.log.warn('Ignoring an object outside the checks/{checkId}/{part} layout');
     return;
   }
-  await processUpload(deps, {
-    ...key,
-    ...(upload.bytes !== undefined ? { bytes: upload.bytes } : {}),
-    ...(upload.etag !== undefined ? { etag: upload.etag } : {}),
-  });
+  await aboutCheck(deps, key.checkId, () =>
+    processUpload(deps, {
+      ...key,
+      ...(upload.bytes !== undefined ? { bytes: upload.bytes } : {}),
+      ...(upload.etag !== undefined ? { etag: upload.etag } : {}),
+    }),
+  );
 }

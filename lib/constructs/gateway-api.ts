@@ -54,7 +54,14 @@ export interface GatewayApiProps extends GatewayApiOptions, FunctionLoggingOptio
 }
 
 export type RouteFunctionName =
-  'createCheck' | 'getCheck' | 'getCheckResult' | 'eraseCheck' | 'listReviews' | 'getCheckMedia' | 'reviewCheck';
+  | 'createCheck'
+  | 'getCheck'
+  | 'getCheckResult'
+  | 'getCheckAudit'
+  | 'eraseCheck'
+  | 'listReviews'
+  | 'getCheckMedia'
+  | 'reviewCheck';
 
 const DEFAULT_THROTTLE: ApiThrottle = { rateLimit: 50, burstLimit: 100 };
 
@@ -119,10 +126,13 @@ export class GatewayApi extends Construct {
     tables.grantCheckOperations(getCheckResult, ['get']);
 
     const eraseCheck = routeFunction('EraseCheck', 'erase-check', 'DELETE /v1/checks/{checkId}');
-    // get → media → DeleteItem; an already-erased check is answered from its audit tombstone (Query).
+    // get → media → tombstone PutItem; an already-erased check is answered from its audit tombstone (Query).
     tables.grantCheckOperations(eraseCheck, ['get', 'erase']);
     tables.grantAuditLog(eraseCheck, 'appendAndRead');
     storage.grantDeleteMedia(eraseCheck);
+
+    const getCheckAudit = routeFunction('GetCheckAudit', 'get-check-audit', 'GET /v1/checks/{checkId}/audit');
+    tables.grantAuditLog(getCheckAudit, 'read');
 
     const listReviews = routeFunction('ListReviews', 'list-reviews', 'GET /v1/reviews');
     tables.grantReviewIndexQuery(listReviews);
@@ -138,7 +148,16 @@ export class GatewayApi extends Construct {
     tables.grantCheckOperations(reviewCheck, ['get', 'update']);
     tables.grantAuditLog(reviewCheck);
     storage.grantDeleteMedia(reviewCheck);
-    this.functions = { createCheck, getCheck, getCheckResult, eraseCheck, listReviews, getCheckMedia, reviewCheck };
+    this.functions = {
+      createCheck,
+      getCheck,
+      getCheckResult,
+      getCheckAudit,
+      eraseCheck,
+      listReviews,
+      getCheckMedia,
+      reviewCheck,
+    };
 
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
       description: 'Liveness Gateway API',
@@ -197,6 +216,12 @@ export class GatewayApi extends Construct {
       path: '/v1/checks/{checkId}/result',
       methods: [apigwv2.HttpMethod.GET],
       integration: new HttpLambdaIntegration('GetCheckResultIntegration', getCheckResult.function),
+      authorizer: iamAuthorizer,
+    });
+    this.httpApi.addRoutes({
+      path: '/v1/checks/{checkId}/audit',
+      methods: [apigwv2.HttpMethod.GET],
+      integration: new HttpLambdaIntegration('GetCheckAuditIntegration', getCheckAudit.function),
       authorizer: iamAuthorizer,
     });
     this.httpApi.addRoutes({

@@ -19,6 +19,10 @@ export interface MediaStorageOptions extends StatefulOptions {
 const DAY_SECONDS = 86_400;
 const ACCESS_LOG_RETENTION = Duration.days(90);
 
+function uploadCorsRule(origins: readonly string[]): s3.CorsRule {
+  return { allowedMethods: [s3.HttpMethods.POST], allowedOrigins: [...origins], allowedHeaders: ['*'], maxAge: 3000 };
+}
+
 export class MediaStorage extends Construct {
   readonly bucket: s3.Bucket;
   readonly accessLogsBucket: s3.Bucket;
@@ -50,18 +54,7 @@ export class MediaStorage extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       versioned: false,
       // Browsers upload with presigned POST forms; nothing else is allowed cross-origin.
-      ...(props.corsOrigins.length > 0
-        ? {
-            cors: [
-              {
-                allowedMethods: [s3.HttpMethods.POST],
-                allowedOrigins: [...props.corsOrigins],
-                allowedHeaders: ['*'],
-                maxAge: 3000,
-              },
-            ],
-          }
-        : {}),
+      ...(props.corsOrigins.length > 0 ? { cors: [uploadCorsRule(props.corsOrigins)] } : {}),
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: 'media-bucket/',
       autoDeleteObjects: false,
@@ -85,6 +78,11 @@ export class MediaStorage extends Construct {
       expiration: Duration.days(Math.max(1, Math.ceil(keptAtMost.toSeconds() / DAY_SECONDS))),
       abortIncompleteMultipartUploadAfter: Duration.days(1),
     });
+  }
+
+  /** Lets pages served from `origin` (may be a deploy-time token) upload with presigned POST forms. */
+  allowUploadsFrom(origin: string): void {
+    this.bucket.addCorsRule(uploadCorsRule([origin]));
   }
 
   /** Sends a notification to the queue for every object created under `checks/`. */

@@ -5,6 +5,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { GatewayConfig, GatewayConfigInput } from '../../src/core/config';
+import { bundlingCommands } from '../../src/media/face/assets';
 import { parseDeployedConfig } from '../gateway-config';
 import { functionEntry, GatewayFunction, loggingOf, type FunctionLoggingOptions } from '../gateway-function';
 import type { CheckTables } from './check-tables';
@@ -18,7 +19,9 @@ export interface UploadProcessorOptions {
   /** S3 notifications per processor invocation (1–5). @default 1 */
   readonly processorBatchSize?: number;
   /**
-   * Must cover the media check plus the largest provider `totalBudgetMs`, with 30 s to spare.
+   * Must cover the media check plus the worst failover chain — a provider's `totalBudgetMs` plus
+   * those of its `fallbacks`, and the slot wait (`slotWaitSeconds`) of each capped provider in it —
+   * with 30 s to spare.
    * @default Duration.minutes(2)
    */
   readonly processorTimeout?: Duration;
@@ -65,7 +68,7 @@ export class UploadProcessor extends Construct {
     const leaseSeconds = props.gatewayConfig.processingLeaseSeconds ?? timeout.toSeconds() + LEASE_MARGIN_SECONDS;
     // The runtime values' own ranges are the schema's, checked first; here only what ties them to the processor.
     this.gatewayConfig = parseDeployedConfig({ ...props.gatewayConfig, processingLeaseSeconds: leaseSeconds });
-    const largestBudgetMs = Math.max(...Object.values(this.gatewayConfig.providers).map((p) => p?.totalBudgetMs ?? 0));
+    const largestBudgetMs = worstChainMs(this.gatewayConfig);
     const problems: string[] = [];
     // SQS event source maximum concurrency accepts 2–1000.
     if (!Number.isInteger(concurrency) || concurrency < 2 || concurrency > 1000)
@@ -75,7 +78,7 @@ export class UploadProcessor extends Construct {
     if (timeout.toSeconds() > LAMBDA_MAX_TIMEOUT_SECONDS) problems.push('processorTimeout: Lambda allows at most 15 minutes');
     if (timeout.toMilliseconds() < largestBudgetMs + HEADROOM_MS) {
       problems.push(
-        `processorTimeout: must be at least the largest provider totalBudgetMs + ${HEADROOM_MS / 1000} s (${(largestBudgetMs + HEADROOM_MS) / 1000} s)`,
+        `processorTimeout: must be at least the worst provider chain (totalBudgetMs of a provider and its fallbacks, plus slot waits) + ${HEADROOM_MS / 1000} s (${(largestBudgetMs + HEADROOM_MS) / 1000} s)`,
       );
     }
     if (leaseSeconds <= timeout.toSeconds()) {
@@ -106,6 +109,9 @@ export class UploadProcessor extends Construct {
       description: 'Liveness Gateway upload processor',
       timeout,
       memorySize: props.processorMemorySize ?? DEFAULT_MEMORY_SIZE,
+      // The face pre-check reads its detector (human's wasm build, BlazeFace, the tfjs wasm
+      // binaries, 3.2 MB) from a face-assets folder beside the bundle: nothing is downloaded at run time.
+      ...(this.gatewayConfig.facePrecheck ? { afterBundling: bundlingCommands } : {}),
     });
     // get, then conditional transitions only (recordPart, start/resume, answer, complete/fail,
     // markMediaDeleted): no PutItem, no DeleteItem.
@@ -129,4 +135,22 @@ export class UploadProcessor extends Construct {
   grantResumeRequests(fn: GatewayFunction): void {
     fn.bindQueueSend(this.queue);
   }
+}
+
+/**
+ * The longest a check can spend on providers: over every provider, its budget and its fallbacks'
+ * (each may be called in turn), plus the slot wait before each capped one.
+ */
+export function worstChainMs(config: GatewayConfig): number {
+  const costOf = (id: string): number => {
+    const provider = config.providers[id];
+    if (!provider) return 0;
+    return provider.totalBudgetMs + (provider.maxConcurrency !== undefined ? config.slotWaitSeconds * 1000 : 0);
+  };
+  return Math.max(
+    0,
+    ...Object.entries(config.providers).map(([id, provider]) =>
+      [id, ...(provider?.fallbacks ?? [])].reduce((sum, member) => sum + costOf(member), 0),
+    ),
+  );
 }

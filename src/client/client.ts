@@ -17,6 +17,8 @@ import {
   type MediaUrlResponse,
   type ReviewQueueResponse,
   type ReviewRequest,
+  auditTrailSchema,
+  type AuditTrailResponse,
 } from '../core/api-schemas';
 import { PART_NAMES, type PartName } from '../core/check';
 import { sleep, throwIfAborted } from './abort';
@@ -75,6 +77,19 @@ export class LivenessClient {
       method: 'GET',
       url: `${this.apiUrl}/v1/checks/${encodeURIComponent(checkId)}/result`,
       schema: checkResultViewSchema,
+      ...(this.options.signRequest ? { signer: this.options.signRequest } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return answer.value;
+  }
+
+  /** The check's audit trail, oldest step first. */
+  async getAuditTrail(checkId: string, options: CallOptions = {}): Promise<AuditTrailResponse> {
+    const answer = await callJson({
+      fetch: this.fetch,
+      method: 'GET',
+      url: `${this.apiUrl}/v1/checks/${encodeURIComponent(checkId)}/audit`,
+      schema: auditTrailSchema,
       ...(this.options.signRequest ? { signer: this.options.signRequest } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });

@@ -28,6 +28,7 @@ export {
   type UploadTransport,
 } from './upload';
 export type {
+  AuditTrailResponse,
   CheckResultResponse,
   CheckStatusResponse,
   CreateCheckRequest,

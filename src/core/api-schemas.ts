@@ -12,6 +12,7 @@ import {
   mediaFactsSchema,
   PART_NAMES,
   partNameSchema,
+  providerAttemptSchema,
   providerIdSchema,
   reviewDecisionSchema,
   reviewSchema,
@@ -110,7 +111,8 @@ export const checkResultViewSchema = z
   .object({
     checkId: checkIdSchema,
     status: check.status,
-    provider: check.provider,
+    provider: check.provider.describe('The provider that answered (a fallback, after a failover)'),
+    attempts: z.array(providerAttemptSchema).optional().describe('Every provider tried for this check, in order'),
     parts: check.parts,
     externalRef: check.externalRef,
     consent: check.consent,
@@ -213,3 +215,20 @@ export type ErasureReceiptResponse = z.infer<typeof erasureReceiptSchema>;
 export type ErrorResponse = z.infer<typeof errorResponseSchema>;
 export type ReviewQueueResponse = z.infer<typeof reviewQueueResponseSchema>;
 export type MediaUrlResponse = z.infer<typeof mediaUrlResponseSchema>;
+
+export const auditEntryViewSchema = z
+  .object({
+    seq: z.string().describe('Sort key: entries are in this order'),
+    at: timestampSchema.describe('When the step was recorded'),
+    type: z.string().describe('The step, e.g. PART_RECEIVED, MEDIA_CHECKED, PROVIDER_RESPONSE, RESULT_RECORDED'),
+    detail: z
+      .record(z.string(), z.unknown())
+      .describe('What the step recorded: ids, outcomes, reasons, timings (never media, tokens or secrets)'),
+  })
+  .describe('One step of a check');
+
+export const auditTrailSchema = z
+  .object({ items: z.array(auditEntryViewSchema).describe('Every recorded step, oldest first') })
+  .describe("A check's audit trail, for compliance exports and support");
+
+export type AuditTrailResponse = z.infer<typeof auditTrailSchema>;

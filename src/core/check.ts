@@ -104,10 +104,28 @@ export const consentSchema = z
   .strict();
 export type Consent = DeepReadonly<z.infer<typeof consentSchema>>;
 
+/** One provider tried for a check, in order: it answered, failed operationally, or was skipped (and why). */
+export const providerAttemptSchema = z.object({
+  provider: providerIdSchema,
+  outcome: z.enum(['answered', 'failed', 'skipped']),
+  reason: z
+    .string()
+    .optional()
+    .describe('failed: the reason code; skipped: BREAKER_OPEN, PARTS_NOT_TAKEN, REFERENCE_NOT_TAKEN or the media reason code'),
+  ms: z.number().nonnegative(),
+});
+export type ProviderAttempt = DeepReadonly<z.infer<typeof providerAttemptSchema>>;
+
+/** Who answered (a fallback, when the check's provider failed) and what was tried, in order. */
+const failoverTrail = {
+  provider: providerIdSchema.optional(),
+  attempts: z.array(providerAttemptSchema).optional(),
+};
+
 /** What the provider said, recorded before the result is written so a crash cannot cause a second call. */
 export const providerAnswerSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('answer'), result: checkResultSchema, providerMs: z.number() }),
-  z.object({ kind: z.literal('failure'), reason: reasonSchema, providerMs: z.number() }),
+  z.object({ kind: z.literal('answer'), result: checkResultSchema, providerMs: z.number(), ...failoverTrail }),
+  z.object({ kind: z.literal('failure'), reason: reasonSchema, providerMs: z.number(), ...failoverTrail }),
 ]);
 export type ProviderAnswer = DeepReadonly<z.infer<typeof providerAnswerSchema>>;
 
@@ -151,6 +169,13 @@ export const checkSchema = z.object({
   mediaDeletedAt: timestampSchema.optional().describe('When the uploaded media was deleted (the facts about it remain)'),
   /** Set once a person settled a REVIEW check; result.decision then carries the reviewer's decision. */
   review: reviewSchema.optional(),
+  /**
+   * Outcome events committed with a transition and not yet published (whole envelopes, PII-free by
+   * construction: src/events/envelope.ts; read back with outcomeEventSchema).
+   */
+  outbox: z.array(z.object({ id: z.string(), type: z.string() }).loose()).optional(),
+  /** The sweepAt to restore once the outbox is published; absent: the check leaves the sweep index then. */
+  sweepAfterOutbox: z.number().optional(),
 });
 export type Check = DeepReadonly<z.infer<typeof checkSchema>>;
 

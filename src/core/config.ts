@@ -32,6 +32,13 @@ export const providerConfigSchema = z
     maxAttempts: z.number().int().min(1).max(10).default(3),
     /** All attempts and back-off together. */
     totalBudgetMs: z.number().int().positive().default(60_000),
+    /**
+     * Providers tried in order when this one ends in an operational failure (or its breaker is
+     * open). Each must be enabled; the processor timeout must cover the whole chain's budgets.
+     */
+    fallbacks: z.array(providerIdSchema).max(5).optional(),
+    /** Calls in flight to this provider across all processor instances; absent: no cap beyond the processor's own. */
+    maxConcurrency: z.number().int().min(1).max(1000).optional(),
     /** A PASS whose liveness score falls inside [low, high] becomes REVIEW. */
     reviewBand: z
       .object({ low: z.number().min(0).max(1), high: z.number().min(0).max(1) })
@@ -87,11 +94,47 @@ export const gatewayConfigSchema = z
     maxProcessingAttempts: z.number().int().min(1).max(10).default(3),
     /** A check whose uploads never all arrived is expired this long after its forms expired (late events). */
     uploadGraceSeconds: z.number().int().min(0).max(3600).default(300),
+    /** Consecutive checks ending in an operational failure of a provider that open its circuit breaker. */
+    breakerFailures: z.number().int().min(1).max(1000).default(5),
+    /** How long an open breaker skips its provider before one trial call decides. */
+    breakerCooldownSeconds: z.number().int().min(1).max(3600).default(60),
+    /** How long a check waits for a free slot of a provider with maxConcurrency before its message is retried. */
+    slotWaitSeconds: z.number().int().min(0).max(300).default(10),
+    /**
+     * The embedded face pre-check of image parts (selfie, reference) before the provider is paid:
+     * no face, several faces or a face too small ends the check RETRY without a provider call.
+     */
+    facePrecheck: z.boolean().default(true),
     /** The processor's queue, where the sweep puts resume requests (only the sweep needs it). */
     resumeQueueUrl: z.string().min(1).optional(),
+    /** The EventBridge bus outcome events are put on (name or ARN). */
+    eventBusName: z.string().min(1).default('default'),
+    /** Webhook endpoints; each event goes to each of them. Empty: no webhooks. */
+    webhookEndpoints: z.array(z.url()).max(10).default([]),
+    /** The webhook queue: one message per (event, endpoint), consumed by the webhook sender. */
+    webhookQueueUrl: z.string().min(1).optional(),
+    /** Where the sender puts a delivery it gave up on (only the sender needs it). */
+    webhookDeadLetterQueueUrl: z.string().min(1).optional(),
+    /** Secrets Manager secret holding the signing secret(s) (only the sender reads it). */
+    webhookSecretId: z.string().min(1).optional(),
+    /** Let webhooks go to private, loopback and link-local addresses (never on by default). */
+    allowPrivateWebhookTargets: z.boolean().default(false),
   })
   .strict()
   .superRefine((config, ctx) => {
+    for (const [id, provider] of Object.entries(config.providers)) {
+      for (const [index, fallback] of (provider?.fallbacks ?? []).entries()) {
+        const problem =
+          fallback === id
+            ? 'a provider cannot be its own fallback'
+            : !config.providers[fallback]
+              ? `fallback "${fallback}" is not among the enabled providers`
+              : provider?.fallbacks?.indexOf(fallback) !== index
+                ? `fallback "${fallback}" is listed twice`
+                : undefined;
+        if (problem) ctx.addIssue({ code: 'custom', path: ['providers', id, 'fallbacks', index], message: problem });
+      }
+    }
     if (!config.providers[config.defaultProvider]) {
       ctx.addIssue({
         code: 'custom',

@@ -11,6 +11,7 @@ import type {
   Review,
 } from './check';
 import type { Reason } from './reasons';
+import type { OutcomeEvent } from '../events/envelope';
 
 export interface NewCheck {
   readonly checkId: string;
@@ -32,6 +33,26 @@ export interface FinishDetails {
   readonly providerMs?: number;
   /** Epoch seconds when the sweep must make sure the media is gone. */
   readonly mediaDueAt: number;
+  /** The outcome event committed with the transition (see Outbox). */
+  readonly outbox?: Outbox;
+}
+
+/**
+ * Outcome events written by the same conditional update that commits a terminal transition, so an
+ * event exists exactly when its transition does. The sweep index is pulled forward to `dueAt`: if
+ * the function dies before publishing, the sweep finds the check and publishes the events.
+ */
+export interface Outbox {
+  readonly events: readonly OutcomeEvent[];
+  /** Epoch seconds from which the sweep publishes the events if nobody did. */
+  readonly dueAt: number;
+}
+
+/** What an erased check leaves in the checks table, besides its id and status ERASED. */
+export interface ErasureTombstone {
+  readonly erasedAt: string;
+  /** Epoch seconds when the tombstone itself may go (the table's TTL): the erased check's own expiry. */
+  readonly expiresAt: number;
 }
 
 /** One page of the review queue, oldest first; `nextToken` is opaque to the caller. */
@@ -63,25 +84,36 @@ export interface CheckRepository {
   complete(checkId: string, result: CheckResult, details: FinishDetails): Promise<void>;
   /** PROCESSING → FAILED with an operational reason. TransitionConflictError as for complete. */
   fail(checkId: string, failure: Reason, details: FinishDetails): Promise<void>;
-  /** AWAITING_UPLOAD past its upload deadline (`now`) → EXPIRED. False if it moved on. */
-  expire(checkId: string, failure: Reason, at: string, now: number): Promise<boolean>;
-  /** The media of a decided check is deleted: nothing is left for the sweep to do. */
+  /** AWAITING_UPLOAD past its upload deadline (`now`) → EXPIRED, with its outbox. False if it moved on. */
+  expire(checkId: string, failure: Reason, at: string, now: number, outbox?: Outbox): Promise<boolean>;
+  /**
+   * The outbox held exactly these events and they were published: remove them, and put the sweep
+   * index back to what the transition wanted (or take the check off it). False when the outbox
+   * holds something else (new events appended: their publisher clears them all) or is gone.
+   */
+  clearOutbox(checkId: string, eventIds: readonly string[]): Promise<boolean>;
+  /** The media of a decided check is deleted: nothing is left for the sweep to do but an unpublished outbox. */
   markMediaDeleted(checkId: string, at: string): Promise<void>;
   /** Checks whose sweepAt is before `now`, oldest first. */
   listDue(now: number, limit: number): Promise<readonly Check[]>;
-  /** Deletes the record (result, token, everything); returns what was there. */
-  erase(checkId: string): Promise<Check | undefined>;
   /**
    * COMPLETED / REVIEW, not yet reviewed → the reviewer's decision, the review recorded, off the
    * review queue, media due for deletion at `mediaDueAt`. One caller wins; undefined for the
    * others, and for a check that is gone or was never REVIEW.
    */
-  recordReview(checkId: string, review: Review, mediaDueAt: number): Promise<Check | undefined>;
+  recordReview(checkId: string, review: Review, mediaDueAt: number, outbox?: Outbox): Promise<Check | undefined>;
   /**
    * Checks awaiting a person (COMPLETED / REVIEW, unreviewed, media still kept), oldest decision
    * first. A `nextToken` that this repository did not hand out is a ValidationError.
    */
   listAwaitingReview(limit: number, nextToken?: string): Promise<ReviewQueuePage>;
+  /**
+   * Replaces the record by a tombstone (no personal data; kept until `expiresAt`) and returns what
+   * was there. A tombstone reads as no check at all (get → undefined), and every other write is
+   * conditional on the state it expects, so nothing an attempt still in flight writes can recreate
+   * or change an erased check. Undefined when there was no check (or it was already erased).
+   */
+  erase(checkId: string, tombstone: ErasureTombstone): Promise<Check | undefined>;
 }
 
 export interface AttemptWindow {
@@ -121,8 +153,10 @@ export type AuditEventType =
   | 'CHECK_CREATED'
   | 'PART_RECEIVED'
   | 'PART_IGNORED'
+  | 'PART_REPLACED'
   | 'PROCESSING_STARTED'
   | 'MEDIA_CHECKED'
+  | 'FACE_PRECHECKED'
   | 'PROVIDER_REQUEST'
   | 'PROVIDER_RESPONSE'
   | 'PROVIDER_RETRY'
@@ -132,15 +166,21 @@ export type AuditEventType =
   | 'CHECK_FAILED'
   | 'CHECK_EXPIRED'
   | 'MEDIA_DELETED'
+  | 'CHECK_ERASED'
   | 'MEDIA_VIEWED'
   | 'REVIEW_DECIDED'
-  | 'CHECK_ERASED';
+  | 'BREAKER_OPENED'
+  | 'BREAKER_CLOSED'
+  | 'BREAKER_TRIAL'
+  | 'WEBHOOK_DELIVERY';
 
 export interface AuditEntry {
   readonly checkId: string;
   readonly type: AuditEventType;
   /** Structured detail. Never media bytes, Base64 media, tokens or secrets. */
   readonly detail: Readonly<Record<string, unknown>>;
+  /** When it happened, for an entry written later than it was produced (default: when appended). */
+  readonly at?: string;
 }
 
 export interface StoredAuditEntry extends AuditEntry {
@@ -160,14 +200,27 @@ export interface ObjectHead {
   readonly contentType?: string;
 }
 
-/** Read access to uploaded media. Ranged reads let the media check look without downloading. */
+/**
+ * Read access to uploaded media. The processor reads each part once, pinned to the upload
+ * recorded on arrival (readPinned); head and readAll serve events without an ETag.
+ */
 export interface MediaStore {
   head(key: string): Promise<ObjectHead | undefined>;
   /** Bytes [start, endInclusive] of the object (clamped to its size). */
   readRange(key: string, start: number, endInclusive: number): Promise<Uint8Array>;
   readAll(key: string): Promise<Uint8Array>;
+  /**
+   * The whole object, only if it is still the one with this ETag (S3 GetObject with IfMatch):
+   * 'replaced' when another upload took its key since, 'missing' when it is gone.
+   */
+  readPinned(key: string, etag: string): Promise<PinnedRead>;
   delete(key: string): Promise<void>;
 }
+
+export type PinnedRead =
+  | { readonly kind: 'object'; readonly bytes: Uint8Array; readonly contentType?: string }
+  | { readonly kind: 'replaced' }
+  | { readonly kind: 'missing' };
 
 export interface UploadForm {
   readonly url: string;
@@ -194,6 +247,16 @@ export interface MediaUrlSigner {
 /** Provider credentials, parsed JSON of one secret. Cached with a TTL by the adapter. */
 export interface SecretSource {
   getJson(secretId: string): Promise<unknown>;
+}
+
+/**
+ * Hands committed outcome events to every channel (EventBridge and the webhook queue deployed; the
+ * in-process webhook sender locally). Resolves once every channel has accepted them; delivery to
+ * the receivers happens later, off the critical path. Throws when a channel refused: the events
+ * stay in the outbox and the sweep tries again (same ids, so receivers dedupe).
+ */
+export interface OutcomePublisher {
+  publish(events: readonly OutcomeEvent[]): Promise<void>;
 }
 
 /** Asks the processor to resume a check whose processing attempt died (SQS in AWS). */
@@ -277,16 +340,29 @@ export interface JudgeRequest {
   readonly provider: ProviderId;
   /** Every declared part, already vetted. The same list can be handed to another provider. */
   readonly media: readonly JudgedPart[];
+  /**
+   * Asked before each HTTP request to the provider (the first and every retry): false stops the
+   * call with no further request (the check was erased or taken over).
+   */
+  readonly shouldContinue?: () => Promise<boolean>;
+  /** Where the call's audit entries go; default the judge's own audit log. */
+  readonly audit?: Pick<AuditLog, 'append'>;
 }
 
 export type Judgement =
-  /** The provider was called: its answer about the person, or the failure that ended the call. */
+  /**
+   * The provider was called: its answer about the person, or the failure that ended the call.
+   * Behind failover the answer also names who answered and every provider tried; `attempts`
+   * (HTTP requests, all providers together) is 0 when an open breaker skipped every provider.
+   */
   | { readonly kind: 'called'; readonly answer: ProviderAnswer; readonly attempts: number }
   /**
    * The provider could not be called and calling again would not help: its credentials are
    * missing or malformed (PROVIDER_AUTH_FAILED), or the request cannot be built (PROCESSING_FAILED).
    */
-  | { readonly kind: 'not-called'; readonly failure: Reason };
+  | { readonly kind: 'not-called'; readonly failure: Reason }
+  /** shouldContinue said no before a request: whatever the provider said before must not be used. */
+  | { readonly kind: 'stopped'; readonly attempts: number };
 
 /**
  * "Judge these media with provider X": reads the provider's secret, builds its request, calls it
@@ -295,6 +371,90 @@ export type Judgement =
  */
 export interface LivenessJudge {
   judge(request: JudgeRequest): Promise<Judgement>;
+  /**
+   * Optional: the attempt is about to read the check's media for `provider`. A judge may start
+   * lookups of its own beside that read (the failover reads the breaker state), so they add no
+   * round trip before the call.
+   */
+  prepare?(request: { readonly checkId: string; readonly provider: ProviderId }): void;
+}
+
+/**
+ * A provider's circuit breaker as stored, shared by every processor instance. Absent fields: closed
+ * with no failures counted.
+ */
+export interface BreakerRecord {
+  /** Consecutive checks whose call ended in an operational failure. */
+  readonly failures: number;
+  /** Epoch ms until which the breaker is open; absent when closed. */
+  readonly openUntil?: number;
+  /** The caller holding the trial call, and until when (a crashed holder frees it). */
+  readonly trialId?: string;
+  readonly trialUntil?: number;
+}
+
+/**
+ * Breaker state per provider. Every write is atomic and conditional, so exactly one caller wins a
+ * transition (the policy is in circuit-breaker.ts; this port only stores).
+ */
+export interface BreakerStore {
+  read(provider: ProviderId): Promise<BreakerRecord>;
+  /** One more consecutive failure; returns the new count. */
+  addFailure(provider: ProviderId): Promise<number>;
+  /** A success while closed: the count starts again. */
+  resetFailures(provider: ProviderId): Promise<void>;
+  /** Closed → open until `openUntil`. False when it is already open (another caller opened it). */
+  openIfClosed(provider: ProviderId, openUntil: number): Promise<boolean>;
+  /** Open past its cool-down (`now` ≥ openUntil), no live trial → this caller holds the trial. One caller wins. */
+  claimTrial(provider: ProviderId, now: number, trialId: string, trialUntil: number): Promise<boolean>;
+  /** The trial failed: open again until `openUntil`. False when `trialId` no longer holds the trial. */
+  reopenAfterTrial(provider: ProviderId, trialId: string, openUntil: number): Promise<boolean>;
+  /** The trial succeeded: closed, failures 0. False when `trialId` no longer holds the trial. */
+  closeAfterTrial(provider: ProviderId, trialId: string): Promise<boolean>;
+}
+
+/**
+ * Slots for calls in flight to one provider, shared by every processor instance. A slot is a lease:
+ * one whose holder crashed is free again after `leaseUntil`.
+ */
+export interface ProviderSlots {
+  /**
+   * Takes a free slot of `cap` (or one whose lease ran out before `now`) for `holder` until
+   * `leaseUntil`: its number, or undefined when every slot is taken.
+   */
+  acquire(provider: ProviderId, cap: number, holder: string, now: number, leaseUntil: number): Promise<number | undefined>;
+  /** Frees the slot (nothing when another holder took it over after the lease ran out). */
+  release(provider: ProviderId, slot: number, holder: string): Promise<void>;
+}
+
+export interface FacePrecheckRequest {
+  readonly provider: ProviderId;
+  /** An image part (`selfie` or `reference`); other parts are skipped. */
+  readonly part: PartName;
+  /** The part's bytes, already read for the provider: the pre-check looks at exactly what would be sent. */
+  readonly bytes: Uint8Array;
+  /** What the media check found (content type, size). */
+  readonly facts: MediaFacts;
+}
+
+/** For the audit trail only: what the detector measured and how long it took, never the picture. */
+export type FacePrecheckAudit = Readonly<Record<string, unknown>>;
+
+export type FacePrecheckResult =
+  | { readonly verdict: 'ok'; readonly audit: FacePrecheckAudit }
+  /** The provider would refuse this picture too: a capture reason (NO_FACE, …) or MEDIA_CORRUPT. */
+  | { readonly verdict: 'refuse'; readonly reason: Reason; readonly audit: FacePrecheckAudit }
+  /** Not looked at (a video, a picture too large to decode, no rule for this provider and part): the provider decides. */
+  | { readonly verdict: 'skipped'; readonly why: string; readonly audit?: FacePrecheckAudit };
+
+/**
+ * A quality gate on image parts before the provider is paid: is there exactly one face, big
+ * enough? It is not presentation-attack detection; liveness stays the provider's decision.
+ * A fault of its own (the detector did not load) is a `skipped`, or at worst a throw: either way
+ * the caller leaves the decision to the provider.
+ */
+export interface FacePrecheck {
+  check(request: FacePrecheckRequest): Promise<FacePrecheckResult>;
 }
 
 export interface Clock {

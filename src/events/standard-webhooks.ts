@@ -3,6 +3,7 @@
 // `whsec_…` secret. Signing and verifying live together so the gateway, the Node client and the
 // CLI receiver apply exactly the same rules. Only node:crypto: the Node client re-exports this.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { GatewayError } from '../core/errors';
 
 export const WEBHOOK_SECRET_PREFIX = 'whsec_';
 /** How far `webhook-timestamp` may be from the receiver's clock, either way, against replays. */
@@ -14,9 +15,7 @@ const MIN_SECRET_BYTES = 24;
 const MAX_SECRET_BYTES = 64;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
-export class WebhookSecretError extends Error {
-  override readonly name = 'WebhookSecretError';
-}
+export class WebhookSecretError extends GatewayError {}
 
 export type WebhookVerificationReason =
   | 'MISSING_HEADERS'
@@ -28,8 +27,7 @@ export type WebhookVerificationReason =
   | 'INVALID_PAYLOAD';
 
 /** A webhook that must not be trusted; `reason` says which check refused it. */
-export class WebhookVerificationError extends Error {
-  override readonly name = 'WebhookVerificationError';
+export class WebhookVerificationError extends GatewayError {
   constructor(
     readonly reason: WebhookVerificationReason,
     message: string,

@@ -9,6 +9,7 @@ import { BlockList, isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { OutcomeEvent } from './envelope';
 import { webhookHeaders } from './standard-webhooks';
+import { GatewayError } from '../core/errors';
 
 /** No answer within this is a failed attempt (design: 10 s). */
 export const WEBHOOK_TIMEOUT_MS = 10_000;
@@ -22,8 +23,7 @@ export interface WebhookUrlPolicy {
 
 export type WebhookUrlProblem = 'INVALID_URL' | 'INSECURE_URL' | 'UNRESOLVABLE_HOST' | 'PRIVATE_ADDRESS';
 
-export class WebhookUrlError extends Error {
-  override readonly name = 'WebhookUrlError';
+export class WebhookUrlError extends GatewayError {
   constructor(
     readonly problem: WebhookUrlProblem,
     message: string,

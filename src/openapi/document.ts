@@ -4,6 +4,8 @@
 import * as z from 'zod';
 import {
   attemptLimitResponseSchema,
+  auditEntryViewSchema,
+  auditTrailSchema,
   checkIdSchema,
   checkResultViewSchema,
   checkStatusSchema,
@@ -41,6 +43,8 @@ export const COMPONENT_SCHEMAS = {
   ReviewRequest: reviewRequestSchema,
   Review: reviewSchema,
   MediaUrl: mediaUrlResponseSchema,
+  AuditTrail: auditTrailSchema,
+  AuditEntry: auditEntryViewSchema,
   Consent: consentSchema,
   UploadInstructions: uploadInstructionsSchema,
   MediaFacts: mediaFactsSchema,
@@ -133,6 +137,19 @@ export const ROUTES: readonly RouteSpec[] = [
     responses: {
       200: { description: 'Scores, reasons, media facts, provider reference and timings', schema: 'CheckResultView' },
       404: { description: 'No such check', schema: 'Error' },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/checks/{checkId}/audit',
+    operationId: 'getCheckAudit',
+    summary: "Read a check's audit trail, oldest step first",
+    description:
+      'Backend route, for compliance exports and support. The trail outlives an erasure (its tombstone says what was erased).',
+    security: 'sigv4',
+    responses: {
+      200: { description: 'Every recorded step', schema: 'AuditTrail' },
+      404: { description: 'No check with this id ever had a trail', schema: 'Error' },
     },
   },
   {

@@ -21,7 +21,12 @@ export interface CallOutcome {
   /** Wall time spent in the provider, all attempts and back-off included. */
   readonly providerMs: number;
   readonly attempts: number;
+  /** The guard said no before a request: the call ended there, and its verdict must not be used. */
+  readonly stopped?: true;
 }
+
+/** Asked before each HTTP request (the first and every retry); false ends the call without it. */
+export type CallGuard = () => Promise<boolean>;
 
 export interface CallDeps {
   readonly fetch?: typeof fetch;
@@ -114,6 +119,14 @@ function auditUrl(url: string): string {
   }
 }
 
+function stoppedVerdict(provider: string): ProviderVerdict {
+  return {
+    kind: 'failure',
+    reason: reason('PROCESSING_FAILED', `The ${provider} call was stopped: the check moved on.`),
+    retryable: false,
+  };
+}
+
 export async function callProvider<S>(
   adapter: ProviderAdapter<unknown, S>,
   request: ProviderHttpRequest,
@@ -121,6 +134,7 @@ export async function callProvider<S>(
   policy: CallPolicy,
   audit: CallAuditSink,
   deps: CallDeps = {},
+  shouldContinue?: CallGuard,
 ): Promise<CallOutcome> {
   const fetchImpl = deps.fetch ?? fetch;
   const sleep = deps.sleep ?? defaultSleep;
@@ -138,6 +152,9 @@ export async function callProvider<S>(
     const remaining = deadline - now();
     if (remaining <= 0) break;
     const timeoutMs = Math.min(policy.timeoutMs, remaining);
+    if (shouldContinue && !(await shouldContinue())) {
+      return { verdict: stoppedVerdict(adapter.id), providerMs: now() - started, attempts, stopped: true };
+    }
     attempts = attemptNo;
     await audit('PROVIDER_REQUEST', {
       provider: adapter.id,

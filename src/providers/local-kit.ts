@@ -2,11 +2,15 @@
 // environment variables become its secret. Each adapter carries its kit, so a provider is one
 // folder; the Lambda bundles therefore contain the simulator code, which is never started there.
 import { ConfigurationError } from '../core/errors';
+import type { SimLogEntry } from './simulator-kit';
 
 export interface LocalSimulator {
   /** The full endpoint URL the adapter should call. */
   readonly url: string;
-  stats(): { calls: number };
+  /** Requests received, and the most ever open at once (kit simulators report it). */
+  stats(): { calls: number; maxInFlight?: number };
+  /** The most recent requests it received, oldest first (what was sent, as the provider saw it). */
+  requests?(): readonly SimLogEntry[];
   /** Scenario for requests whose media carry no marker (see the provider's README). */
   setDefaultScenario(scenario: string): void;
   close(): Promise<void>;

@@ -22,9 +22,14 @@ export function createProviderJudge(deps: ProviderJudgeDeps): LivenessJudge {
   return { judge: (request) => judge(deps, request) };
 }
 
-async function judge(deps: ProviderJudgeDeps, { checkId, provider: id, media }: JudgeRequest): Promise<Judgement> {
+async function judge(deps: ProviderJudgeDeps, request: JudgeRequest): Promise<Judgement> {
+  const { checkId, provider: id, media } = request;
   const provider = deps.providers.get(id);
   if (!provider) return notCalled('PROCESSING_FAILED', `provider "${id}" is no longer enabled`);
+  // The first guard runs beside the secret read, not after it: one round trip fewer before the
+  // call, and it still answers before the first request is sent.
+  const firstGuard = request.shouldContinue?.();
+  firstGuard?.catch(() => {});
   let raw: unknown;
   try {
     raw = await deps.secrets.getJson(provider.config.secretId);
@@ -42,23 +47,34 @@ async function judge(deps: ProviderJudgeDeps, { checkId, provider: id, media }: 
     deps.log.error('Provider secret has the wrong shape', { checkId, provider: id, issues });
     return notCalled('PROVIDER_AUTH_FAILED', `The ${id} credentials do not have the expected fields.`);
   }
-  let request: ProviderHttpRequest;
+  let providerRequest: ProviderHttpRequest;
   try {
-    request = provider.adapter.buildRequest(media, secret.data, provider.settings);
+    providerRequest = provider.adapter.buildRequest(media, secret.data, provider.settings);
   } catch (error) {
     // Building the request is deterministic: a retry would fail the same way.
     deps.log.error('Provider request could not be built', { checkId, provider: id, error: describeError(error) });
     return notCalled('PROCESSING_FAILED', `The ${id} request could not be built.`);
   }
+  const audit = request.audit ?? deps.audit;
+  const shouldContinue = request.shouldContinue;
+  let guard = firstGuard;
   const outcome = await callProvider(
     provider.adapter,
-    request,
+    providerRequest,
     provider.settings,
     provider.config,
-    (type, detail) => deps.audit.append({ checkId, type, detail }),
+    // The time is taken when the entry is produced: a buffered entry keeps its place in the trail.
+    (type, detail) => audit.append({ checkId, type, detail, at: new Date().toISOString() }),
     deps.http,
+    shouldContinue &&
+      (() => {
+        const answer = guard ?? shouldContinue();
+        guard = undefined;
+        return answer;
+      }),
   );
   const { verdict, providerMs, attempts } = outcome;
+  if (outcome.stopped) return { kind: 'stopped', attempts };
   return {
     kind: 'called',
     answer:

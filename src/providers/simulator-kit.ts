@@ -16,8 +16,14 @@
 //      `withScenarioMarker` embeds one while keeping the file valid.
 //   2. Otherwise the default scenario, set at start or at run time with
 //      `PUT /__sim/scenario {"scenario":"name"}` (or `setDefaultScenario`).
-// Control routes: `PUT /__sim/scenario`, `GET /__sim/stats` → {calls, defaultScenario},
-// `GET /__sim/requests` → the request log. They are not counted as calls.
+// Control routes: `GET /__sim/scenarios` → every scenario with a one-line description,
+// `PUT /__sim/scenario`, `GET /__sim/stats` → {calls, defaultScenario, inFlight, maxInFlight (the
+// most requests ever open at once)}, `GET /__sim/requests` → the request log. They are not counted
+// as calls. An unknown scenario is refused with the valid names.
+//
+// Shared names: where scenarios of different providers mean the same (`pass`, `spoof`, `no_face`,
+// `multiple_faces`, `occluded`, …), each simulator accepts the shared name (`sharedNames`), and
+// its own older name keeps working as an alias.
 //
 // Fault scenarios, available in every simulator (`&key=value` options in brackets):
 //   fault_timeout         never answers; the socket is dropped by the client or by close()
@@ -47,6 +53,23 @@ export const FAULT_SCENARIOS = [
   'fault_slow_body',
 ] as const;
 export type FaultScenario = (typeof FAULT_SCENARIOS)[number];
+
+export const FAULT_DESCRIPTIONS: Readonly<Record<FaultScenario, string>> = {
+  fault_timeout: 'never answers (the client times out)',
+  fault_reset: 'reads the request, then resets the connection',
+  fault_500: 'HTTP 500 with a JSON error body',
+  fault_429_then_ok: '429 with Retry-After [retry_after=seconds], then the pass answer for the same media',
+  fault_malformed_json: 'HTTP 200 with the pass answer cut in half',
+  fault_slow_body: 'the pass answer one byte per [interval_ms] (slower than any client timeout)',
+};
+
+/** One entry of GET /__sim/scenarios. */
+export interface ScenarioListing {
+  readonly name: string;
+  readonly description: string;
+  /** Other names that select the same scenario (a provider's own older name). */
+  readonly aliases?: readonly string[];
+}
 
 /** A misuse of the kit (unknown scenario, bad marker, media that cannot carry one). */
 export class SimulatorError extends Error {
@@ -246,6 +269,10 @@ export interface SimulatorSpec<D> {
   readonly path: string;
   /** Business scenarios `answer` knows. Fault scenarios come from the kit. */
   readonly scenarios: readonly string[];
+  /** One line per business scenario, for GET /__sim/scenarios. */
+  readonly descriptions?: Readonly<Record<string, string>>;
+  /** Names shared across simulators → this simulator's own scenario (which stays valid as an alias). */
+  readonly sharedNames?: Readonly<Record<string, string>>;
   /** The business scenario fault scenarios fall back to. Default 'pass'. */
   readonly passScenario?: string;
   /** Header names (lower case) to blank in the request log, beyond the kit's key/auth/token pattern. */
@@ -271,6 +298,10 @@ export interface SimulatorStats {
   /** Requests to the provider (any path or method outside /__sim/), rejected ones included. */
   readonly calls: number;
   readonly defaultScenario: string;
+  /** Provider requests open right now (read, being answered or held). */
+  readonly inFlight: number;
+  /** The most provider requests ever open at once: what a concurrency cap must bound. */
+  readonly maxInFlight: number;
 }
 
 export interface SimLogEntry {
@@ -284,6 +315,8 @@ export interface SimLogEntry {
   readonly bodyBytes: number;
   readonly fields: readonly SimFieldSummary[];
   readonly scenario?: string;
+  /** SHA-256 (hex) of each decoded media part, in the request's order: what the provider was sent. */
+  readonly mediaSha256?: readonly string[];
   /** HTTP status sent, or what happened instead (held, reset). */
   readonly outcome?: number | 'held' | 'reset';
 }
@@ -387,17 +420,35 @@ export async function startSimulator<D>(spec: SimulatorSpec<D>, options: Simulat
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const secretHeaders = new Set((spec.secretHeaders ?? []).map((name) => name.toLowerCase()));
 
+  const sharedNames = spec.sharedNames ?? {};
+  for (const [shared, own] of Object.entries(sharedNames)) {
+    if (!spec.scenarios.includes(own))
+      throw new SimulatorError(`${spec.name} simulator: "${shared}" names no scenario ("${own}")`);
+  }
+  /** The scenario `answer` knows by this name (a shared name resolved), or undefined. */
+  const resolveName = (name: string): string | undefined =>
+    isFault(name) || spec.scenarios.includes(name) ? name : Object.hasOwn(sharedNames, name) ? sharedNames[name] : undefined;
+  const listing: ScenarioListing[] = spec.scenarios.map((own) => {
+    const shared = Object.keys(sharedNames).filter((name) => sharedNames[name] === own);
+    const [name = own, ...otherShared] = shared;
+    const aliases = [...otherShared, ...(name === own ? [] : [own])];
+    return { name, description: spec.descriptions?.[own] ?? '', ...(aliases.length > 0 ? { aliases } : {}) };
+  });
+  const validNames = `valid: ${[...listing.map((entry) => entry.name), ...FAULT_SCENARIOS].join(', ')} (GET /__sim/scenarios describes them)`;
+  const unknownScenario = (text: string): string => `unknown ${spec.name} simulator scenario "${text}"; ${validNames}`;
+
   const checkScenario = (text: string): { name: string; options: Record<string, string> } => {
     const parsed = parseScenario(text);
-    if (!parsed || !(isFault(parsed.name) || spec.scenarios.includes(parsed.name))) {
-      throw new SimulatorError(`${spec.name} simulator: unknown scenario "${text}"`);
-    }
-    return parsed;
+    const name = parsed ? resolveName(parsed.name) : undefined;
+    if (!parsed || name === undefined) throw new SimulatorError(unknownScenario(text));
+    return { name, options: parsed.options };
   };
   let defaultScenario = options.defaultScenario ?? passScenario;
   checkScenario(defaultScenario);
 
   let calls = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
   let seq = 0;
   const log: SimLogEntry[] = [];
   // Media hashes whose last fault_429_then_ok call got the 429.
@@ -496,6 +547,10 @@ export async function startSimulator<D>(spec: SimulatorSpec<D>, options: Simulat
   const latencyMs = options.latencyMs ?? 0;
   const handleProvider = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     calls++;
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    // 'close' comes once per response: sent in full, reset, or dropped by the client.
+    res.once('close', () => inFlight--);
     const base = {
       seq: ++seq,
       at: new Date().toISOString(),
@@ -531,16 +586,20 @@ export async function startSimulator<D>(spec: SimulatorSpec<D>, options: Simulat
     const marker = findScenarioMarker(decoded.media);
     const text = marker ?? defaultScenario;
     const parsed = parseScenario(text);
-    const entry = { ...base, bodyBytes: read.body.length, fields: decoded.fields, scenario: text };
-    if (!parsed || !(isFault(parsed.name) || spec.scenarios.includes(parsed.name))) {
+    const name = parsed ? resolveName(parsed.name) : undefined;
+    const entry = {
+      ...base,
+      bodyBytes: read.body.length,
+      fields: decoded.fields,
+      scenario: text,
+      mediaSha256: decoded.media.map((bytes) => createHash('sha256').update(bytes).digest('hex')),
+    };
+    if (!parsed || name === undefined) {
       record({ ...entry, outcome: 400 });
-      send(
-        res,
-        jsonReply(400, { error: `unknown ${spec.name} simulator scenario "${text}"` }, { 'x-sim-error': 'unknown-scenario' }),
-      );
+      send(res, jsonReply(400, { error: unknownScenario(text) }, { 'x-sim-error': 'unknown-scenario' }));
       return;
     }
-    const selection: ScenarioSelection = { ...parsed, source: marker === undefined ? 'default' : 'marker' };
+    const selection: ScenarioSelection = { name, options: parsed.options, source: marker === undefined ? 'default' : 'marker' };
     if (isFault(selection.name)) {
       record({ ...entry, outcome: runFault(selection.name, selection, decoded, simReq, res) });
       return;
@@ -553,7 +612,19 @@ export async function startSimulator<D>(spec: SimulatorSpec<D>, options: Simulat
 
   const handleControl = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const route = `${req.method ?? ''} ${url.pathname}`;
-    if (route === 'GET /__sim/stats') return send(res, jsonReply(200, { calls, defaultScenario }));
+    if (route === 'GET /__sim/stats') return send(res, jsonReply(200, { calls, defaultScenario, inFlight, maxInFlight }));
+    if (route === 'GET /__sim/scenarios') {
+      return send(
+        res,
+        jsonReply(200, {
+          provider: spec.name,
+          defaultScenario,
+          marker: `${SCENARIO_MARKER}<name>[&key=value…] inside the media, or PUT /__sim/scenario {"scenario":"<name>"}`,
+          scenarios: listing,
+          faults: FAULT_SCENARIOS.map((fault) => ({ name: fault, description: FAULT_DESCRIPTIONS[fault] })),
+        }),
+      );
+    }
     if (route === 'GET /__sim/requests') return send(res, jsonReply(200, log));
     if (route === 'PUT /__sim/scenario') {
       const read = await readBody(req, 64 * 1024);
@@ -567,7 +638,7 @@ export async function startSimulator<D>(spec: SimulatorSpec<D>, options: Simulat
       try {
         checkScenario(scenario);
       } catch (error) {
-        return send(res, jsonReply(400, { error: error instanceof Error ? error.message : 'unknown scenario' }));
+        return send(res, jsonReply(400, { error: error instanceof Error ? error.message : unknownScenario(scenario) }));
       }
       defaultScenario = scenario;
       return send(res, jsonReply(200, { defaultScenario }));
@@ -613,7 +684,7 @@ export async function startSimulator<D>(spec: SimulatorSpec<D>, options: Simulat
   let closing: Promise<void> | undefined;
   return {
     origin: `http://${host}:${address.port}`,
-    stats: () => ({ calls, defaultScenario }),
+    stats: () => ({ calls, defaultScenario, inFlight, maxInFlight }),
     requests: () => [...log],
     setDefaultScenario: (scenario) => {
       checkScenario(scenario);

@@ -1,5 +1,8 @@
 // `liveness check` as a user runs it: a child process against a local stack over real HTTP.
 import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,9 +19,19 @@ interface Run {
   readonly stderr: string;
 }
 
-function run(command: string, args: readonly string[], timeout = 20_000): Promise<Run> {
+// Generous: each case is a fresh Node process (tsx compiles the CLI), slow on a busy two-core machine.
+const CHILD_TIMEOUT_MS = 60_000;
+
+function run(
+  command: string,
+  args: readonly string[],
+  timeout = CHILD_TIMEOUT_MS,
+  env: Record<string, string> = {},
+): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(command, [...args], { cwd: ROOT, timeout, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
+    const childEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...env };
+    if (!('LIVENESS_API' in env)) delete childEnv.LIVENESS_API;
+    execFile(command, [...args], { cwd: ROOT, timeout, env: childEnv }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
       resolve({ code, stdout, stderr });
     });
@@ -26,6 +39,16 @@ function run(command: string, args: readonly string[], timeout = 20_000): Promis
 }
 
 const liveness = (...args: string[]): Promise<Run> => run(process.execPath, ['cli/liveness.js', ...args]);
+const livenessWithEnv = (env: Record<string, string>, ...args: string[]): Promise<Run> =>
+  run(process.execPath, ['cli/liveness.js', ...args], CHILD_TIMEOUT_MS, env);
+
+/** A file of `bytes` zeros under the OS temp dir, named with `extension`. */
+function scratchFile(bytes: number, extension: string): string {
+  const directory = mkdtempSync(join(tmpdir(), 'liveness-cli-'));
+  const path = join(directory, `big${extension}`);
+  writeFileSync(path, Buffer.alloc(bytes));
+  return path;
+}
 
 /** A loopback port nobody listens on, so a connection is refused. */
 async function closedPort(): Promise<number> {
@@ -47,7 +70,7 @@ afterAll(async () => {
 });
 
 // Each case is its own process and waits mostly on I/O, so they run side by side.
-describe.concurrent('liveness check', () => {
+describe.concurrent('liveness check', { timeout: CHILD_TIMEOUT_MS + 10_000 }, () => {
   it('prints PASS and exits 0 for a live video with a matching ID photo', async ({ expect }) => {
     const result = await liveness(
       'check',
@@ -63,8 +86,9 @@ describe.concurrent('liveness check', () => {
     );
     expect(result.code).toBe(0);
     // Not a terminal: plain progress lines, no carriage-return redraws.
-    expect(result.stderr).toContain('video: uploading 436.5 kB\n');
-    expect(result.stderr).toMatch(/video: uploaded \([\d.]+ kB sent/);
+    // MiB and KiB, the binary units of the gateway's limits.
+    expect(result.stderr).toContain(`video: uploading ${(statSync(`${FIXTURES}face_moving.mp4`).size / 1024).toFixed(1)} KiB\n`);
+    expect(result.stderr).toMatch(/video: uploaded \([\d.]+ KiB sent/);
     expect(result.stderr).toContain('reference: uploaded');
     expect(result.stderr).toContain('status: COMPLETED PASS');
     expect(result.stderr).not.toContain('\r');
@@ -104,10 +128,64 @@ describe.concurrent('liveness check', () => {
     [['check', '--vidoe', 'x.mp4'], /Unknown option '--vidoe'/],
     [['verify'], /unknown command "verify"/],
     [['check', '--video', `${FIXTURES}face_moving.mp4`, '--timeout', '0'], /--timeout must be a positive number/],
-  ])('exits 2 on a usage error: %j', async ([args, message], { expect }) => {
+  ])('exits 2 on a usage error with one line and a pointer to --help: %j', async ([args, message], { expect }) => {
     const result = await liveness(...args);
     expect(result.stderr).toMatch(message);
-    expect(result.stderr).toContain('Usage: liveness check');
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^liveness: /), "Run 'liveness --help' for usage."]);
+    expect(result.stderr).not.toContain('Usage: liveness check');
+    expect(result.code).toBe(2);
+  });
+
+  it('reads the API from LIVENESS_API when --api is not given', async ({ expect }) => {
+    const result = await livenessWithEnv(
+      { LIVENESS_API: stack.apiUrl },
+      'check',
+      '--video',
+      `${FIXTURES}face_moving.mp4`,
+      '--json',
+    );
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, decision: 'PASS' });
+    expect(result.code).toBe(0);
+  });
+
+  it('names LIVENESS_API when it is not a URL, and lets --api win over it', async ({ expect }) => {
+    const bad = await livenessWithEnv({ LIVENESS_API: 'not a url' }, 'check', '--video', `${FIXTURES}face_moving.mp4`);
+    expect(bad.stderr).toContain('liveness: LIVENESS_API is not a URL: "not a url"');
+    expect(bad.code).toBe(2);
+    const overridden = await livenessWithEnv(
+      { LIVENESS_API: 'not a url' },
+      'check',
+      '--video',
+      `${FIXTURES}face_moving.mp4`,
+      '--api',
+      stack.apiUrl,
+      '--json',
+    );
+    expect(overridden.code).toBe(0);
+  });
+
+  it('refuses a file over the provider’s limit before creating a check, in MiB', async ({ expect }) => {
+    const big = scratchFile(10 * 1024 * 1024 + 1, '.mp4');
+    const result = await liveness('check', '--provider', 'fpt', '--video', big, '--api', stack.apiUrl);
+    expect(result.stderr).toContain(
+      `liveness: --video "${big}" is 10.0 MiB (10485761 bytes); the limit is 10.0 MiB (10485760 bytes)`,
+    );
+    expect(result.stdout).toBe('');
+    expect(result.code).toBe(2);
+    // No check was created (the CLI reports every check it creates); other cases share the stack, so
+    // the simulator's call count would race with them.
+    expect(result.stderr).not.toContain('created');
+  });
+
+  it('refuses a file over the limit the create response gives, before any upload, when no provider is named', async ({
+    expect,
+  }) => {
+    const big = scratchFile(10 * 1024 * 1024 + 1, '.mp4');
+    const result = await liveness('check', '--video', big, '--api', stack.apiUrl, '--json');
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      ok: false,
+      error: { kind: 'usage', message: expect.stringContaining('the limit is 10.0 MiB') },
+    });
     expect(result.code).toBe(2);
   });
 
@@ -137,6 +215,7 @@ describe.concurrent('liveness check', () => {
 it('is what `npx liveness` runs from the repository root (npm links the root package’s own bin)', async () => {
   const result = await run('npx', ['--offline', 'liveness', '--help'], 30_000);
   expect(result.stdout).toContain('Usage: liveness check --video <file>');
+  expect(result.stdout).toContain('$LIVENESS_API');
   expect(result.code).toBe(0);
 });
 
@@ -250,5 +329,51 @@ describe('liveness webhooks listen', () => {
     expect(result.stderr).not.toContain('hunter2');
     expect(result.stderr).toContain('Usage: liveness webhooks listen');
     expect(result.code).toBe(2);
+  });
+});
+
+describe('liveness audit', () => {
+  let checkId: string;
+
+  beforeAll(async () => {
+    const checked = await liveness('check', '--video', `${FIXTURES}face_1s.mp4`, '--api', stack.apiUrl, '--json');
+    checkId = (JSON.parse(checked.stdout) as { checkId: string }).checkId;
+  }, 30_000);
+
+  it("prints a real check's trail as a table, oldest step first", async ({ expect }) => {
+    const result = await liveness('audit', checkId, '--api', stack.apiUrl);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^AT\s+TYPE\s+DETAIL$/);
+    const types = lines.slice(1).map((line) => line.split(/\s+/)[1]);
+    expect(types[0]).toBe('CHECK_CREATED');
+    expect(types).toContain('MEDIA_CHECKED');
+    expect(types.at(-1) === 'RESULT_RECORDED' || types.includes('RESULT_RECORDED')).toBe(true);
+    expect(result.stdout).toMatch(/RESULT_RECORDED\s+status=COMPLETED decision=RETRY reasons=\["VIDEO_TOO_SHORT"\]/);
+  });
+
+  it('prints the API answer with --json, and reads the API from LIVENESS_API', async ({ expect }) => {
+    const result = await new Promise<Run>((resolve) => {
+      execFile(
+        process.execPath,
+        ['cli/liveness.js', 'audit', checkId, '--json'],
+        { cwd: ROOT, timeout: 20_000, env: { ...process.env, NO_COLOR: '1', LIVENESS_API: stack.apiUrl } },
+        (error, stdout, stderr) =>
+          resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr }),
+      );
+    });
+    expect(result.code).toBe(0);
+    const trail = JSON.parse(result.stdout) as { items: { seq: string; at: string; type: string; detail: unknown }[] };
+    expect(trail.items.map((item) => item.type)).toEqual(expect.arrayContaining(['CHECK_CREATED', 'RESULT_RECORDED']));
+    expect(trail.items.map((item) => item.seq)).toEqual(trail.items.map((item) => item.seq).sort());
+  });
+
+  it('exits 3 with the API error for an unknown check, 2 for a malformed id', async ({ expect }) => {
+    const unknown = await liveness('audit', '00000000-0000-4000-8000-000000000000', '--api', stack.apiUrl);
+    expect(unknown.code).toBe(3);
+    expect(unknown.stderr).toContain('API 404 NOT_FOUND');
+    const malformed = await liveness('audit', 'nope', '--api', stack.apiUrl);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toContain('Usage: liveness audit');
   });
 });

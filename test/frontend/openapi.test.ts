@@ -182,6 +182,18 @@ describe('real answers match the document', () => {
     );
   });
 
+  it('GET /v1/checks/{checkId}/audit 200 for a decided check, 404 for an unknown one', async () => {
+    const check = await completedCheck(VIDEO, ['video']);
+    const audit = async (checkId: string) => {
+      const response = await fetch(`${stack.apiUrl}/v1/checks/${checkId}/audit`);
+      return { status: response.status, body: (await response.json()) as unknown };
+    };
+    const trail = await audit(check.checkId);
+    expectDocumented('get', '/v1/checks/{checkId}/audit', 200, trail);
+    expect(trail.body).toMatchObject({ items: expect.arrayContaining([expect.objectContaining({ type: 'RESULT_RECORDED' })]) });
+    expectDocumented('get', '/v1/checks/{checkId}/audit', 404, await audit('00000000-0000-4000-8000-000000000000'));
+  });
+
   it('GET /v1/checks/{checkId}/result 200 with the consent evidence', async () => {
     const consent = { noticeVersion: 'privacy-2025-01', acceptedAt: '2025-01-01T10:00:00.000+07:00' };
     const check = await createCheck(stack.apiUrl, { parts: ['video'], consent });
@@ -235,6 +247,7 @@ describe('the document', () => {
     expect(described).toEqual([
       'delete /v1/checks/{checkId} [{"sigv4":[]}]',
       'get /v1/checks/{checkId} [{"pollToken":[]}]',
+      'get /v1/checks/{checkId}/audit [{"sigv4":[]}]',
       'get /v1/checks/{checkId}/media/{part} [{"sigv4":[]}]',
       'get /v1/checks/{checkId}/result [{"sigv4":[]}]',
       'get /v1/reviews [{"sigv4":[]}]',

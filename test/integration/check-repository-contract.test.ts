@@ -2,12 +2,15 @@
 // on dynalite run the same cases, so a domain test that passes on the fake means the same on AWS.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbCheckRepository } from '../../src/adapters/aws/dynamodb-check-repository';
+import { outboxUpdate } from '../../src/adapters/aws/dynamodb-outbox';
 import { CheckAlreadyExistsError } from '../../src/adapters/aws/errors';
 import type { CheckResult, MediaFacts, ProviderAnswer } from '../../src/core/check';
 import { TransitionConflictError, ValidationError } from '../../src/core/errors';
 import type { CheckRepository, FinishDetails, NewCheck } from '../../src/core/ports';
 import { reason } from '../../src/core/reasons';
+import { buildOutcomeEvent, outcomeEventId, type OutcomeEvent } from '../../src/events/envelope';
 import { InMemoryCheckRepository } from '../support/in-memory';
 import { sampleNewCheck, startDynamoDbUnderTest, type DynamoDbUnderTest } from '../support/local-dynamodb';
 
@@ -30,6 +33,7 @@ const RESULT: CheckResult = { decision: 'PASS', reasons: [], liveness: { live: t
 const FAILURE = reason('PROVIDER_UNAVAILABLE');
 const FINISH: FinishDetails = { media: MEDIA, at: '2026-01-01T00:03:00.000Z', providerMs: 1234, mediaDueAt: MEDIA_DUE };
 const ANSWER: ProviderAnswer = { kind: 'answer', result: RESULT, providerMs: 1234 };
+const TOMBSTONE = { erasedAt: '2026-01-01T00:04:00.000Z', expiresAt: 1_769_818_000 };
 
 function newCheck(overrides: Partial<NewCheck> = {}): NewCheck {
   return sampleNewCheck({ consent: { noticeVersion: 'v3', acceptedAt: '2025-12-31T23:59:00Z' }, ...overrides });
@@ -173,7 +177,7 @@ describe.each(subjects)('CheckRepository contract: %s', (_name, makeRepository) 
   it('refuses to finish a check that never started, or is gone', async () => {
     const { repo, checkId } = await created();
     const erased = await processing();
-    await erased.repo.erase(erased.checkId);
+    await erased.repo.erase(erased.checkId, TOMBSTONE);
 
     await expect(repo.complete(checkId, RESULT, FINISH)).rejects.toBeInstanceOf(TransitionConflictError);
     await expect(repo.fail(checkId, FAILURE, FINISH)).rejects.toBeInstanceOf(TransitionConflictError);
@@ -234,7 +238,7 @@ describe.each(subjects)('CheckRepository contract: %s', (_name, makeRepository) 
 
   it('does not recreate an erased check when its media deletion is recorded late', async () => {
     const { repo, checkId } = await created();
-    await repo.erase(checkId);
+    await repo.erase(checkId, TOMBSTONE);
 
     await repo.markMediaDeleted(checkId, '2026-01-01T00:20:00.000Z');
 
@@ -294,11 +298,165 @@ describe.each(subjects)('CheckRepository contract: %s', (_name, makeRepository) 
     const { repo, checkId } = await processing();
     await repo.complete(checkId, RESULT, FINISH);
 
-    const erased = await repo.erase(checkId);
-    const again = await repo.erase(checkId);
+    const erased = await repo.erase(checkId, TOMBSTONE);
+    const again = await repo.erase(checkId, TOMBSTONE);
 
     expect(erased).toMatchObject({ checkId, status: 'COMPLETED', result: RESULT });
     expect(again).toBeUndefined();
     expect(await repo.get(checkId)).toBeUndefined();
+  });
+
+  it('lets no write of an attempt still running change or recreate an erased check', async () => {
+    const { repo, checkId } = await processing();
+    await repo.erase(checkId, TOMBSTONE);
+
+    const resumed = await repo.resumeProcessing(checkId, '2026-01-01T00:05:00.000Z', LEASE + 1, LEASE + 60);
+    await expect(repo.recordProviderAnswer(checkId, ANSWER, '2026-01-01T00:05:00.000Z')).rejects.toBeInstanceOf(
+      TransitionConflictError,
+    );
+    await expect(repo.complete(checkId, RESULT, FINISH)).rejects.toBeInstanceOf(TransitionConflictError);
+    await expect(repo.fail(checkId, FAILURE, FINISH)).rejects.toBeInstanceOf(TransitionConflictError);
+    await repo.markMediaDeleted(checkId, '2026-01-01T00:05:00.000Z');
+
+    expect(resumed).toBeUndefined();
+    expect(await repo.get(checkId)).toBeUndefined();
+    expect(await repo.erase(checkId, TOMBSTONE)).toBeUndefined();
+  });
+
+  it('keeps an erased check out of uploads, the start and the sweep, and its id from being reused', async () => {
+    const check = newCheck({ sweepAt: 50 });
+    const repo = makeRepository();
+    await repo.create(check);
+    await repo.erase(check.checkId, TOMBSTONE);
+
+    const recorded = await repo.recordPart(check.checkId, 'video', {
+      bytes: 10,
+      etag: 'e2',
+      receivedAt: '2026-01-01T00:05:00.000Z',
+    });
+    const started = await repo.startProcessing(check.checkId, '2026-01-01T00:05:00.000Z', LEASE);
+    const expired = await repo.expire(check.checkId, FAILURE, '2026-01-01T00:16:00.000Z', UPLOAD_EXPIRES_AT + 1);
+    const due = await repo.listDue(60, 100);
+
+    expect([recorded, started, expired]).toEqual([undefined, undefined, false]);
+    expect(due.map((candidate) => candidate.checkId)).not.toContain(check.checkId);
+    await expect(repo.create(check)).rejects.toBeInstanceOf(CheckAlreadyExistsError);
+    expect(await repo.get(check.checkId)).toBeUndefined();
+  });
+
+  describe('outbox', () => {
+    const OUTBOX_DUE = MEDIA_DUE - 50;
+    function eventFor(checkId: string, type: 'check.completed' | 'check.expired'): OutcomeEvent {
+      return buildOutcomeEvent({
+        type,
+        check: { checkId, provider: 'fpt', result: RESULT, failure: reason('MEDIA_MISSING') },
+        occurredAt: FINISH.at,
+      });
+    }
+
+    it('writes the event with the transition, due earlier for the sweep, and clearing it puts the media deadline back', async () => {
+      const { repo, checkId } = await processing();
+      const event = eventFor(checkId, 'check.completed');
+
+      await repo.complete(checkId, RESULT, { ...FINISH, outbox: { events: [event], dueAt: OUTBOX_DUE } });
+      const written = await repo.get(checkId);
+      const wrongIds = await repo.clearOutbox(checkId, ['evt_00000000000000000000000000000000']);
+      const cleared = await repo.clearOutbox(checkId, [event.id]);
+      const after = await repo.get(checkId);
+
+      expect(written).toMatchObject({ status: 'COMPLETED', outbox: [event], sweepAt: OUTBOX_DUE, sweepAfterOutbox: MEDIA_DUE });
+      expect(wrongIds).toBe(false);
+      expect(cleared).toBe(true);
+      expect(after?.outbox).toBeUndefined();
+      expect(after?.sweepAt).toBe(MEDIA_DUE);
+      expect((await repo.listDue(MEDIA_DUE, 10)).map((check) => check.checkId)).toContain(checkId);
+    });
+
+    it('keeps a check whose media is deleted on the sweep index while its outbox is unpublished, and lets it go once cleared', async () => {
+      const { repo, checkId } = await processing();
+      const event = eventFor(checkId, 'check.completed');
+      await repo.complete(checkId, RESULT, { ...FINISH, outbox: { events: [event], dueAt: OUTBOX_DUE } });
+
+      await repo.markMediaDeleted(checkId, '2026-01-01T00:03:01.000Z');
+      const pending = (await repo.listDue(OUTBOX_DUE, 100)).map((check) => check.checkId);
+      await repo.clearOutbox(checkId, [event.id]);
+      const afterClear = (await repo.listDue(Number.MAX_SAFE_INTEGER, 100)).map((check) => check.checkId);
+
+      expect(pending).toContain(checkId);
+      expect(afterClear).not.toContain(checkId);
+      expect((await repo.get(checkId))?.mediaDeletedAt).toBe('2026-01-01T00:03:01.000Z');
+    });
+
+    it('writes no event when the transition loses (a second finish, an expiry of a check that moved on)', async () => {
+      const { repo, checkId } = await processing();
+      const event = eventFor(checkId, 'check.completed');
+      await repo.complete(checkId, RESULT, { ...FINISH, outbox: { events: [event], dueAt: OUTBOX_DUE } });
+      await repo.clearOutbox(checkId, [event.id]);
+
+      await expect(repo.complete(checkId, RESULT, { ...FINISH, outbox: { events: [event], dueAt: OUTBOX_DUE } })).rejects.toThrow(
+        TransitionConflictError,
+      );
+      const expired = await repo.expire(checkId, reason('MEDIA_MISSING'), FINISH.at, UPLOAD_EXPIRES_AT + 1, {
+        events: [eventFor(checkId, 'check.expired')],
+        dueAt: OUTBOX_DUE,
+      });
+
+      expect(expired).toBe(false);
+      expect((await repo.get(checkId))?.outbox).toBeUndefined();
+    });
+
+    it('expires with the event in the outbox', async () => {
+      const { repo, checkId } = await created();
+      const event = eventFor(checkId, 'check.expired');
+
+      const expired = await repo.expire(checkId, reason('MEDIA_MISSING'), FINISH.at, UPLOAD_EXPIRES_AT + 1, {
+        events: [event],
+        dueAt: OUTBOX_DUE,
+      });
+
+      expect(expired).toBe(true);
+      expect(await repo.get(checkId)).toMatchObject({ status: 'EXPIRED', outbox: [event], sweepAt: OUTBOX_DUE });
+    });
+  });
+});
+
+describe('outboxUpdate without anything after the outbox (a transition such as an erasure tombstone)', () => {
+  it('makes the check due for its outbox, and clearing the outbox takes it off the sweep index', async () => {
+    // Prepare: a check that once had an outbox with something after it.
+    const repo = new DynamoDbCheckRepository(dynamo.clients.dynamo, dynamo.db.checksTable);
+    const check = newCheck();
+    await repo.create(check);
+    await repo.expire(check.checkId, reason('MEDIA_MISSING'), FINISH.at, UPLOAD_EXPIRES_AT + 1, {
+      events: [
+        buildOutcomeEvent({
+          type: 'check.expired',
+          check: { ...check, failure: reason('MEDIA_MISSING') },
+          occurredAt: FINISH.at,
+        }),
+      ],
+      dueAt: MEDIA_DUE,
+    });
+    await repo.clearOutbox(check.checkId, [outcomeEventId(check.checkId, 'check.expired')]);
+    const erased = buildOutcomeEvent({ type: 'check.erased', check, occurredAt: FINISH.at });
+    const parts = outboxUpdate({ events: [erased], dueAt: MEDIA_DUE + 10 });
+
+    // Act
+    await dynamo.clients.dynamo.send(
+      new UpdateCommand({
+        TableName: dynamo.db.checksTable,
+        Key: { checkId: check.checkId },
+        UpdateExpression: `SET ${parts.sets.join(', ')} REMOVE ${parts.removes.join(', ')}`,
+        ExpressionAttributeNames: parts.names,
+        ExpressionAttributeValues: parts.values,
+      }),
+    );
+    const pending = await repo.get(check.checkId);
+    const cleared = await repo.clearOutbox(check.checkId, [erased.id]);
+
+    // Assess
+    expect(pending).toMatchObject({ outbox: [erased], sweepAt: MEDIA_DUE + 10 });
+    expect(pending?.sweepAfterOutbox).toBeUndefined();
+    expect(cleared).toBe(true);
+    expect((await repo.listDue(Number.MAX_SAFE_INTEGER, 100)).map((due) => due.checkId)).not.toContain(check.checkId);
   });
 });

@@ -1,6 +1,6 @@
 // DynamoDbCheckRepository and DynamoDbAuditLog against dynalite, through the real SDK clients.
 import { randomUUID } from 'node:crypto';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../src/adapters/aws/clients';
 import { DynamoDbAuditLog } from '../../src/adapters/aws/dynamodb-audit-log';
@@ -60,6 +60,23 @@ async function processingCheck(): Promise<string> {
 }
 
 describe('DynamoDbCheckRepository', () => {
+  it('leaves a tombstone on erasure with no personal data: id, status ERASED, times and the TTL only', async () => {
+    const checkId = await processingCheck();
+    await checks.complete(checkId, RESULT, { media: MEDIA, at: '2026-01-01T00:03:00.000Z', mediaDueAt: DUE });
+
+    await checks.erase(checkId, { erasedAt: '2026-01-01T00:04:00.000Z', expiresAt: 1_769_818_000 });
+
+    const raw = await clients.dynamo.send(new GetCommand({ TableName: db.checksTable, Key: { checkId }, ConsistentRead: true }));
+    expect(raw.Item).toEqual({
+      checkId,
+      status: 'ERASED',
+      erasedAt: '2026-01-01T00:04:00.000Z',
+      updatedAt: '2026-01-01T00:04:00.000Z',
+      expiresAt: 1_769_818_000,
+    });
+    expect(await checks.get(checkId)).toBeUndefined();
+  });
+
   it('creates a check awaiting upload with nothing received', async () => {
     const check = newCheck();
 

@@ -1,11 +1,20 @@
 // Whole checks with every provider at the most verbose log level: no secret, poll token, media
-// byte or Base64 fragment of the media may appear in any log line or audit entry.
+// byte or Base64 fragment of the media may appear in any log line, audit entry or outcome event;
+// no event carries a score, and the webhook secret appears nowhere.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { powertoolsLog } from '../../functions/common/log';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import type { PartName } from '../../src/core/check';
+import { generateWebhookSecret } from '../../src/events/standard-webhooks';
 import { createCheck, fixture, poll, result, uploadOk, waitForEnd, type CreatedCheck } from '../support/api-client';
+
+const WEBHOOK_SECRET = generateWebhookSecret();
+/** Every webhook request as received: headers and raw body. */
+const webhookRequests: string[] = [];
+let receiver: Server;
 
 const MEDIA: Record<PartName, { bytes: Uint8Array; type: string }> = {
   video: { bytes: fixture('face_moving.mp4'), type: 'video/mp4' },
@@ -28,13 +37,29 @@ function capture(stream: NodeJS.WriteStream, original: typeof process.stdout.wri
 beforeAll(async () => {
   capture(process.stdout, originalStdout);
   capture(process.stderr, originalStderr);
+  receiver = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      webhookRequests.push(JSON.stringify(request.headers) + Buffer.concat(chunks).toString('utf8'));
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const webhookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
   const log = powertoolsLog(new Logger({ serviceName: 'no-leaks', logLevel: 'DEBUG' }));
-  stack = await startLocalStack({ port: 0, env: {}, log, sweepIntervalMs: 0 });
+  stack = await startLocalStack({
+    port: 0,
+    env: { WEBHOOK_URL: webhookUrl, WEBHOOK_SECRET },
+    log,
+    sweepIntervalMs: 0,
+  });
 });
 afterAll(async () => {
   process.stdout.write = originalStdout;
   process.stderr.write = originalStderr;
   await stack?.stop();
+  await new Promise((resolve) => receiver?.close(resolve));
 });
 
 /** Every string value of the provider secrets, except endpoint URLs (not secret). */
@@ -83,10 +108,28 @@ it('keeps secrets, tokens and media out of logs and the audit trail, for every p
     tokens.push(check.pollToken);
     checks.push(check);
   }
+  // One more check ends by erasure, so check.erased is among the events too.
+  const erased = await createCheck(stack.apiUrl, { externalRef: 'leak-test-erased' });
+  expect((await fetch(`${stack.apiUrl}/v1/checks/${erased.checkId}`, { method: 'DELETE' })).status).toBe(200);
+  tokens.push(erased.pollToken);
   await stack.idle();
+  await stack.outcomes.idle();
 
   const audit = (await Promise.all(checks.map((check) => stack.deps.audit.list(check.checkId)))).flat();
-  const haystack = [...captured, JSON.stringify(audit)].join('\n');
+  const events = [JSON.stringify(stack.outcomes.published), ...webhookRequests].join('\n');
+  const haystack = [...captured, JSON.stringify(audit), events].join('\n');
+  expect(webhookRequests).toHaveLength(checks.length + 1);
+  expect(audit.filter((entry) => entry.type === 'WEBHOOK_DELIVERY')).toHaveLength(checks.length);
+  // No score in any event: no score field, no liveness/deepfake/faceMatch block, no score value of a result.
+  expect(events).not.toMatch(/"(?:score|liveness|deepfake|faceMatch|quality|attributes|pollToken)"/i);
+  for (const check of checks) {
+    const view = (await result(stack.apiUrl, check.checkId)).body as { liveness?: { score?: number } };
+    // As a JSON value (a timestamp's milliseconds may hold the same digits).
+    const score = view.liveness?.score;
+    if (score !== undefined) expect(events).not.toMatch(new RegExp(`[:,\\[]${String(score).replace('.', '\\.')}[,}\\]]`));
+  }
+  const secretKey = WEBHOOK_SECRET.slice('whsec_'.length);
+  expect(haystack.includes(secretKey), 'the webhook secret leaked').toBe(false);
   expect(captured.join('').length, 'the DEBUG logs were captured').toBeGreaterThan(1000);
   expect(audit.some((entry) => entry.type === 'PROVIDER_RESPONSE')).toBe(true);
 

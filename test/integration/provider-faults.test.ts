@@ -22,7 +22,16 @@ const BOUND_MS = POLICY.totalBudgetMs + PIPELINE_SLACK_MS;
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, env: {}, providerConfig: { fpt: POLICY, senseid: POLICY, verihubs: POLICY } });
+  stack = await startLocalStack({
+    port: 0,
+    env: {},
+    providerConfig: { fpt: POLICY, senseid: POLICY, verihubs: POLICY },
+    // Every check here fails on purpose: no circuit breaker may skip a provider mid-table. The
+    // faults under test are the provider's: the face pre-check runs one picture at a time per
+    // process, and this one process handles 18 checks at once (in AWS each has its own processor),
+    // so its queue, not the provider, would decide the measured time (face-precheck.test.ts tests it).
+    config: { breakerFailures: 1000, facePrecheck: false },
+  });
 });
 afterAll(async () => {
   await stack?.stop();

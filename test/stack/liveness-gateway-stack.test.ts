@@ -1,7 +1,7 @@
 // Stack tests: specific properties (encryption, IAM, wiring) and cdk-nag, never whole-template snapshots.
 // Bundling is skipped (aws:cdk:bundling-stacks = []), and each configuration is synthesised once.
 import { Aspects, Duration, Stack, type App } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,8 @@ import {
 } from '../../src/adapters/aws/table-schema';
 import { parseGatewayConfig } from '../../src/core/config';
 import { mediaKey } from '../../src/core/ports';
-import { logicalId, newApp } from './synth-helpers';
+import { worstChainMs } from '../../lib/constructs/upload-processor';
+import { logicalId, nagFindings, newApp } from './synth-helpers';
 
 const SYNTH_TIMEOUT_MS = 60_000;
 
@@ -117,12 +118,23 @@ function gatewayConfigOf(template: Template, functionId: string) {
 type FunctionName = keyof LivenessGatewayStack['functions'];
 
 function roleIds(stack: LivenessGatewayStack): Record<FunctionName, string> {
-  const { createCheck, getCheck, getCheckResult, eraseCheck, listReviews, getCheckMedia, reviewCheck, processUpload, sweep } =
-    stack.functions;
+  const {
+    createCheck,
+    getCheck,
+    getCheckResult,
+    getCheckAudit,
+    eraseCheck,
+    listReviews,
+    getCheckMedia,
+    reviewCheck,
+    processUpload,
+    sweep,
+  } = stack.functions;
   return {
     createCheck: logicalId(createCheck.role),
     getCheck: logicalId(getCheck.role),
     getCheckResult: logicalId(getCheckResult.role),
+    getCheckAudit: logicalId(getCheckAudit.role),
     eraseCheck: logicalId(eraseCheck.role),
     listReviews: logicalId(listReviews.role),
     getCheckMedia: logicalId(getCheckMedia.role),
@@ -133,12 +145,23 @@ function roleIds(stack: LivenessGatewayStack): Record<FunctionName, string> {
 }
 
 function functionIds(stack: LivenessGatewayStack): Record<FunctionName, string> {
-  const { createCheck, getCheck, getCheckResult, eraseCheck, listReviews, getCheckMedia, reviewCheck, processUpload, sweep } =
-    stack.functions;
+  const {
+    createCheck,
+    getCheck,
+    getCheckResult,
+    getCheckAudit,
+    eraseCheck,
+    listReviews,
+    getCheckMedia,
+    reviewCheck,
+    processUpload,
+    sweep,
+  } = stack.functions;
   return {
     createCheck: logicalId(createCheck.function),
     getCheck: logicalId(getCheck.function),
     getCheckResult: logicalId(getCheckResult.function),
+    getCheckAudit: logicalId(getCheckAudit.function),
     eraseCheck: logicalId(eraseCheck.function),
     listReviews: logicalId(listReviews.function),
     getCheckMedia: logicalId(getCheckMedia.function),
@@ -171,14 +194,6 @@ function routeOf(template: Template, routeKey: string) {
 }
 
 const mediaObjects = (bucketId: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/checks/*']] });
-
-function nagFindings(stack: Stack): string[] {
-  const annotations = Annotations.fromStack(stack);
-  const pattern = Match.stringLikeRegexp('AwsSolutions-.*');
-  return [...annotations.findError('*', pattern), ...annotations.findWarning('*', pattern)].map(
-    (finding) => `${finding.id}: ${String(finding.entry.data)}`,
-  );
-}
 
 describe('LivenessGatewayStack with one provider (defaults)', () => {
   let stack: LivenessGatewayStack;
@@ -389,10 +404,14 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
   });
 
   describe('HTTP API', () => {
-    it('requires SigV4 on the backend routes (create, result, erase) and leaves the poll route to the handler', () => {
+    it('requires SigV4 on the backend routes (create, result, audit, erase) and leaves the poll route to the handler', () => {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /v1/checks', AuthorizationType: 'AWS_IAM' });
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
         RouteKey: 'GET /v1/checks/{checkId}/result',
+        AuthorizationType: 'AWS_IAM',
+      });
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: 'GET /v1/checks/{checkId}/audit',
         AuthorizationType: 'AWS_IAM',
       });
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
@@ -406,7 +425,7 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
       for (const routeKey of ['GET /v1/reviews', 'GET /v1/checks/{checkId}/media/{part}', 'POST /v1/checks/{checkId}/review']) {
         template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey, AuthorizationType: 'AWS_IAM' });
       }
-      template.resourceCountIs('AWS::ApiGatewayV2::Route', 7);
+      template.resourceCountIs('AWS::ApiGatewayV2::Route', 8);
       template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
     });
 
@@ -424,6 +443,7 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
       expect(targetOf('POST /v1/checks')).toBe('createCheck');
       expect(targetOf('GET /v1/checks/{checkId}')).toBe('getCheck');
       expect(targetOf('GET /v1/checks/{checkId}/result')).toBe('getCheckResult');
+      expect(targetOf('GET /v1/checks/{checkId}/audit')).toBe('getCheckAudit');
       expect(targetOf('DELETE /v1/checks/{checkId}')).toBe('eraseCheck');
     });
 
@@ -663,10 +683,10 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
       expect(actions.filter((a) => /^s3:(Get|List|\*)/.test(a))).toEqual([]);
     });
 
-    it('gives the erase route GetItem and DeleteItem on checks, audit append and read, media delete, and no media read', () => {
+    it('gives the erase route GetItem and PutItem (the tombstone) on checks, audit append and read, media delete, and no media read', () => {
       expect(dataActionsOfRole(template, ids.roles.eraseCheck)).toEqual([
-        'dynamodb:DeleteItem',
         'dynamodb:GetItem',
+        'dynamodb:PutItem',
         'dynamodb:PutItem',
         'dynamodb:Query',
         's3:DeleteObject',
@@ -675,18 +695,27 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
       ]);
       const checksTableArn = { 'Fn::GetAtt': [ids.checksTable, 'Arn'] };
       const auditTableArn = { 'Fn::GetAtt': [ids.auditTable, 'Arn'] };
-      expect(resourcesOfRoleFor(template, ids.roles.eraseCheck, 'dynamodb:DeleteItem')).toEqual([checksTableArn]);
       expect(resourcesOfRoleFor(template, ids.roles.eraseCheck, 'dynamodb:GetItem')).toEqual([checksTableArn]);
       expect(resourcesOfRoleFor(template, ids.roles.eraseCheck, 'dynamodb:Query')).toEqual([auditTableArn]);
-      expect(resourcesOfRoleFor(template, ids.roles.eraseCheck, 'dynamodb:PutItem')).toEqual([auditTableArn]);
+      expect(resourcesOfRoleFor(template, ids.roles.eraseCheck, 'dynamodb:PutItem')).toEqual(
+        expect.arrayContaining([checksTableArn, auditTableArn]),
+      );
+      expect(resourcesOfRoleFor(template, ids.roles.eraseCheck, 'dynamodb:PutItem')).toHaveLength(2);
       expect(actionsOfRole(template, ids.roles.eraseCheck).filter((a) => /^s3:(Get|List|\*)/.test(a))).toEqual([]);
     });
 
-    it('lets only the erase route delete check records, and nothing send to a queue but the sweep', () => {
+    it('gives the audit route a Query on the audit table and nothing else', () => {
+      expect(dataActionsOfRole(template, ids.roles.getCheckAudit)).toEqual(['dynamodb:Query']);
+      expect(resourcesOfRoleFor(template, ids.roles.getCheckAudit, 'dynamodb:Query')).toEqual([
+        { 'Fn::GetAtt': [ids.auditTable, 'Arn'] },
+      ]);
+    });
+
+    it('lets no function delete check records (erasure leaves a tombstone), and nothing send to a queue but the sweep', () => {
       const deleters = statements(template).filter((s) =>
         s.actions.some((a) => /^dynamodb:(DeleteItem|BatchWriteItem|\*)$/.test(a)),
       );
-      expect(deleters.flatMap((s) => s.roles)).toEqual([ids.roles.eraseCheck]);
+      expect(deleters.flatMap((s) => s.roles)).toEqual([]);
       const senders = statements(template).filter((s) => s.actions.some((a) => a.startsWith('sqs:Send')));
       expect(senders.flatMap((s) => s.roles)).toEqual([ids.roles.sweep]);
     });
@@ -1059,6 +1088,47 @@ describe('LivenessGatewayStack props', () => {
     expect(attempt({ providers: [{ id: 'fpt', totalBudgetMs: 110_000 }] })).toThrow(/processorTimeout/);
   });
 
+  it('sizes the processor timeout for the worst failover chain: a provider and its fallbacks, plus slot waits', () => {
+    // Prepare: FPT (60 s) falls back to SenseID (60 s, capped: + 10 s slot wait) → 130 s + 30 s headroom.
+    const chain = {
+      providers: [
+        { id: 'fpt', fallbacks: ['senseid'] },
+        { id: 'senseid', maxConcurrency: 2 },
+      ],
+    } satisfies Partial<LivenessGatewayStackProps>;
+
+    // Act / Assess
+    expect(attempt({ ...chain, processorTimeout: Duration.minutes(2) })).toThrow(/processorTimeout: .*\(160 s\)/);
+    expect(attempt({ ...chain, processorTimeout: Duration.seconds(159) })).toThrow(/processorTimeout/);
+    expect(attempt({ ...chain, processorTimeout: Duration.seconds(160) })).not.toThrow();
+    expect(attempt({ ...chain, processorTimeout: Duration.seconds(160), slotWaitSeconds: 20 })).toThrow(/\(170 s\)/);
+  });
+
+  it('refuses a fallback that is not an enabled provider, or the provider itself', () => {
+    expect(attempt({ providers: [{ id: 'fpt', fallbacks: ['senseid'] }] })).toThrow(
+      /providers\.fpt\.fallbacks\.0: fallback "senseid" is not among the enabled providers/,
+    );
+    expect(attempt({ providers: [{ id: 'fpt', fallbacks: ['fpt'] }] })).toThrow(/a provider cannot be its own fallback/);
+  });
+
+  it('passes fallbacks, concurrency caps and breaker settings to the functions as configured', () => {
+    const stack = new LivenessGatewayStack(newApp(), 'Gateway', {
+      ...BASE_PROPS,
+      providers: [
+        { id: 'fpt', fallbacks: ['senseid'], totalBudgetMs: 30_000 },
+        { id: 'senseid', maxConcurrency: 2, totalBudgetMs: 30_000 },
+      ],
+      breakerFailures: 4,
+      breakerCooldownSeconds: 30,
+    });
+
+    const config = stack.parts.processor.gatewayConfig;
+
+    expect(config.providers.fpt?.fallbacks).toEqual(['senseid']);
+    expect(config.providers.senseid?.maxConcurrency).toBe(2);
+    expect(config).toMatchObject({ breakerFailures: 4, breakerCooldownSeconds: 30, slotWaitSeconds: 10 });
+  });
+
   it('refuses a processing lease that does not exceed the processor timeout', () => {
     expect(attempt({ processingLeaseSeconds: 120 })).toThrow(
       /processingLeaseSeconds: must exceed the processor timeout \(120 s\)/,
@@ -1098,3 +1168,48 @@ function expectAuditTableAppendOnly(template: Template, auditTableId: string): v
     expect(statement.actions.filter((action) => AUDIT_FORBIDDEN.test(action))).toEqual([]);
   }
 }
+
+describe('LivenessGatewayStack with failover (fallbacks, a concurrency cap, breaker settings)', () => {
+  let stack: LivenessGatewayStack;
+  let template: Template;
+
+  beforeAll(() => {
+    ({ stack, template } = synth(newApp(), {
+      providers: [
+        { id: 'fpt', fallbacks: ['senseid'], totalBudgetMs: 45_000 },
+        { id: 'senseid', maxConcurrency: 2, totalBudgetMs: 45_000 },
+      ],
+      breakerFailures: 5,
+      breakerCooldownSeconds: 60,
+      // 45 s + 45 s + 10 s slot wait before the capped SenseID + 30 s headroom.
+      processorTimeout: Duration.seconds(130),
+    }));
+  }, SYNTH_TIMEOUT_MS);
+
+  it('keeps breaker and slot state in the checks table: no extra table, and the processor gains no DynamoDB action', () => {
+    // Prepare
+    const checksTableArn = { 'Fn::GetAtt': [logicalId(stack.checksTable), 'Arn'] };
+    const auditTableArn = { 'Fn::GetAtt': [logicalId(stack.auditTable), 'Arn'] };
+    const processorRole = roleIds(stack).processUpload;
+
+    // Act
+    const dynamoActions = dataActionsOfRole(template, processorRole).filter((action) => action.startsWith('dynamodb:'));
+
+    // Assess: conditional UpdateItem and (consistent) GetItem on checks are all breakers and slots use.
+    expect(Object.keys(template.findResources('AWS::DynamoDB::Table'))).toHaveLength(2);
+    expect(dynamoActions).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(resourcesOfRoleFor(template, processorRole, 'dynamodb:UpdateItem')).toEqual([checksTableArn]);
+    expect(resourcesOfRoleFor(template, processorRole, 'dynamodb:GetItem')).toEqual([checksTableArn]);
+    expect(resourcesOfRoleFor(template, processorRole, 'dynamodb:PutItem')).toEqual([auditTableArn]);
+  });
+
+  it('counts the worst chain as the provider budget, its fallback budget and the capped fallback slot wait', () => {
+    expect(stack.parts.processor.gatewayConfig.providers.fpt?.fallbacks).toEqual(['senseid']);
+    expect(worstChainMs(stack.parts.processor.gatewayConfig)).toBe(100_000);
+    expect(stack.functions.processUpload.function.timeout?.toSeconds()).toBe(130);
+  });
+
+  it('passes the AWS Solutions checks', () => {
+    expect(nagFindings(stack)).toEqual([]);
+  });
+});

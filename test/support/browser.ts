@@ -145,6 +145,8 @@ export async function ensureChromium(): Promise<string> {
 export interface LaunchOptions {
   /** A y4m or MJPEG clip the fake camera plays (in a loop); without it there is no camera. */
   readonly fakeCameraClip?: string;
+  /** Chromium's own fake camera (a moving test pattern, no face); ignored when a clip is given. */
+  readonly fakePatternCamera?: boolean;
 }
 
 /**
@@ -158,7 +160,9 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Browse
         '--use-fake-ui-for-media-stream',
         `--use-file-for-fake-video-capture=${options.fakeCameraClip}`,
       ]
-    : [];
+    : options.fakePatternCamera
+      ? ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']
+      : [];
   // None of the package's Lambda defaults (--single-process, --disable-web-security,
   // --allow-running-insecure-content): pages must meet CORS, CSP and mixed-content rules as in a
   // real browser. --no-sandbox because CI runs as root.

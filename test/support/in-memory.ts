@@ -1,14 +1,22 @@
 // In-memory implementations of the domain ports, with the same conditional semantics as the
 // DynamoDB adapters, for fast domain tests.
+import { createHash } from 'node:crypto';
 import type { Check, CheckResult, PartName, ProviderAnswer, ProviderId, ReceivedPart, Review } from '../../src/core/check';
 import { CheckAlreadyExistsError } from '../../src/adapters/aws/errors';
 import { SecretMisconfiguredError, TransitionConflictError, ValidationError } from '../../src/core/errors';
 import type {
   AuditEntry,
   AuditLog,
+  BreakerRecord,
+  BreakerStore,
+  ProviderSlots,
   CheckRepository,
   Clock,
   EnabledProviderPolicy,
+  ErasureTombstone,
+  FacePrecheck,
+  FacePrecheckRequest,
+  FacePrecheckResult,
   FinishDetails,
   InspectPartRequest,
   Judgement,
@@ -18,7 +26,10 @@ import type {
   MediaStore,
   NewCheck,
   ObjectHead,
+  Outbox,
+  OutcomePublisher,
   PartInspection,
+  PinnedRead,
   ProviderCatalog,
   ResumeQueue,
   ReviewQueuePage,
@@ -29,12 +40,17 @@ import type {
   UploadSigner,
 } from '../../src/core/ports';
 import type { Reason } from '../../src/core/reasons';
+import type { OutcomeEvent } from '../../src/events/envelope';
 
 export class InMemoryCheckRepository implements CheckRepository {
   readonly items = new Map<string, Check>();
+  /** Erased checks: what is left of them. They read as no check, and no write changes them. */
+  readonly tombstones = new Map<string, ErasureTombstone>();
 
   async create(check: NewCheck): Promise<void> {
-    if (this.items.has(check.checkId)) throw new CheckAlreadyExistsError(check.checkId);
+    if (this.items.has(check.checkId) || this.tombstones.has(check.checkId)) {
+      throw new CheckAlreadyExistsError(check.checkId);
+    }
     this.items.set(check.checkId, { ...check, status: 'AWAITING_UPLOAD', updatedAt: check.createdAt, received: {} });
   }
   async get(checkId: string): Promise<Check | undefined> {
@@ -76,17 +92,26 @@ export class InMemoryCheckRepository implements CheckRepository {
   async fail(checkId: string, failure: Reason, details: FinishDetails) {
     this.finish(checkId, { status: 'FAILED', failure }, details);
   }
-  async expire(checkId: string, failure: Reason, at: string, now: number): Promise<boolean> {
+  async expire(checkId: string, failure: Reason, at: string, now: number, outbox?: Outbox): Promise<boolean> {
     const check = this.items.get(checkId);
     if (!check || check.status !== 'AWAITING_UPLOAD' || check.uploadExpiresAt >= now) return false;
-    this.put({ ...check, status: 'EXPIRED', failure, updatedAt: at, completedAt: at });
+    this.put(withOutbox({ ...check, status: 'EXPIRED', failure, updatedAt: at, completedAt: at }, outbox, outbox?.dueAt));
+    return true;
+  }
+  async clearOutbox(checkId: string, eventIds: readonly string[]): Promise<boolean> {
+    const check = this.items.get(checkId);
+    const held = check?.outbox?.map((event) => event.id) ?? [];
+    if (!check || held.length !== eventIds.length || held.some((id, index) => id !== eventIds[index])) return false;
+    const { outbox: _published, sweepAt: _due, ...rest } = check;
+    this.put(check.sweepAfterOutbox === undefined ? rest : { ...rest, sweepAt: check.sweepAfterOutbox });
     return true;
   }
   async markMediaDeleted(checkId: string, at: string): Promise<void> {
     const check = this.items.get(checkId);
     if (!check) return;
-    const { sweepAt: _done, ...rest } = check;
-    this.put({ ...rest, mediaDeletedAt: at });
+    const { sweepAt, sweepAfterOutbox: _after, ...rest } = check;
+    // Unpublished events keep the check on the sweep index, with nothing to do after them.
+    this.put({ ...rest, ...(check.outbox ? { sweepAt } : {}), mediaDeletedAt: at });
   }
   async listDue(now: number, limit: number): Promise<readonly Check[]> {
     return [...this.items.values()]
@@ -94,21 +119,24 @@ export class InMemoryCheckRepository implements CheckRepository {
       .sort((a, b) => (a.sweepAt ?? 0) - (b.sweepAt ?? 0))
       .slice(0, limit);
   }
-  async erase(checkId: string): Promise<Check | undefined> {
+  async erase(checkId: string, tombstone: ErasureTombstone): Promise<Check | undefined> {
     const check = this.items.get(checkId);
+    if (!check) return undefined;
     this.items.delete(checkId);
+    this.tombstones.set(checkId, tombstone);
     return check;
   }
-  async recordReview(checkId: string, review: Review, mediaDueAt: number): Promise<Check | undefined> {
+  async recordReview(checkId: string, review: Review, mediaDueAt: number, outbox?: Outbox): Promise<Check | undefined> {
     const check = this.items.get(checkId);
     if (!check || check.status !== 'COMPLETED' || check.result?.decision !== 'REVIEW' || check.review) return undefined;
-    return this.put({
+    const reviewed: Check = {
       ...check,
       result: { ...check.result, decision: review.decision },
       review,
       updatedAt: review.reviewedAt,
       sweepAt: mediaDueAt,
-    });
+    };
+    return this.put(withOutbox(reviewed, outbox, mediaDueAt));
   }
   async listAwaitingReview(limit: number, nextToken?: string): Promise<ReviewQueuePage> {
     const queue = [...this.items.values()]
@@ -127,23 +155,52 @@ export class InMemoryCheckRepository implements CheckRepository {
   private finish(checkId: string, outcome: Partial<Check>, details: FinishDetails): void {
     const check = this.items.get(checkId);
     if (!check || check.status !== 'PROCESSING') throw new TransitionConflictError(checkId, 'finish');
-    this.put({
-      ...check,
-      ...outcome,
-      media: details.media,
-      completedAt: details.at,
-      updatedAt: details.at,
-      // Like the UpdateItem: an absent provider time leaves the stored one as it was.
-      ...(details.providerMs !== undefined ? { providerMs: details.providerMs } : {}),
-      sweepAt: details.mediaDueAt,
-    });
+    this.put(
+      withOutbox(
+        {
+          ...check,
+          ...outcome,
+          media: details.media,
+          completedAt: details.at,
+          updatedAt: details.at,
+          // Like the UpdateItem: an absent provider time leaves the stored one as it was.
+          ...(details.providerMs !== undefined ? { providerMs: details.providerMs } : {}),
+          sweepAt: details.mediaDueAt,
+        },
+        details.outbox,
+        details.mediaDueAt,
+      ),
+    );
+  }
+}
+
+/** As the DynamoDB adapter's outboxUpdate: events appended, the sweep due at the earlier time. */
+function withOutbox(check: Check, outbox: Outbox | undefined, sweepAfter?: number): Check {
+  if (!outbox) return check;
+  const { sweepAfterOutbox: _previous, ...rest } = check;
+  return {
+    ...rest,
+    outbox: [...(check.outbox ?? []), ...structuredClone(outbox.events)],
+    sweepAt: Math.min(outbox.dueAt, sweepAfter ?? outbox.dueAt),
+    ...(sweepAfter !== undefined ? { sweepAfterOutbox: sweepAfter } : {}),
+  };
+}
+
+/** Every event handed over, in order; `failing` makes publish throw (a channel down). */
+export class RecordingOutcomePublisher implements OutcomePublisher {
+  readonly published: OutcomeEvent[] = [];
+  failing = false;
+  async publish(events: readonly OutcomeEvent[]): Promise<void> {
+    if (this.failing) throw new Error('event bus unavailable');
+    this.published.push(...events);
   }
 }
 
 export class InMemoryAuditLog implements AuditLog {
   readonly entries: StoredAuditEntry[] = [];
   async append(entry: AuditEntry): Promise<void> {
-    this.entries.push({ ...entry, at: new Date().toISOString(), seq: String(this.entries.length).padStart(8, '0') });
+    const { at = new Date().toISOString(), ...rest } = entry;
+    this.entries.push({ ...rest, at, seq: String(this.entries.length).padStart(8, '0') });
   }
   async list(checkId: string): Promise<readonly StoredAuditEntry[]> {
     return this.entries.filter((entry) => entry.checkId === checkId);
@@ -164,6 +221,8 @@ export class InMemoryMediaStore implements MediaStore {
   readonly deleted: string[] = [];
   /** Whole-object reads, by key: what was downloaded to send to a provider. */
   readonly fullReads: string[] = [];
+  /** Pinned whole-object reads, by key (one per part an attempt vets and sends). */
+  readonly pinnedReads: string[] = [];
 
   put(key: string, bytes: Uint8Array, contentType?: string): void {
     this.objects.set(key, { bytes, ...(contentType ? { contentType } : {}) });
@@ -173,7 +232,7 @@ export class InMemoryMediaStore implements MediaStore {
     if (!object) return undefined;
     return {
       bytes: object.bytes.length,
-      etag: `"${object.bytes.length}"`,
+      etag: etagOf(object.bytes),
       ...(object.contentType ? { contentType: object.contentType } : {}),
     };
   }
@@ -184,6 +243,13 @@ export class InMemoryMediaStore implements MediaStore {
     this.fullReads.push(key);
     return this.existing(key);
   }
+  async readPinned(key: string, etag: string): Promise<PinnedRead> {
+    this.pinnedReads.push(key);
+    const object = this.objects.get(key);
+    if (!object) return { kind: 'missing' };
+    if (etagOf(object.bytes) !== etag) return { kind: 'replaced' };
+    return { kind: 'object', bytes: object.bytes, ...(object.contentType ? { contentType: object.contentType } : {}) };
+  }
   async delete(key: string): Promise<void> {
     this.objects.delete(key);
     this.deleted.push(key);
@@ -193,6 +259,11 @@ export class InMemoryMediaStore implements MediaStore {
     if (!object) throw new Error(`NoSuchKey: ${key}`);
     return object.bytes;
   }
+}
+
+/** An S3-style ETag (the MD5 of a single-part upload), so replaced content gets another one. */
+export function etagOf(bytes: Uint8Array): string {
+  return createHash('md5').update(bytes).digest('hex');
 }
 
 /** Secrets by id; a missing id is an operator's misconfiguration, as in the Secrets Manager adapter. */
@@ -263,5 +334,79 @@ export class FakeLivenessJudge implements LivenessJudge {
   async judge(request: JudgeRequest): Promise<Judgement> {
     this.requests.push(request);
     return this.next(request);
+  }
+}
+
+/** Breaker records by provider, with the conditional writes of the DynamoDB adapter. */
+export class InMemoryBreakerStore implements BreakerStore {
+  readonly records = new Map<ProviderId, BreakerRecord>();
+  async read(provider: ProviderId): Promise<BreakerRecord> {
+    return { ...(this.records.get(provider) ?? { failures: 0 }) };
+  }
+  async addFailure(provider: ProviderId): Promise<number> {
+    const record = await this.read(provider);
+    this.records.set(provider, { ...record, failures: record.failures + 1 });
+    return record.failures + 1;
+  }
+  async resetFailures(provider: ProviderId): Promise<void> {
+    this.records.set(provider, { ...(await this.read(provider)), failures: 0 });
+  }
+  async openIfClosed(provider: ProviderId, openUntil: number): Promise<boolean> {
+    const record = await this.read(provider);
+    if (record.openUntil !== undefined) return false;
+    this.records.set(provider, { failures: record.failures, openUntil });
+    return true;
+  }
+  async claimTrial(provider: ProviderId, now: number, trialId: string, trialUntil: number): Promise<boolean> {
+    const record = await this.read(provider);
+    if (record.openUntil === undefined || record.openUntil > now) return false;
+    if (record.trialUntil !== undefined && record.trialUntil > now) return false;
+    this.records.set(provider, { ...record, trialId, trialUntil });
+    return true;
+  }
+  async reopenAfterTrial(provider: ProviderId, trialId: string, openUntil: number): Promise<boolean> {
+    const record = await this.read(provider);
+    if (record.trialId !== trialId) return false;
+    this.records.set(provider, { failures: record.failures, openUntil });
+    return true;
+  }
+  async closeAfterTrial(provider: ProviderId, trialId: string): Promise<boolean> {
+    const record = await this.read(provider);
+    if (record.trialId !== trialId) return false;
+    this.records.set(provider, { failures: 0 });
+    return true;
+  }
+}
+
+/** Concurrency slots by provider, leases as in the DynamoDB adapter; remembers the most ever held. */
+export class InMemoryProviderSlots implements ProviderSlots {
+  readonly held = new Map<string, { holder: string; leaseUntil: number }>();
+  highWater = 0;
+  async acquire(provider: ProviderId, cap: number, holder: string, now: number, leaseUntil: number): Promise<number | undefined> {
+    for (let slot = 0; slot < cap; slot++) {
+      const key = `${provider}#${slot}`;
+      const current = this.held.get(key);
+      if (current && current.leaseUntil >= now) continue;
+      this.held.set(key, { holder, leaseUntil });
+      this.highWater = Math.max(this.highWater, [...this.held.keys()].filter((k) => k.startsWith(`${provider}#`)).length);
+      return slot;
+    }
+    return undefined;
+  }
+  async release(provider: ProviderId, slot: number, holder: string): Promise<void> {
+    const key = `${provider}#${slot}`;
+    if (this.held.get(key)?.holder === holder) this.held.delete(key);
+  }
+}
+
+/** A face pre-check that answers per part what the test tells it (ok by default), and remembers every request. */
+export class FakeFacePrecheck implements FacePrecheck {
+  readonly requests: FacePrecheckRequest[] = [];
+  answer: Partial<Record<PartName, FacePrecheckResult | Error>> = {};
+  async check(request: FacePrecheckRequest): Promise<FacePrecheckResult> {
+    this.requests.push(request);
+    const answer = this.answer[request.part] ?? { verdict: 'ok', audit: { faces: 1 } };
+    if (answer instanceof Error) throw answer;
+    return answer;
   }
 }

@@ -12,6 +12,7 @@ import {
   InMemoryMediaStore,
   InMemoryProviderCatalog,
   ManualClock,
+  RecordingOutcomePublisher,
   RecordingResumeQueue,
 } from './in-memory';
 
@@ -40,6 +41,7 @@ export function processingWorld(
   const inspector = new FakeMediaInspector();
   const judge = new FakeLivenessJudge();
   const resumeQueue = new RecordingResumeQueue();
+  const outcomes = new RecordingOutcomePublisher();
   const providers = new InMemoryProviderCatalog(options.providers ?? [options.provider ?? ACME], 'acme');
   const policy: ProcessingPolicy = {
     processingLeaseSeconds: 60,
@@ -48,9 +50,10 @@ export function processingWorld(
     reviewWindowSeconds: 7 * 86_400,
     ...options.policy,
   };
-  const deps: ProcessUploadDeps = { checks, audit, media, inspector, judge, providers, clock, log: silentLog, policy };
+  const deps: ProcessUploadDeps = { checks, audit, media, inspector, judge, providers, outcomes, clock, log: silentLog, policy };
   const sweepDeps = {
     checks,
+    outcomes,
     audit,
     media,
     clock,
@@ -58,7 +61,7 @@ export function processingWorld(
     resumeQueue,
     policy: { uploadGraceSeconds: UPLOAD_GRACE_SECONDS },
   };
-  return { clock, checks, audit, media, inspector, judge, resumeQueue, providers, policy, deps, sweepDeps };
+  return { clock, checks, audit, media, inspector, judge, resumeQueue, outcomes, providers, policy, deps, sweepDeps };
 }
 
 export type ProcessingWorld = ReturnType<typeof processingWorld>;
@@ -100,3 +103,19 @@ export function store(world: ProcessingWorld, checkId: string, part: PartName): 
 export function auditTypes(world: ProcessingWorld, checkId: string): string[] {
   return world.audit.entries.filter((entry) => entry.checkId === checkId).map((entry) => entry.type);
 }
+
+/** The provider's PASS with a face comparison, as a check that sent a reference needs. */
+export const PASS_MATCHED = {
+  kind: 'called' as const,
+  answer: {
+    kind: 'answer' as const,
+    result: {
+      decision: 'PASS' as const,
+      reasons: [],
+      liveness: { live: true, score: 0.9 },
+      faceMatch: { matched: true, score: 0.9 },
+    },
+    providerMs: 42,
+  },
+  attempts: 1,
+};

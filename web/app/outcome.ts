@@ -1,6 +1,7 @@
-// What the end user reads when a check ends. Reason messages come from the API and are written
-// to be shown as they are; operational failures are never put on the user.
+// What the end user reads when a check ends, in their language. Reasons are shown from the
+// locale by code, never the server's English text; operational failures are never put on the user.
 import type { CheckStatusResponse } from '../../src/client';
+import type { Translator } from './i18n';
 
 export type Tone = 'success' | 'retry' | 'fail' | 'review' | 'error';
 
@@ -8,63 +9,52 @@ export interface OutcomeText {
   readonly tone: Tone;
   readonly title: string;
   readonly message: string;
-  /** Label of the button that starts over. */
-  readonly action: string;
+  /** Shown for outcomes support may be asked about. */
+  readonly reference?: string;
 }
 
-export function outcomeText(view: CheckStatusResponse): OutcomeText {
-  const reasons = (view.reasons ?? []).map((reason) => reason.message).join(' ');
+/** The locale's message for a reason code; a code this page does not know gets a generic line. */
+export function reasonText(code: string, i18n: Translator): string {
+  const key = `reason.${code}`;
+  return i18n.has(key) ? i18n.t(key) : i18n.t('reason.unknown');
+}
+
+function reasonsText(view: Pick<CheckStatusResponse, 'reasons'>, i18n: Translator): string {
+  const codes = [...new Set((view.reasons ?? []).map((reason) => reason.code))];
+  const texts = [...new Set(codes.map((code) => reasonText(code, i18n)))];
+  return texts.length > 0 ? texts.join(' ') : i18n.t('reason.unknown');
+}
+
+export function outcomeText(
+  view: Pick<CheckStatusResponse, 'checkId' | 'status' | 'decision' | 'reasons'>,
+  i18n: Translator,
+): OutcomeText {
+  const reference = i18n.t('outcome.reference', { reference: view.checkId });
   if (view.status === 'EXPIRED') {
-    return {
-      tone: 'error',
-      title: 'This session timed out',
-      message: 'The upload did not arrive in time. Please start again.',
-      action: 'Start again',
-    };
+    return { tone: 'error', title: i18n.t('outcome.expiredTitle'), message: i18n.t('outcome.expiredMessage') };
   }
-  if (view.status === 'FAILED') {
-    return {
-      tone: 'error',
-      title: 'Something went wrong on our side',
-      message: 'We received your video but could not finish the check. Please try again in a few minutes.',
-      action: 'Try again',
-    };
+  if (view.status !== 'COMPLETED') {
+    return { tone: 'error', title: i18n.t('outcome.failedTitle'), message: i18n.t('outcome.failedMessage'), reference };
   }
   switch (view.decision) {
     case 'PASS':
-      return {
-        tone: 'success',
-        title: 'You’re verified',
-        message: 'Thanks — your check passed. You can continue.',
-        action: 'Start a new check',
-      };
+      return { tone: 'success', title: i18n.t('outcome.passTitle'), message: i18n.t('outcome.passMessage') };
     case 'RETRY':
       return {
         tone: 'retry',
-        title: 'Let’s try that again',
-        message: `Record again: ${reasons || 'The video could not be checked.'}`,
-        action: 'Record again',
+        title: i18n.t('outcome.retryTitle'),
+        message: i18n.t('outcome.retryMessage', { reasons: reasonsText(view, i18n) }),
       };
     case 'REVIEW':
-      return {
-        tone: 'review',
-        title: 'Thanks — we’re reviewing your check',
-        message: 'A member of our team will look at it. We’ll let you know the result; you don’t need to do anything now.',
-        action: 'Start a new check',
-      };
+      return { tone: 'review', title: i18n.t('outcome.reviewTitle'), message: i18n.t('outcome.reviewMessage'), reference };
     case 'FAIL':
       return {
         tone: 'fail',
-        title: 'We couldn’t verify you',
-        message: `${reasons || 'The check did not pass.'} If you think this is a mistake, please contact support.`,
-        action: 'Start again',
+        title: i18n.t('outcome.failTitle'),
+        message: i18n.t('outcome.failMessage', { reasons: reasonsText(view, i18n) }),
+        reference,
       };
-    case undefined:
-      return {
-        tone: 'error',
-        title: 'Something went wrong on our side',
-        message: 'Please try again in a few minutes.',
-        action: 'Try again',
-      };
+    default:
+      return { tone: 'error', title: i18n.t('outcome.failedTitle'), message: i18n.t('outcome.failedMessage'), reference };
   }
 }

@@ -1,13 +1,17 @@
-// Camera and recording. The recorded container is whatever the browser does best among those the
-// gateway accepts: mp4 where MediaRecorder can write it (Safari, recent Chrome), else webm.
-// A webm from MediaRecorder has no duration in its header; the gateway's media check measures it
-// from the clusters, so the file is uploaded as recorded.
+// Camera, recording and stills. The recorded container is whatever the browser does best among
+// those the gateway accepts: mp4 first (Safari on iOS records only mp4; recent Chrome can), else
+// webm. A webm from MediaRecorder has no duration in its header; the gateway's media check
+// measures it from the clusters, so the file is uploaded as recorded.
 
 const CANDIDATE_TYPES = ['video/mp4;codecs=avc1', 'video/mp4', 'video/webm;codecs=vp9', 'video/webm;codecs=vp8', 'video/webm'];
 
 export function recordingType(): string | undefined {
   if (typeof MediaRecorder === 'undefined') return undefined;
   return CANDIDATE_TYPES.find((type) => MediaRecorder.isTypeSupported(type));
+}
+
+export function cameraAvailable(): boolean {
+  return typeof navigator.mediaDevices?.getUserMedia === 'function';
 }
 
 export async function openCamera(): Promise<MediaStream> {
@@ -21,28 +25,47 @@ export function stopCamera(stream: MediaStream | undefined): void {
   for (const track of stream?.getTracks() ?? []) track.stop();
 }
 
+/** The size the camera delivers, from the track's settings (what the recording will have). */
+export function cameraSize(stream: MediaStream): { width?: number; height?: number } {
+  const settings = stream.getVideoTracks()[0]?.getSettings();
+  return {
+    ...(settings?.width !== undefined ? { width: settings.width } : {}),
+    ...(settings?.height !== undefined ? { height: settings.height } : {}),
+  };
+}
+
+export interface Recording {
+  readonly video: Blob;
+  /** Measured from the recorder's start to its stop event. */
+  readonly seconds: number;
+}
+
 /** Records `seconds` of the stream; resolves with the video as one Blob. */
-export function record(stream: MediaStream, seconds: number, onTick: (secondsLeft: number) => void): Promise<Blob> {
+export function record(stream: MediaStream, seconds: number, onTick: (secondsLeft: number) => void): Promise<Recording> {
   const mimeType = recordingType();
-  if (mimeType === undefined) return Promise.reject(new Error('This browser cannot record video.'));
+  if (mimeType === undefined) return Promise.reject(new Error('no MediaRecorder type'));
   const recorder = new MediaRecorder(stream, { mimeType, videoBitsPerSecond: 2_500_000 });
   const chunks: Blob[] = [];
   return new Promise((resolve, reject) => {
     let ticker: ReturnType<typeof setInterval> | undefined;
+    let started = 0;
     recorder.ondataavailable = (event) => {
       if (event.data.size > 0) chunks.push(event.data);
     };
     recorder.onerror = () => {
       clearInterval(ticker);
-      reject(new Error('Recording failed.'));
+      reject(new Error('MediaRecorder error'));
     };
     recorder.onstop = () => {
       clearInterval(ticker);
-      resolve(new Blob(chunks, { type: recorder.mimeType || mimeType }));
+      resolve({
+        video: new Blob(chunks, { type: recorder.mimeType || mimeType }),
+        seconds: (performance.now() - started) / 1000,
+      });
     };
     recorder.onstart = () => {
       // Timed from the recorder's own start, so the file is the full length the gateway asks for.
-      const started = performance.now();
+      started = performance.now();
       onTick(seconds);
       ticker = setInterval(() => {
         const left = Math.max(0, Math.ceil(seconds - (performance.now() - started) / 1000));
@@ -53,4 +76,58 @@ export function record(stream: MediaStream, seconds: number, onTick: (secondsLef
     // A timeslice makes the browser hand over data as it goes rather than all at the end.
     recorder.start(1000);
   });
+}
+
+/** One frame of the preview at the camera's full size, as a JPEG (not mirrored, like a recording). */
+export async function takePhoto(preview: HTMLVideoElement): Promise<{ photo: Blob; width: number; height: number }> {
+  // Pressed the moment the camera screen shows: wait for its first frame.
+  if (preview.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 5000);
+      preview.addEventListener('loadeddata', () => (clearTimeout(timer), resolve()), { once: true });
+    });
+  }
+  const width = preview.videoWidth;
+  const height = preview.videoHeight;
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  const context = canvas.getContext('2d');
+  if (!context || width === 0 || height === 0) throw new Error('no camera frame');
+  context.drawImage(preview, 0, 0, width, height);
+  const photo = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.92));
+  if (!photo) throw new Error('the frame could not be encoded');
+  return { photo, width, height };
+}
+
+/** Width, height and duration of a chosen file, as far as the browser can tell (unknowns stay undefined). */
+export async function measureFile(
+  file: Blob,
+  kind: 'video' | 'image',
+): Promise<{ width?: number; height?: number; durationSeconds?: number }> {
+  if (kind === 'image') {
+    const bitmap = await createImageBitmap(file);
+    const size = { width: bitmap.width, height: bitmap.height };
+    bitmap.close();
+    return size;
+  }
+  const url = URL.createObjectURL(file);
+  const video = document.createElement('video');
+  video.preload = 'metadata';
+  video.muted = true;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      video.onloadedmetadata = () => resolve();
+      video.onerror = () => reject(new Error('not a playable video'));
+      video.src = url;
+    });
+    return {
+      ...(video.videoWidth > 0 ? { width: video.videoWidth, height: video.videoHeight } : {}),
+      // A MediaRecorder webm reports Infinity: the server measures it.
+      ...(Number.isFinite(video.duration) ? { durationSeconds: video.duration } : {}),
+    };
+  } finally {
+    video.removeAttribute('src');
+    URL.revokeObjectURL(url);
+  }
 }

@@ -17,8 +17,10 @@ const AUDIT_EVENT_TYPES: Record<AuditEventType, true> = {
   CHECK_CREATED: true,
   PART_RECEIVED: true,
   PART_IGNORED: true,
+  PART_REPLACED: true,
   PROCESSING_STARTED: true,
   MEDIA_CHECKED: true,
+  FACE_PRECHECKED: true,
   PROVIDER_REQUEST: true,
   PROVIDER_RESPONSE: true,
   PROVIDER_RETRY: true,
@@ -31,6 +33,10 @@ const AUDIT_EVENT_TYPES: Record<AuditEventType, true> = {
   MEDIA_VIEWED: true,
   REVIEW_DECIDED: true,
   CHECK_ERASED: true,
+  BREAKER_OPENED: true,
+  BREAKER_CLOSED: true,
+  BREAKER_TRIAL: true,
+  WEBHOOK_DELIVERY: true,
 };
 
 const auditItemSchema = z.object({
@@ -64,7 +70,7 @@ export class DynamoDbAuditLog implements AuditLog {
   ) {}
 
   async append(entry: AuditEntry): Promise<void> {
-    const at = this.clock.now().toISOString();
+    const at = entry.at ?? this.clock.now().toISOString();
     for (let attempt = 1; ; attempt += 1) {
       try {
         await this.doc.send(

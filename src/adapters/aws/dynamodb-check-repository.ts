@@ -1,18 +1,26 @@
 // CheckRepository on DynamoDB. Every state change is a conditional write, which is what turns
 // at-least-once S3 events into exactly-once processing.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { checkSchema } from '../../core/check';
 import type { Check, CheckResult, CheckStatus, PartName, ProviderAnswer, ReceivedPart, Review } from '../../core/check';
 import { TransitionConflictError, ValidationError } from '../../core/errors';
-import type { CheckRepository, FinishDetails, NewCheck, ReviewQueuePage } from '../../core/ports';
+import type { CheckRepository, ErasureTombstone, FinishDetails, NewCheck, Outbox, ReviewQueuePage } from '../../core/ports';
 import type { Reason } from '../../core/reasons';
+import { outboxHoldsExactly, outboxUpdate, OUTBOX_NAMES } from './dynamodb-outbox';
 import { CheckAlreadyExistsError, InvalidStoredItemError } from './errors';
-import { CHECKS_REVIEW_INDEX, CHECKS_SWEEP_INDEX, CHECKS_TABLE_KEYS } from './table-schema';
+import { CHECKS_REVIEW_INDEX, CHECKS_SWEEP_INDEX, CHECKS_TABLE_KEYS, CHECKS_TTL_ATTRIBUTE } from './table-schema';
 
 const PK = CHECKS_TABLE_KEYS.partitionKey;
+/** The status of a tombstone item: not a CheckStatus, it never leaves this adapter (get() reads it as no check). */
+const ERASED = 'ERASED';
+/** The review queue's sparse index attributes: present only while a REVIEW check awaits a person. */
+const REVIEW_QUEUE_NAMES = {
+  '#reviewQueue': CHECKS_REVIEW_INDEX.partitionKey,
+  '#reviewAt': CHECKS_REVIEW_INDEX.sortKey,
+} as const;
 
 /** The review index's LastEvaluatedKey, the only thing a review-queue nextToken may carry. */
 const reviewCursorSchema = z
@@ -91,7 +99,7 @@ export class DynamoDbCheckRepository implements CheckRepository {
       // Strongly consistent: the processor reads right after the writes that made it run.
       new GetCommand({ TableName: this.tableName, Key: { [PK]: checkId }, ConsistentRead: true }),
     );
-    return output.Item === undefined ? undefined : this.toCheck(checkId, output.Item);
+    return output.Item === undefined || output.Item.status === ERASED ? undefined : this.toCheck(checkId, output.Item);
   }
 
   async recordPart(checkId: string, part: PartName, received: ReceivedPart): Promise<Check | undefined> {
@@ -170,31 +178,63 @@ export class DynamoDbCheckRepository implements CheckRepository {
     await this.finish(checkId, 'FAILED', { failure }, details);
   }
 
-  async expire(checkId: string, failure: Reason, at: string, now: number): Promise<boolean> {
+  async expire(checkId: string, failure: Reason, at: string, now: number, outbox?: Outbox): Promise<boolean> {
+    // sweepAt stays due so the sweep deletes whatever part did arrive (with an outbox: due once it is published).
+    const events = outbox ? outboxUpdate(outbox, outbox.dueAt) : { sets: [], removes: [], names: {}, values: {} };
     const updated = await this.transition(checkId, {
-      // sweepAt stays due so the sweep deletes whatever part did arrive.
-      update: 'SET #status = :expired, #failure = :failure, #updatedAt = :at, #completedAt = :at',
+      update: `SET ${['#status = :expired', '#failure = :failure', '#updatedAt = :at', '#completedAt = :at', ...events.sets].join(', ')}`,
       condition: '#status = :awaiting AND #uploadExpiresAt < :now',
-      names: { '#failure': 'failure', '#completedAt': 'completedAt', '#uploadExpiresAt': 'uploadExpiresAt' },
-      values: { ':expired': 'EXPIRED', ':awaiting': 'AWAITING_UPLOAD', ':failure': failure, ':at': at, ':now': now },
+      names: { '#failure': 'failure', '#completedAt': 'completedAt', '#uploadExpiresAt': 'uploadExpiresAt', ...events.names },
+      values: {
+        ':expired': 'EXPIRED',
+        ':awaiting': 'AWAITING_UPLOAD',
+        ':failure': failure,
+        ':at': at,
+        ':now': now,
+        ...events.values,
+      },
     });
     return updated !== undefined;
+  }
+
+  async clearOutbox(checkId: string, eventIds: readonly string[]): Promise<boolean> {
+    if (eventIds.length === 0) return true;
+    const holds = outboxHoldsExactly(eventIds);
+    const names = { ...OUTBOX_NAMES, ...holds.names };
+    // Back to what the transition wanted the sweep for, or off the index when that is done too.
+    const restored = await this.transition(checkId, {
+      update: 'REMOVE #outbox SET #sweepAt = #sweepAfterOutbox',
+      condition: `attribute_exists(#sweepAfterOutbox) AND ${holds.condition}`,
+      names,
+      values: holds.values,
+    });
+    if (restored) return true;
+    const left = await this.transition(checkId, {
+      update: 'REMOVE #outbox, #sweepAt, #sweepShard',
+      condition: `attribute_not_exists(#sweepAfterOutbox) AND ${holds.condition}`,
+      names,
+      values: holds.values,
+    });
+    return left !== undefined;
   }
 
   async markMediaDeleted(checkId: string, at: string): Promise<void> {
     // Leaves the index: nothing is left for the sweep to do. Conditional so an erased check is not recreated.
     // Leaves the review queue too: with its media gone a REVIEW check stays REVIEW but no one can look at it.
+    const names = { '#mediaDeletedAt': 'mediaDeletedAt', '#pk': PK, ...OUTBOX_NAMES, ...REVIEW_QUEUE_NAMES };
+    const left = await this.transition(checkId, {
+      update: 'SET #mediaDeletedAt = :at REMOVE #sweepAt, #sweepShard, #sweepAfterOutbox, #reviewQueue, #reviewAt',
+      condition: 'attribute_exists(#pk) AND #status <> :erased AND attribute_not_exists(#outbox)',
+      names: { ...names, '#status': 'status' },
+      values: { ':at': at, ':erased': ERASED },
+    });
+    if (left) return;
+    // Unpublished events: the check stays on the index for them, with nothing to do after them.
     await this.transition(checkId, {
-      update: 'SET #mediaDeletedAt = :at REMOVE #sweepAt, #sweepShard, #reviewQueue, #reviewAt',
-      condition: 'attribute_exists(#pk)',
-      names: {
-        '#mediaDeletedAt': 'mediaDeletedAt',
-        '#sweepShard': CHECKS_SWEEP_INDEX.partitionKey,
-        '#reviewQueue': CHECKS_REVIEW_INDEX.partitionKey,
-        '#reviewAt': CHECKS_REVIEW_INDEX.sortKey,
-        '#pk': PK,
-      },
-      values: { ':at': at },
+      update: 'SET #mediaDeletedAt = :at REMOVE #sweepAfterOutbox, #reviewQueue, #reviewAt',
+      condition: 'attribute_exists(#pk) AND #status <> :erased',
+      names: { ...names, '#status': 'status' },
+      values: { ':at': at, ':erased': ERASED },
     });
   }
 
@@ -212,29 +252,30 @@ export class DynamoDbCheckRepository implements CheckRepository {
     return (output.Items ?? []).map((item) => this.toCheck(String(item[PK]), item));
   }
 
-  async recordReview(checkId: string, review: Review, mediaDueAt: number): Promise<Check | undefined> {
-    // attribute_not_exists(review) makes the second of two racing reviewers lose.
-    // Outbox: the `check.reviewed` outbox entry belongs in this same conditional write.
+  async recordReview(checkId: string, review: Review, mediaDueAt: number, outbox?: Outbox): Promise<Check | undefined> {
+    // attribute_not_exists(review) makes the second of two racing reviewers lose; the
+    // check.reviewed event is committed in this same conditional write.
+    const events = outbox ? outboxUpdate(outbox, mediaDueAt) : undefined;
+    const sets = ['#review = :review', '#result.#decision = :decision', '#updatedAt = :at'];
+    sets.push(...(events?.sets ?? ['#sweepShard = :sweepShard', '#sweepAt = :mediaDueAt']));
     return this.transition(checkId, {
-      update:
-        'SET #review = :review, #result.#decision = :decision, #updatedAt = :at, #sweepShard = :shard, #sweepAt = :mediaDueAt REMOVE #reviewQueue, #reviewAt',
+      update: `SET ${sets.join(', ')} REMOVE #reviewQueue, #reviewAt`,
       condition: '#status = :completed AND #result.#decision = :review_decision AND attribute_not_exists(#review)',
       names: {
         '#review': 'review',
         '#result': 'result',
         '#decision': 'decision',
         '#sweepShard': CHECKS_SWEEP_INDEX.partitionKey,
-        '#reviewQueue': CHECKS_REVIEW_INDEX.partitionKey,
-        '#reviewAt': CHECKS_REVIEW_INDEX.sortKey,
+        ...REVIEW_QUEUE_NAMES,
+        ...events?.names,
       },
       values: {
         ':review': review,
         ':decision': review.decision,
         ':at': review.reviewedAt,
-        ':shard': CHECKS_SWEEP_INDEX.shard,
-        ':mediaDueAt': mediaDueAt,
         ':completed': 'COMPLETED',
         ':review_decision': 'REVIEW',
+        ...(events ? events.values : { ':sweepShard': CHECKS_SWEEP_INDEX.shard, ':mediaDueAt': mediaDueAt }),
       },
     });
   }
@@ -256,11 +297,32 @@ export class DynamoDbCheckRepository implements CheckRepository {
     return output.LastEvaluatedKey ? { checks, nextToken: encodeCursor(output.LastEvaluatedKey) } : { checks };
   }
 
-  async erase(checkId: string): Promise<Check | undefined> {
-    const output = await this.doc.send(
-      new DeleteCommand({ TableName: this.tableName, Key: { [PK]: checkId }, ReturnValues: 'ALL_OLD' }),
-    );
-    return output.Attributes === undefined ? undefined : this.toCheck(checkId, output.Attributes);
+  async erase(checkId: string, tombstone: ErasureTombstone): Promise<Check | undefined> {
+    // A Put replaces every attribute: nothing personal survives, whatever attributes the check had.
+    // The tombstone stays so that a write still in flight fails its condition instead of
+    // recreating the check; it carries no sweep attributes, so it is never listed as due.
+    try {
+      const output = await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            [PK]: checkId,
+            status: ERASED,
+            erasedAt: tombstone.erasedAt,
+            updatedAt: tombstone.erasedAt,
+            [CHECKS_TTL_ATTRIBUTE]: tombstone.expiresAt,
+          },
+          ConditionExpression: 'attribute_exists(#pk) AND #status <> :erased',
+          ExpressionAttributeNames: { '#pk': PK, '#status': 'status' },
+          ExpressionAttributeValues: { ':erased': ERASED },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return output.Attributes === undefined ? undefined : this.toCheck(checkId, output.Attributes);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
   }
 
   /** A conditional UpdateItem: the new check, or undefined when the condition did not hold. */
@@ -299,29 +361,29 @@ export class DynamoDbCheckRepository implements CheckRepository {
     details: FinishDetails,
   ): Promise<void> {
     const [outcomeName, outcomeValue] = 'result' in outcome ? ['result', outcome.result] : ['failure', outcome.failure];
-    const sets = [
-      '#status = :to',
-      '#outcome = :outcome',
-      '#media = :media',
-      '#completedAt = :at',
-      '#updatedAt = :at',
-      // The sweep makes sure the media is gone by then, even if the inline deletion fails.
-      '#sweepAt = :mediaDueAt',
-    ];
-    const names: Record<string, string> = { '#outcome': outcomeName, '#media': 'media', '#completedAt': 'completedAt' };
+    const sets = ['#status = :to', '#outcome = :outcome', '#media = :media', '#completedAt = :at', '#updatedAt = :at'];
+    // The sweep makes sure the media is gone by then, even if the inline deletion fails; an outbox
+    // may make the check due earlier.
+    const events = details.outbox ? outboxUpdate(details.outbox, details.mediaDueAt) : undefined;
+    sets.push(...(events?.sets ?? ['#sweepAt = :mediaDueAt']));
+    const names: Record<string, string> = {
+      '#outcome': outcomeName,
+      '#media': 'media',
+      '#completedAt': 'completedAt',
+      ...events?.names,
+    };
     const values: Record<string, unknown> = {
       ':to': to,
       ':processing': 'PROCESSING',
       ':outcome': outcomeValue,
       ':media': [...details.media],
       ':at': details.at,
-      ':mediaDueAt': details.mediaDueAt,
+      ...(events ? events.values : { ':mediaDueAt': details.mediaDueAt }),
     };
     if ('result' in outcome && outcome.result.decision === 'REVIEW') {
       // Onto the review queue (a sparse index), in the order the checks were decided.
       sets.push('#reviewQueue = :reviewQueue', '#reviewAt = :at');
-      names['#reviewQueue'] = CHECKS_REVIEW_INDEX.partitionKey;
-      names['#reviewAt'] = CHECKS_REVIEW_INDEX.sortKey;
+      Object.assign(names, REVIEW_QUEUE_NAMES);
       values[':reviewQueue'] = CHECKS_REVIEW_INDEX.queue;
     }
     if (details.providerMs !== undefined) {

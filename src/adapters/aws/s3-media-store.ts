@@ -9,7 +9,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { MediaStore, ObjectHead } from '../../core/ports';
+import type { MediaStore, ObjectHead, PinnedRead } from '../../core/ports';
 import { MediaObjectNotFoundError } from './errors';
 
 export class S3MediaStore implements MediaStore {
@@ -47,6 +47,21 @@ export class S3MediaStore implements MediaStore {
 
   readAll(key: string): Promise<Uint8Array> {
     return this.get(key, undefined);
+  }
+
+  async readPinned(key: string, etag: string): Promise<PinnedRead> {
+    try {
+      const output = await this.s3.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key, IfMatch: etag.startsWith('"') ? etag : `"${etag}"` }),
+      );
+      const bytes = output.Body === undefined ? new Uint8Array(0) : await output.Body.transformToByteArray();
+      return { kind: 'object', bytes, ...(output.ContentType !== undefined ? { contentType: output.ContentType } : {}) };
+    } catch (error) {
+      if (isNotFound(error)) return { kind: 'missing' };
+      // 412 PreconditionFailed: the key now holds another upload than the one recorded.
+      if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 412) return { kind: 'replaced' };
+      throw error;
+    }
   }
 
   async delete(key: string): Promise<void> {

@@ -3,8 +3,10 @@
 import type { ErasureReceiptResponse } from '../api-schemas';
 import type { DeepReadonly } from '../check';
 import { CheckNotFoundError } from '../errors';
-import type { AuditLog, CheckRepository, Clock, MediaFingerprints, MediaStore } from '../ports';
+import type { Log } from '../log';
+import type { AuditLog, CheckRepository, Clock, MediaFingerprints, MediaStore, OutcomePublisher } from '../ports';
 import { mediaKey } from '../ports';
+import { outboxFor, publishOutbox } from './outcome-events';
 
 export interface EraseCheckDeps {
   readonly checks: CheckRepository;
@@ -13,6 +15,9 @@ export interface EraseCheckDeps {
   readonly clock: Clock;
   /** The replayed-media index: the check's entries go with it. */
   readonly fingerprints?: MediaFingerprints;
+  /** check.erased goes here, once, from the call whose delete removed the record. */
+  readonly outcomes: OutcomePublisher;
+  readonly log: Log;
 }
 
 export type ErasureReceipt = DeepReadonly<ErasureReceiptResponse>;
@@ -54,10 +59,18 @@ export async function eraseCheck(deps: EraseCheckDeps, checkId: string, requeste
   // Index entries before the record: the record is what tells a retry which digests to drop.
   const digests = (check.media ?? []).flatMap((facts) => (facts.sha256 ? [facts.sha256] : []));
   if (deps.fingerprints && digests.length > 0) await deps.fingerprints.release(checkId, digests);
-  const erased = await deps.checks.erase(checkId);
+  const erasedAt = deps.clock.now().toISOString();
+  // The record becomes a tombstone: an attempt still running for this check can no longer write
+  // to it (every write is conditional), so its late results and audit entries are dropped.
+  const erased = await deps.checks.erase(checkId, { erasedAt, expiresAt: check.expiresAt });
+  // Only the call that turned the record into a tombstone tells the backend: a concurrent or
+  // repeated DELETE finds nothing to erase and sends nothing. The tombstone keeps no fields to
+  // build the event from, so it is built from the record the erasure replaced and published here.
+  const outbox = erased ? outboxFor(deps, 'check.erased', erased, erasedAt) : undefined;
+  const published = outbox ? publishOutbox(deps, checkId, outbox.events, []) : undefined;
   const receipt: Tombstone = {
     checkId,
-    erasedAt: deps.clock.now().toISOString(),
+    erasedAt,
     erasedBy: requestedBy,
     deleted: {
       media: check.parts,
@@ -67,6 +80,6 @@ export async function eraseCheck(deps: EraseCheckDeps, checkId: string, requeste
     },
     kept: KEPT_AFTER_ERASURE,
   };
-  await deps.audit.append({ checkId, type: 'CHECK_ERASED', detail: receipt });
+  await Promise.all([deps.audit.append({ checkId, type: 'CHECK_ERASED', detail: receipt }), published]);
   return { ...receipt, alreadyErased: false };
 }

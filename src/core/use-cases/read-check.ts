@@ -56,7 +56,8 @@ export async function getCheckResult(checks: CheckRepository, clock: Clock, chec
   return {
     checkId: check.checkId,
     status: check.status,
-    provider: check.provider,
+    provider: check.providerAnswer?.provider ?? check.provider,
+    ...(check.providerAnswer?.attempts ? { attempts: check.providerAnswer.attempts } : {}),
     parts: check.parts,
     ...(check.externalRef !== undefined ? { externalRef: check.externalRef } : {}),
     ...(check.consent !== undefined ? { consent: check.consent } : {}),

@@ -5,8 +5,17 @@ import { REVIEW_PAGE_DEFAULT } from '../api-schemas';
 import type { DeepReadonly, PartName, Review } from '../check';
 import { CheckNotFoundError, describeError, MediaNotFoundError, ReviewConflictError } from '../errors';
 import type { Log } from '../log';
-import { mediaKey, type AuditLog, type CheckRepository, type Clock, type MediaStore, type MediaUrlSigner } from '../ports';
+import {
+  mediaKey,
+  type AuditLog,
+  type CheckRepository,
+  type Clock,
+  type MediaStore,
+  type MediaUrlSigner,
+  type OutcomePublisher,
+} from '../ports';
 import { deleteCheckMedia } from './media-retention';
+import { outboxFor, publishOutbox } from './outcome-events';
 import { getCheckResult, live, type CheckResultView } from './read-check';
 
 /** A media link lives at most this long: enough to load a video, short enough not to be passed around. */
@@ -66,6 +75,8 @@ export interface DecideReviewDeps {
   readonly media: MediaStore;
   readonly clock: Clock;
   readonly log: Log;
+  /** check.reviewed goes here, committed with the review in the same conditional write. */
+  readonly outcomes: OutcomePublisher;
   readonly policy: { readonly mediaRetentionSeconds: number };
 }
 
@@ -89,14 +100,19 @@ export async function decideReview(deps: DecideReviewDeps, checkId: string, requ
     previousDecision: 'REVIEW',
   };
   const mediaDueAt = Math.floor(now.getTime() / 1000) + deps.policy.mediaRetentionSeconds;
-  const reviewed = await deps.checks.recordReview(checkId, review, mediaDueAt);
+  // The event reports the reviewer's decision; the provider's reasons stay as the provider gave them.
+  const decided = check.result ? { ...check.result, decision: review.decision } : undefined;
+  const outbox = outboxFor(deps, 'check.reviewed', { ...check, ...(decided ? { result: decided } : {}) }, review.reviewedAt);
+  const reviewed = await deps.checks.recordReview(checkId, review, mediaDueAt, outbox);
   if (!reviewed) {
     // Lost a race: to another reviewer (409) or to an erasure (404).
     if (!(await deps.checks.get(checkId))) throw new CheckNotFoundError();
     throw new ReviewConflictError();
   }
   deps.log.info('Check reviewed', { checkId, decision: review.decision });
-  await deps.audit.append({
+  // As after a decision: the event first (it clears the outbox), then the media.
+  const published = outbox ? publishOutbox(deps, checkId, outbox.events) : undefined;
+  const audited = deps.audit.append({
     checkId,
     type: 'REVIEW_DECIDED',
     detail: {
@@ -107,6 +123,7 @@ export async function decideReview(deps: DecideReviewDeps, checkId: string, requ
       reviewedAt: review.reviewedAt,
     },
   });
+  await Promise.all([published, audited]);
   if (deps.policy.mediaRetentionSeconds === 0 && reviewed.mediaDeletedAt === undefined) {
     try {
       await deleteCheckMedia(deps, reviewed);

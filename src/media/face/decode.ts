@@ -6,13 +6,13 @@ import { PNG } from 'pngjs';
 import { inspectPart } from '../inspect';
 import { IMAGE_FORMATS, type PartLimits } from '../profiles';
 import type { RangeReader } from '../reader';
+import { GatewayError } from '../../core/errors';
 
 /**
  * Why an image could not be looked at. IMAGE_UNREADABLE maps to MEDIA_CORRUPT (the media inspector
  * normally refuses such files first); IMAGE_TOO_LARGE means "not checked here": skip the pre-check.
  */
-export class FaceImageError extends Error {
-  override readonly name = 'FaceImageError';
+export class FaceImageError extends GatewayError {
   constructor(
     readonly code: 'IMAGE_UNREADABLE' | 'IMAGE_TOO_LARGE',
     message: string,

@@ -39,3 +39,19 @@ export const FACE_PRECHECK_DEFAULTS = {
   // a face too small for any detector to judge is refused.
   verihubs: { selfie: { minScore: MIN_SCORE, minFaceRatio: 0.1, minFacePixels: 64 } },
 } as const satisfies Readonly<Record<ProviderId, FacePrecheckProfile>>;
+
+/**
+ * A provider without an entry above (one added later, or a test's): only what every face matcher
+ * refuses — no face, several faces, a face too small to compare. No share-of-frame rule, since
+ * no provider's size rule is known for it.
+ */
+export const FACE_PRECHECK_FALLBACK: FacePrecheckProfile = { selfie: REFERENCE, reference: REFERENCE };
+
+/**
+ * The thresholds for a provider's part, looked up by provider id in FACE_PRECHECK_DEFAULTS, else
+ * FACE_PRECHECK_FALLBACK. Undefined: this part is not pre-checked for this provider.
+ */
+export function facePrecheckThresholds(provider: ProviderId, part: PrecheckPart): FacePrecheckThresholds | undefined {
+  const table: Readonly<Record<ProviderId, FacePrecheckProfile>> = FACE_PRECHECK_DEFAULTS;
+  return (Object.hasOwn(table, provider) ? table[provider] : FACE_PRECHECK_FALLBACK)?.[part];
+}

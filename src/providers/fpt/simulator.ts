@@ -41,6 +41,35 @@ export const FPT_SCENARIOS = [
 ] as const;
 export type FptScenario = (typeof FPT_SCENARIOS)[number];
 
+/** For GET /__sim/scenarios: what each scenario answers. */
+export const FPT_SCENARIO_DESCRIPTIONS: Readonly<Record<FptScenario, string>> = {
+  pass: 'code 200: live, not a deepfake, and the face matches cmnd when one is sent',
+  spoof: 'code 301: not live (spoof)',
+  deepfake: 'code 302: a deepfake',
+  mismatch: 'code 303: live, but the face does not match cmnd (similarity 81.8 with isMatch false)',
+  review: 'code 200 with need_to_review true',
+  reference_no_face: 'code 407: no face in cmnd',
+  occluded: 'code 406: face covered, too dark or too bright',
+  multiple_faces: 'code 408: more than one face',
+  invalid_input: 'code 409: invalid input',
+  no_face: 'code 410: no face, or the face was lost',
+  face_too_small: 'code 411: face too small',
+  blurry: 'code 412: face too blurry',
+  still: 'code 413: the video is a still image',
+  no_frontal: 'code 422: no frontal face',
+  out_of_frame: 'code 423: face out of frame',
+  auth_failure: 'HTTP 401: bad api-key',
+  forbidden: 'HTTP 403: key not entitled to the service',
+};
+
+/** Names shared with the other simulators (GET /__sim/scenarios lists the shared name first). */
+export const FPT_SHARED_NAMES: Readonly<Record<string, FptScenario>> = {
+  face_blurry: 'blurry',
+  still_video: 'still',
+  no_frontal_face: 'no_frontal',
+  face_out_of_frame: 'out_of_frame',
+};
+
 export interface FptSimulatorOptions {
   readonly port?: number;
   readonly host?: string;
@@ -324,6 +353,8 @@ export async function startFptSimulator(options: FptSimulatorOptions = {}): Prom
       name: 'fpt',
       path: FPT_SIMULATOR_PATH,
       scenarios: FPT_SCENARIOS,
+      descriptions: FPT_SCENARIO_DESCRIPTIONS,
+      sharedNames: FPT_SHARED_NAMES,
       secretHeaders: ['api-key', 'api_key'],
       decode: (req) => decodeFpt(req, apiKey),
       answer: answerFpt,

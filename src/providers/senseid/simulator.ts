@@ -42,6 +42,31 @@ export const SENSEID_SCENARIOS = [
 ] as const;
 export type SenseIdScenario = (typeof SENSEID_SCENARIOS)[number];
 
+/** For GET /__sim/scenarios: what each scenario answers. */
+export const SENSEID_SCENARIO_DESCRIPTIONS: Readonly<Record<SenseIdScenario, string>> = {
+  pass: 'code 1000, passed true, verification_score 0.93',
+  spoof_hack: 'code 1000, passed false, liveness_status hack (a spoof)',
+  spoof_4007: 'error 4007: liveness silent check failed (the other way a spoof comes back)',
+  short_time: 'code 1000, passed false, liveness_status short_time (video under 2 s)',
+  mismatch: 'code 1000, passed true, verification_score 0.42 (below the threshold)',
+  image_size_2003: 'error 2003: invalid image size',
+  content_length_2004: 'error 2004: invalid content length',
+  image_type_2005: 'error 2005: invalid image type or corrupted',
+  no_face_4000: 'error 4000: detection failed (no face)',
+  occlusion_4004: 'error 4004: face occluded (only when check_quality is true; else pass)',
+  invalid_argument_1200: 'error 1200: invalid argument',
+  auth_failure: 'HTTP 401 from the front proxy (when an auth header is configured)',
+};
+
+/** Names shared with the other simulators; the SenseID names stay valid as aliases. */
+export const SENSEID_SHARED_NAMES: Readonly<Record<string, SenseIdScenario>> = {
+  spoof: 'spoof_hack',
+  video_too_short: 'short_time',
+  no_face: 'no_face_4000',
+  occluded: 'occlusion_4004',
+  invalid_input: 'invalid_argument_1200',
+};
+
 export interface SenseIdSimulatorOptions {
   readonly port?: number;
   readonly host?: string;
@@ -239,6 +264,8 @@ export async function startSenseIdSimulator(options: SenseIdSimulatorOptions = {
       name: 'senseid',
       path: SENSEID_SIMULATOR_PATH,
       scenarios: SENSEID_SCENARIOS,
+      descriptions: SENSEID_SCENARIO_DESCRIPTIONS,
+      sharedNames: SENSEID_SHARED_NAMES,
       secretHeaders: [config.authHeaderName],
       decode: (req) => decodeSenseId(req, config),
       answer: answerSenseId,

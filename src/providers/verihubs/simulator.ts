@@ -55,6 +55,41 @@ export const VERIHUBS_SCENARIOS = [
 ] as const;
 export type VerihubsScenario = (typeof VERIHUBS_SCENARIOS)[number];
 
+/** For GET /__sim/scenarios: what each scenario answers. */
+export const VERIHUBS_SCENARIO_DESCRIPTIONS: Readonly<Record<VerihubsScenario, string>> = {
+  pass: 'HTTP 200: live',
+  spoof: 'HTTP 200: not live',
+  fail_on_2: 'FAIL_ON_2: mask, sunglasses, veil or hat (when validate_attribute)',
+  fail_on_4: 'FAIL_ON_4: poor quality (when validate_quality)',
+  fail_on_6: 'FAIL_ON_6: attribute and quality',
+  fail_on_8: 'FAIL_ON_8: more than one face (when validate_nface)',
+  fail_on_10: 'FAIL_ON_10: attribute and number of faces',
+  fail_on_12: 'FAIL_ON_12: quality and number of faces',
+  fail_on_14: 'FAIL_ON_14: attribute, quality and number of faces',
+  face_not_detected: 'HTTP 400 FACE_NOT_DETECTED',
+  quota: 'HTTP 403 INSUFFICIENT_QUOTA_LIVENESS',
+  internal_error: 'HTTP 500 INTERNAL_SERVER_ERROR',
+  auth_failure: 'HTTP 401: bad App-ID or API-Key',
+  invalid_payload: 'HTTP 400 INVALID_PAYLOAD',
+  invalid_payload_spaced: 'HTTP 400 "INVALID PAYLOAD" (the spelling of one vendor page)',
+  invalid_payload_image_missing: 'HTTP 400 INVALID_PAYLOAD_IMAGE_MISSING',
+  invalid_payload_image_size: 'HTTP 400 INVALID_PAYLOAD_IMAGE_SIZE',
+  missing_payload_image: 'HTTP 400 MISSING_PAYLOAD_IMAGE',
+  invalid_payload_image_timeout: 'HTTP 400 INVALID_PAYLOAD_IMAGE_TIMEOUT',
+  invalid_payload_image_format: 'HTTP 400 INVALID_PAYLOAD_IMAGE_FORMAT',
+  quality_validation_dependency: 'HTTP 400 INVALID_PAYLOAD_QUALITY_VALIDATION_DEPENDENCY',
+  attribute_validation_dependency: 'HTTP 400 INVALID_PAYLOAD_ATTRIBUTE_VALIDATION_DEPENDENCY',
+};
+
+/** Names shared with the other simulators; the Verihubs names stay valid as aliases. */
+export const VERIHUBS_SHARED_NAMES: Readonly<Record<string, VerihubsScenario>> = {
+  no_face: 'face_not_detected',
+  multiple_faces: 'fail_on_8',
+  poor_quality: 'fail_on_4',
+  face_attribute: 'fail_on_2',
+  invalid_input: 'invalid_payload',
+};
+
 export interface VerihubsSimulatorOptions {
   readonly port?: number;
   readonly host?: string;
@@ -277,6 +312,8 @@ export async function startVerihubsSimulator(options: VerihubsSimulatorOptions =
       name: 'verihubs',
       path: VERIHUBS_SIMULATOR_PATH,
       scenarios: VERIHUBS_SCENARIOS,
+      descriptions: VERIHUBS_SCENARIO_DESCRIPTIONS,
+      sharedNames: VERIHUBS_SHARED_NAMES,
       secretHeaders: ['app-id', 'api-key'],
       decode: (req) => decodeVerihubs(req, context),
       answer: (scenario, decoded) => answerVerihubs(mapping, scenario, decoded),

@@ -12,6 +12,8 @@ import {
   awaitingCheck,
   bytesOf,
   processingWorld,
+  START,
+  START_SECONDS,
   store,
   type ProcessingWorld,
 } from '../../support/processing-world';
@@ -359,7 +361,7 @@ describe('resumeCheck', () => {
     const world = processingWorld();
     const checkId = await awaitingCheck(world, ['video']);
     world.judge.next = async () => {
-      await world.checks.erase(checkId);
+      await world.checks.erase(checkId, { erasedAt: START.toISOString(), expiresAt: START_SECONDS + 86_400 });
       return passMatched;
     };
 

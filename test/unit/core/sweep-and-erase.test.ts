@@ -29,7 +29,7 @@ describe('sweep', () => {
     world.clock.advanceSeconds(2);
     const report = await sweep(world.sweepDeps);
 
-    expect(report).toEqual({ expired: 1, resumeRequested: 0, mediaDeleted: 1, errors: 0 });
+    expect(report).toEqual({ expired: 1, resumeRequested: 0, mediaDeleted: 1, outboxesPublished: 0, errors: 0 });
     const check = await world.checks.get(checkId);
     expect(check?.status).toBe('EXPIRED');
     expect(check?.failure?.code).toBe('MEDIA_MISSING');

@@ -190,6 +190,31 @@ describe('callProvider guards', () => {
     expect(failureCode(outcome)).toBe('PROVIDER_RESPONSE_INVALID');
   });
 
+  it('asks the guard before every request, retries included, and stops without a request when it says no', async () => {
+    const sent: string[] = [];
+    const fakeFetch: typeof fetch = async () => {
+      sent.push('request');
+      return new Response('{}', { status: 500 });
+    };
+    const answers = [true, true, false];
+    const asked: number[] = [];
+    const outcome = await callProvider(
+      fptAdapter,
+      { url: 'http://provider.invalid/x', method: 'POST', headers: {}, body: '', auditSummary: {} },
+      SETTINGS,
+      FAST,
+      async () => {},
+      { fetch: fakeFetch, sleep: async () => {} },
+      async () => {
+        asked.push(sent.length);
+        return answers.shift() ?? false;
+      },
+    );
+    expect(asked).toEqual([0, 1, 2]);
+    expect(sent).toHaveLength(2);
+    expect(outcome).toMatchObject({ stopped: true, attempts: 2 });
+  });
+
   it('reads Retry-After as seconds or as an HTTP date', () => {
     const now = Date.parse('2025-01-01T00:00:00Z');
     expect(retryAfterMs({ 'retry-after': '120' }, now)).toBe(120_000);

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { detectFormat } from '../../../src/media/inspect';
 import {
   SimulatorError,
@@ -137,12 +137,26 @@ describe('simulator server', () => {
     expect(await (await post(sim, 'plain')).json()).toMatchObject({ scenario: 'pass' });
   });
 
+  it('keeps a high-water mark of provider requests open at once', async () => {
+    sim = await startSimulator(ECHO);
+    const running = sim;
+    const abort = new AbortController();
+    const held = [1, 2, 3].map(() => post(running, 'sim-scenario=fault_timeout', abort.signal).catch(() => undefined));
+    await vi.waitFor(() => expect(running.stats().inFlight).toBe(3));
+    abort.abort();
+    await Promise.all(held);
+    await vi.waitFor(() => expect(running.stats().inFlight).toBe(0));
+    await post(running, 'one');
+
+    expect(running.stats()).toMatchObject({ calls: 4, maxInFlight: 3 });
+  });
+
   it('counts provider calls but not control routes, and logs requests without secret header values', async () => {
     sim = await startSimulator(ECHO);
     await post(sim, 'one');
     await fetch(`${sim.origin}/__sim/stats`);
     await fetch(`${sim.origin}/check`, { method: 'POST', body: 'no key' });
-    expect(await (await fetch(`${sim.origin}/__sim/stats`)).json()).toEqual({ calls: 2, defaultScenario: 'pass' });
+    expect(await (await fetch(`${sim.origin}/__sim/stats`)).json()).toMatchObject({ calls: 2, defaultScenario: 'pass' });
     const [first, second] = sim.requests();
     expect(first).toMatchObject({
       method: 'POST',

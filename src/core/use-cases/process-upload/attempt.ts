@@ -1,45 +1,40 @@
 // One processing attempt for a check this caller owns (status PROCESSING, its lease): from the
-// recorded provider answer when there is one, otherwise inspect every part and, when the media
-// is acceptable, have the provider judge it and record its answer before the result.
+// recorded provider answer when there is one, otherwise read every part once, pinned to the upload
+// recorded on arrival, inspect and hash those bytes, and have the provider judge exactly them.
+// The attempt's audit entries are held until its next conditional write succeeds: an attempt that
+// loses to an erasure (or a takeover) leaves nothing in the trail after it.
 import { createHash } from 'node:crypto';
 import type { Check, MediaFacts, PartName } from '../../check';
 import { describeError, TransitionConflictError } from '../../errors';
-import { mediaKey, type JudgedPart, type PartInspection } from '../../ports';
+import {
+  mediaKey,
+  type AuditEntry,
+  type AuditLog,
+  type CheckRepository,
+  type Clock,
+  type JudgedPart,
+  type PartInspection,
+  type PartReader,
+} from '../../ports';
 import { reason } from '../../reasons';
 import { type ProcessOutcome, type ProcessUploadDeps } from './deps';
 import { finishIfReplayed } from './duplicate-media';
+import { precheckFaces } from './face-precheck';
 import { finishCompleted, finishFailed, finishFromAnswer } from './finish';
 
 export async function runAttempt(deps: ProcessUploadDeps, check: Check): Promise<ProcessOutcome> {
   const checkId = check.checkId;
+  const held = new HeldAudit(deps.audit, deps.clock);
+  const attemptDeps: ProcessUploadDeps = { ...deps, audit: held, checks: releasingAfterWrites(deps.checks, held) };
   try {
-    if (check.providerAnswer) return await finishFromAnswer(deps, check, check.providerAnswer, check.media ?? []);
-    if (!deps.providers.get(check.provider)) {
-      return await finishFailed(
-        deps,
-        check,
-        reason('PROCESSING_FAILED', `provider "${check.provider}" is no longer enabled`),
-        [],
-      );
-    }
-    const inspections = await inspectAll(deps, check);
-    const media = inspections.map((inspection) => inspection.facts);
-    const problems = inspections.flatMap((inspection) => (inspection.problem ? [inspection.problem] : []));
-    const [, outcome] = await Promise.all([
-      deps.audit.append({
-        checkId,
-        type: 'MEDIA_CHECKED',
-        detail: { media, outcome: problems.length ? 'rejected' : 'accepted', problems },
-      }),
-      problems.length > 0
-        ? finishCompleted(deps, check, { decision: 'RETRY', reasons: problems }, media)
-        : judgeAndRecord(deps, check, media),
-    ]);
+    const outcome = await attemptSteps(attemptDeps, check);
+    await held.written();
     return outcome;
   } catch (error) {
     if (error instanceof TransitionConflictError) {
-      // Erased, or taken over after our lease ran out: whoever holds it now finishes it.
-      deps.log.warn('Check moved on while this attempt ran; stopping', { checkId });
+      // Erased, or taken over after our lease ran out: whoever holds it now finishes it, and what
+      // this attempt still held for the audit trail is dropped with it.
+      deps.log.warn('Check moved on while this attempt ran; stopping', { checkId, droppedAuditEntries: held.drop() });
       return 'superseded';
     }
     // Left PROCESSING on purpose: the message is retried, and the sweep resumes the check once the
@@ -49,29 +44,125 @@ export async function runAttempt(deps: ProcessUploadDeps, check: Check): Promise
   }
 }
 
-async function inspectAll(deps: ProcessUploadDeps, check: Check): Promise<PartInspection[]> {
-  return Promise.all(
-    check.parts.map(async (part): Promise<PartInspection> => {
-      const key = mediaKey(check.checkId, part);
-      // Size and type were read from storage when the part arrived; a resumed attempt asks again.
-      const head = check.received[part] ?? (await deps.media.head(key));
-      if (!head) return { facts: { part, bytes: 0 }, problem: reason('MEDIA_MISSING', `${part}: the upload is missing`) };
-      return deps.inspector.inspect({
-        provider: check.provider,
-        part,
-        reader: { size: head.bytes, read: (start, endInclusive) => deps.media.readRange(key, start, endInclusive) },
-        ...(head.contentType ? { contentType: head.contentType } : {}),
+async function attemptSteps(deps: ProcessUploadDeps, check: Check): Promise<ProcessOutcome> {
+  const checkId = check.checkId;
+  if (check.providerAnswer) return finishFromAnswer(deps, check, check.providerAnswer, check.media ?? []);
+  if (!deps.providers.get(check.provider)) {
+    return finishFailed(deps, check, reason('PROCESSING_FAILED', `provider "${check.provider}" is no longer enabled`), []);
+  }
+  deps.judge.prepare?.({ checkId, provider: check.provider });
+  const vetted = await Promise.all(check.parts.map((part) => vetPart(deps, check, part)));
+  const media = vetted.map((item) => item.inspection.facts);
+  const problems = vetted.flatMap((item) => (item.inspection.problem ? [item.inspection.problem] : []));
+  for (const item of vetted) {
+    if (item.replaced) {
+      void deps.audit.append({
+        checkId,
+        type: 'PART_REPLACED',
+        detail: { part: item.part, recordedEtag: item.replaced.recordedEtag, judged: false },
       });
-    }),
-  );
+    }
+  }
+  void deps.audit.append({
+    checkId,
+    type: 'MEDIA_CHECKED',
+    detail: { media, outcome: problems.length ? 'rejected' : 'accepted', problems },
+  });
+  if (problems.length > 0) return finishCompleted(deps, check, { decision: 'RETRY', reasons: problems }, media);
+  const judged = vetted.flatMap((item) => (item.judged ? [item.judged] : []));
+  return judgeAndRecord(deps, check, judged, media);
 }
 
-async function judgeAndRecord(deps: ProcessUploadDeps, check: Check, media: readonly MediaFacts[]): Promise<ProcessOutcome> {
+interface VettedPart {
+  readonly part: PartName;
+  readonly inspection: PartInspection;
+  /** The bytes that were inspected, with their digest: what the provider is sent. */
+  readonly judged?: JudgedPart;
+  /** The key no longer holds the upload recorded on arrival (a presigned form used again). */
+  readonly replaced?: { readonly recordedEtag: string };
+}
+
+/**
+ * Reads a part once, pinned to the upload recorded on arrival (its ETag), and inspects those very
+ * bytes. A part too large by its recorded size is refused with no read at all.
+ */
+async function vetPart(deps: ProcessUploadDeps, check: Check, part: PartName): Promise<VettedPart> {
+  const received = check.received[part];
+  if (!received) return refused(part, 0, reason('MEDIA_MISSING', `${part}: the upload is missing`));
+  const maxBytes = deps.providers.get(check.provider)?.uploadRules[part]?.maxBytes;
+  if (maxBytes !== undefined && received.bytes > maxBytes) {
+    return refused(
+      part,
+      received.bytes,
+      reason('MEDIA_TOO_LARGE', `${part}: ${received.bytes} bytes, maximum ${maxBytes} bytes`),
+    );
+  }
+  const key = mediaKey(check.checkId, part);
+  const read = received.etag
+    ? await deps.media.readPinned(key, received.etag)
+    : // Recorded without an ETag (neither the event nor storage gave one): nothing to pin to.
+      { kind: 'object' as const, bytes: await deps.media.readAll(key) };
+  if (read.kind === 'missing') return refused(part, received.bytes, reason('MEDIA_MISSING', `${part}: the upload is missing`));
+  if (read.kind === 'replaced') {
+    // The recorded upload is gone from the key (the bucket keeps no versions); the replacement
+    // was never vetted on arrival and is not judged.
+    return {
+      ...refused(
+        part,
+        received.bytes,
+        reason('MEDIA_MISSING', `${part}: the upload was replaced after it arrived; record again`),
+      ),
+      replaced: { recordedEtag: received.etag ?? '' },
+    };
+  }
+  const bytes = read.bytes;
+  const contentType = received.contentType ?? read.contentType;
+  const inspection = await deps.inspector.inspect({
+    provider: check.provider,
+    part,
+    reader: bytesReader(bytes),
+    ...(contentType ? { contentType } : {}),
+  });
+  if (inspection.problem) return { part, inspection };
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  return { part, inspection, judged: { part, bytes, facts: { ...inspection.facts, sha256 } } };
+}
+
+function refused(part: PartName, bytes: number, problem: PartInspection['problem']): VettedPart {
+  return { part, inspection: { facts: { part, bytes }, ...(problem ? { problem } : {}) } };
+}
+
+/** Ranged access over bytes already read: the inspector looks at exactly what will be sent. */
+export function bytesReader(bytes: Uint8Array): PartReader {
+  return {
+    size: bytes.length,
+    read: async (start, endInclusive) => bytes.subarray(Math.max(0, start), Math.max(0, endInclusive + 1)),
+  };
+}
+
+async function judgeAndRecord(
+  deps: ProcessUploadDeps,
+  check: Check,
+  judged: readonly JudgedPart[],
+  media: readonly MediaFacts[],
+): Promise<ProcessOutcome> {
   const checkId = check.checkId;
-  const judged = await Promise.all(check.parts.map((part) => readForJudging(deps, checkId, part, media)));
+  // FACE PRE-CHECK: the image parts' bytes, about to be sent, are looked at first; a picture the
+  // provider would refuse anyway ends the check RETRY without a provider call (face-precheck.ts).
+  // A quality gate only: whether the person is live stays the provider's decision.
+  const refused = await precheckFaces(deps, checkId, check.provider, judged);
+  if (refused.length > 0) return finishCompleted(deps, check, { decision: 'RETRY', reasons: refused }, media);
+  // REPLAYED MEDIA: live bytes another check already submitted end this one REVIEW, unjudged.
   const replayed = await finishIfReplayed(deps, check, judged);
   if (replayed) return replayed;
-  const judgement = await deps.judge.judge({ checkId, provider: check.provider, media: judged });
+  const judgement = await deps.judge.judge({
+    checkId,
+    provider: check.provider,
+    media: judged,
+    shouldContinue: () => stillOwned(deps, check),
+    audit: deps.audit,
+  });
+  if (judgement.kind === 'stopped') throw new TransitionConflictError(checkId, 'call the provider');
   // Nothing was sent: the facts stay those of the inspection, with no digest.
   if (judgement.kind === 'not-called') return finishFailed(deps, check, judgement.failure, media);
   // The digest of exactly what the provider judged goes into the result.
@@ -89,13 +180,79 @@ async function judgeAndRecord(deps: ProcessUploadDeps, check: Check, media: read
   return finished;
 }
 
-async function readForJudging(
-  deps: ProcessUploadDeps,
-  checkId: string,
-  part: PartName,
-  media: readonly MediaFacts[],
-): Promise<JudgedPart> {
-  const bytes = await deps.media.readAll(mediaKey(checkId, part));
-  const measured = media.find((fact) => fact.part === part) ?? { part, bytes: bytes.length };
-  return { part, bytes, facts: { ...measured, sha256: createHash('sha256').update(bytes).digest('hex') } };
+/** The check is still this attempt's to finish: not erased, not decided, not taken over (consistent read). */
+async function stillOwned(deps: ProcessUploadDeps, check: Check): Promise<boolean> {
+  const current = await deps.checks.get(check.checkId);
+  return (
+    current !== undefined &&
+    current.status === 'PROCESSING' &&
+    (current.attempt ?? 1) === (check.attempt ?? 1) &&
+    current.providerAnswer === undefined
+  );
+}
+
+/**
+ * Audit entries of an attempt, held (with the time they were produced, which keeps their order
+ * in the trail) until the attempt's next conditional write succeeds; then written, and every
+ * later entry passes straight through. Dropped when that write loses.
+ */
+class HeldAudit implements AuditLog {
+  private held: AuditEntry[] | undefined = [];
+  private readonly writes: Promise<void>[] = [];
+
+  constructor(
+    private readonly log: AuditLog,
+    private readonly clock: Clock,
+  ) {}
+
+  append(entry: AuditEntry): Promise<void> {
+    if (this.held) {
+      this.held.push(entry.at ? entry : { ...entry, at: this.clock.now().toISOString() });
+      return Promise.resolve();
+    }
+    return this.log.append(entry);
+  }
+
+  list(checkId: string) {
+    return this.log.list(checkId);
+  }
+
+  /** Writes what was held, in order (each write takes its place in the trail when issued); not awaited on the path. */
+  release(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const entry of held) this.writes.push(this.log.append(entry));
+  }
+
+  /** How many entries were never written. */
+  drop(): number {
+    const count = this.held?.length ?? 0;
+    this.held = [];
+    return count;
+  }
+
+  /** Resolves when every released entry is written; rejects as the first failed write did. */
+  async written(): Promise<void> {
+    await Promise.all(this.writes);
+  }
+}
+
+/** The attempt's writes that decide whether its held audit entries stand. */
+const DECIDING_WRITES = new Set<PropertyKey>(['recordProviderAnswer', 'complete', 'fail']);
+
+/** The repository, with the held audit entries released once one of the attempt's conditional writes succeeds. */
+function releasingAfterWrites(checks: CheckRepository, held: HeldAudit): CheckRepository {
+  return new Proxy(checks, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      const method = value as (...args: unknown[]) => Promise<unknown>;
+      if (!DECIDING_WRITES.has(property)) return method.bind(target);
+      return async (...args: unknown[]) => {
+        const result = await method.apply(target, args);
+        held.release();
+        return result;
+      };
+    },
+  });
 }

@@ -5,10 +5,12 @@ import type {
   AuditLog,
   CheckRepository,
   Clock,
+  FacePrecheck,
   LivenessJudge,
   MediaFingerprints,
   MediaInspector,
   MediaStore,
+  OutcomePublisher,
   ProviderCatalog,
 } from '../../ports';
 
@@ -27,6 +29,10 @@ export interface ProcessUploadDeps {
   readonly providers: ProviderCatalog;
   readonly inspector: MediaInspector;
   readonly judge: LivenessJudge;
+  /** Where committed outcome events go (check.completed, check.failed). */
+  readonly outcomes: OutcomePublisher;
+  /** The face pre-check of image parts; absent when the deployment switched it off. */
+  readonly facePrecheck?: FacePrecheck;
   readonly clock: Clock;
   readonly log: Log;
   readonly policy: ProcessingPolicy;
@@ -38,7 +44,7 @@ export interface ProcessUploadDeps {
 export interface PartArrival {
   readonly checkId: string;
   readonly part: PartName;
-  /** Size and ETag as the storage event reported them; a HEAD on the object wins. */
+  /** Size and ETag as the storage event reported them: they pin the upload the check judges (a HEAD only when absent). */
   readonly bytes?: number;
   readonly etag?: string;
 }

@@ -1,8 +1,10 @@
 // The end of an attempt: the check is decided (COMPLETED or FAILED), audited, and its media
 // deleted at once when no keep window is configured.
 import type { Check, CheckResult, MediaFacts, ProviderAnswer } from '../../check';
+import type { Outbox } from '../../ports';
 import type { Reason } from '../../reasons';
 import { deleteCheckMedia } from '../media-retention';
+import { outboxFor, publishOutbox } from '../outcome-events';
 import { decide } from './decision-policy';
 import { epoch, type ProcessOutcome, type ProcessUploadDeps } from './deps';
 import { describeError } from '../../errors';
@@ -13,7 +15,8 @@ export async function finishFromAnswer(
   answer: ProviderAnswer,
   media: readonly MediaFacts[],
 ): Promise<ProcessOutcome> {
-  const decided = decide(check, answer, deps.providers.get(check.provider));
+  // Failover: the review band is that of the provider that answered (a fallback's, after a failover).
+  const decided = decide(check, answer, deps.providers.get(answer.provider ?? check.provider));
   return decided.kind === 'failed'
     ? finishFailed(deps, check, decided.failure, media, answer.providerMs)
     : finishCompleted(deps, check, decided.result, media, answer.providerMs);
@@ -43,7 +46,9 @@ export async function finishCompleted(
   media: readonly MediaFacts[],
   providerMs?: number,
 ): Promise<ProcessOutcome> {
-  await deps.checks.complete(check.checkId, result, finishDetails(deps, media, providerMs, result));
+  const details = finishDetails(deps, media, providerMs, result);
+  const outbox = outboxFor(deps, 'check.completed', { ...check, result }, details.at);
+  await deps.checks.complete(check.checkId, result, { ...details, ...(outbox ? { outbox } : {}) });
   deps.log.info('Check completed', { checkId: check.checkId, decision: result.decision });
   await Promise.all([
     deps.audit.append({
@@ -51,7 +56,8 @@ export async function finishCompleted(
       type: 'RESULT_RECORDED',
       detail: { status: 'COMPLETED', decision: result.decision, reasons: result.reasons.map((r) => r.code) },
     }),
-    deleteMediaIfDue(deps, check, result),
+    // The result is stored: the event goes out now, and the media after it (see publishThenDelete).
+    publishThenDeleteMedia(deps, check, outbox, result),
   ]);
   return 'completed';
 }
@@ -63,13 +69,29 @@ export async function finishFailed(
   media: readonly MediaFacts[],
   providerMs?: number,
 ): Promise<ProcessOutcome> {
-  await deps.checks.fail(check.checkId, failure, finishDetails(deps, media, providerMs));
+  const details = finishDetails(deps, media, providerMs);
+  const outbox = outboxFor(deps, 'check.failed', { ...check, failure }, details.at);
+  await deps.checks.fail(check.checkId, failure, { ...details, ...(outbox ? { outbox } : {}) });
   deps.log.warn('Check failed', { checkId: check.checkId, reason: failure.code });
   await Promise.all([
     deps.audit.append({ checkId: check.checkId, type: 'CHECK_FAILED', detail: { status: 'FAILED', reason: failure.code } }),
-    deleteMediaIfDue(deps, check),
+    publishThenDeleteMedia(deps, check, outbox),
   ]);
   return 'failed';
+}
+
+/**
+ * Publishing first means the outbox is normally cleared before the media deletion takes the check
+ * off the sweep index; when publishing fails, the repository keeps the check on the index anyway.
+ */
+async function publishThenDeleteMedia(
+  deps: ProcessUploadDeps,
+  check: Check,
+  outbox: Outbox | undefined,
+  result?: CheckResult,
+): Promise<void> {
+  if (outbox) await publishOutbox(deps, check.checkId, outbox.events);
+  await deleteMediaIfDue(deps, check, result);
 }
 
 /** With no keep window the media goes as soon as the check is decided; otherwise the sweep deletes it later. */

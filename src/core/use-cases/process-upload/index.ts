@@ -5,3 +5,5 @@
 export { processUpload, resumeCheck } from './arrival';
 export { applyReviewBand, decide, type Decided } from './decision-policy';
 export type { PartArrival, ProcessingPolicy, ProcessOutcome, ProcessUploadDeps } from './deps';
+export { CircuitBreaker, type BreakerPolicy } from './circuit-breaker';
+export { FAILOVER_REASONS, ProviderBusyError, withFailover, type FailoverDeps, type ProviderRoute } from './failover';

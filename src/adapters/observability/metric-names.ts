@@ -1,0 +1,45 @@
+// The CloudWatch metrics the gateway emits (EMF). One list shared by the code that emits them and
+// the alarms and dashboard that read them, so a renamed metric cannot leave an alarm watching nothing.
+export const METRICS_NAMESPACE = 'LivenessGateway';
+/** Powertools adds it to every metric as the `service` dimension. */
+export const METRICS_SERVICE = 'liveness-gateway';
+
+export const METRIC = {
+  /** Dimensions provider, decision: a check ended COMPLETED with this decision. */
+  checksDecided: 'ChecksDecided',
+  /** Dimensions provider, reason: a check ended FAILED (operational). */
+  checksFailed: 'ChecksFailed',
+  /** A check expired with its uploads missing. */
+  checksExpired: 'ChecksExpired',
+  /** Dimension reason: a part refused by the media check (no provider call). */
+  mediaRefused: 'MediaRefused',
+  /** Dimension provider: one HTTP attempt at the provider (milliseconds, p50/p99). */
+  providerLatency: 'ProviderLatency',
+  /** Dimension provider: one HTTP attempt at the provider. */
+  providerCalls: 'ProviderCalls',
+  /** Dimension provider: an attempt that ended in an operational failure (no answer about the person). */
+  providerFailures: 'ProviderFailures',
+  /** Dimension provider: a retry of a provider call. */
+  providerRetries: 'ProviderRetries',
+  /** Dimension provider: last upload to decision, when both happen in one invocation (milliseconds). */
+  uploadToDecision: 'UploadToDecision',
+  /** A processing attempt that died was resumed after its lease ran out. */
+  processingResumed: 'ProcessingResumed',
+  /** Emitted by the sweep on every run: checks found in PROCESSING past their lease. */
+  stuckChecks: 'StuckChecks',
+  /** Processor SQS messages received / reported as failed (retried by SQS). */
+  processorMessages: 'ProcessorMessages',
+  processorMessagesFailed: 'ProcessorMessagesFailed',
+  /** Every API request (the denominator of the 5xx rate). */
+  apiRequests: 'ApiRequests',
+  /** Dimensions route, statusClass (2xx, 4xx, 5xx). */
+  apiResponses: 'ApiResponses',
+  /** Dimension provider (the one left): reserved for failover. */
+  providerFailovers: 'ProviderFailovers',
+  /** Dimension provider: reserved for the circuit breaker. */
+  breakerOpened: 'BreakerOpened',
+  /** Reserved for webhook delivery. */
+  webhookDelivered: 'WebhookDelivered',
+  webhookDeliveryFailed: 'WebhookDeliveryFailed',
+  webhookDeliveryExhausted: 'WebhookDeliveryExhausted',
+} as const;

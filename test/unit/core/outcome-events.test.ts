@@ -1,0 +1,142 @@
+// Outcome events through the outbox, on in-memory ports: one event per terminal transition,
+// written with the transition, published right after, and published by the sweep when the
+// function that committed it could not.
+import { describe, expect, it } from 'vitest';
+import { outcomeEventId } from '../../../src/events/envelope';
+import { eraseCheck } from '../../../src/core/use-cases/erase-check';
+import { OUTBOX_SWEEP_DELAY_SECONDS } from '../../../src/core/use-cases/outcome-events';
+import { processUpload } from '../../../src/core/use-cases/process-upload';
+import { sweep } from '../../../src/core/use-cases/sweep';
+import {
+  awaitingCheck,
+  processingWorld,
+  START_SECONDS,
+  store,
+  UPLOAD_EXPIRY_SECONDS,
+  UPLOAD_GRACE_SECONDS,
+  type ProcessingWorld,
+} from '../../support/processing-world';
+
+async function decidedCheck(world: ProcessingWorld): Promise<string> {
+  const checkId = await awaitingCheck(world, ['video']);
+  store(world, checkId, 'video');
+  await processUpload(world.deps, { checkId, part: 'video' });
+  return checkId;
+}
+
+describe('outcome events', () => {
+  it('publishes one check.completed with the decision right after the result is stored, and clears the outbox', async () => {
+    const world = processingWorld();
+
+    const checkId = await decidedCheck(world);
+
+    expect(world.outcomes.published).toEqual([
+      {
+        id: outcomeEventId(checkId, 'check.completed'),
+        type: 'check.completed',
+        occurredAt: expect.any(String),
+        data: { checkId, provider: 'acme', status: 'COMPLETED', decision: 'PASS', reasons: [] },
+      },
+    ]);
+    const check = await world.checks.get(checkId);
+    expect(check?.outbox).toBeUndefined();
+    // Media deleted (no keep window) and outbox empty: nothing left for the sweep.
+    expect(check?.sweepAt).toBeUndefined();
+  });
+
+  it('publishes check.failed with the operational reason and no decision', async () => {
+    const world = processingWorld();
+    world.judge.next = async () => ({ kind: 'not-called', failure: { code: 'PROVIDER_AUTH_FAILED', message: 'x' } });
+
+    const checkId = await decidedCheck(world);
+
+    expect(world.outcomes.published).toHaveLength(1);
+    expect(world.outcomes.published[0]).toMatchObject({
+      type: 'check.failed',
+      data: { checkId, status: 'FAILED', reasons: [{ code: 'PROVIDER_AUTH_FAILED' }] },
+    });
+    expect(world.outcomes.published[0]?.data.decision).toBeUndefined();
+  });
+
+  it('keeps the event in the outbox and the check on the sweep index when publishing fails, and the sweep publishes it under the same id', async () => {
+    // Prepare: the bus is down while the check completes.
+    const world = processingWorld();
+    world.outcomes.failing = true;
+    const checkId = await decidedCheck(world);
+    const stored = await world.checks.get(checkId);
+    expect(stored?.status).toBe('COMPLETED');
+    expect(stored?.outbox?.map((event) => event.id)).toEqual([outcomeEventId(checkId, 'check.completed')]);
+    // The media was deleted, yet the check stays due for its outbox.
+    expect(stored?.mediaDeletedAt).toBeDefined();
+    expect(stored?.sweepAt).toBeDefined();
+
+    // Act: the bus is back; the sweep runs after the outbox delay.
+    world.outcomes.failing = false;
+    world.clock.advanceSeconds(OUTBOX_SWEEP_DELAY_SECONDS);
+    const report = await sweep(world.sweepDeps);
+
+    // Assess
+    expect(report).toMatchObject({ outboxesPublished: 1, mediaDeleted: 0, errors: 0 });
+    expect(world.outcomes.published.map((event) => event.id)).toEqual([outcomeEventId(checkId, 'check.completed')]);
+    const after = await world.checks.get(checkId);
+    expect(after?.outbox).toBeUndefined();
+    expect(after?.sweepAt).toBeUndefined();
+  });
+
+  it('with a media keep window, pulls the sweep forward for the outbox but never deletes media before its time', async () => {
+    const world = processingWorld({ policy: { mediaRetentionSeconds: 3_600 } });
+    world.outcomes.failing = true;
+    const checkId = await decidedCheck(world);
+    const decidedAt = (await world.checks.get(checkId))?.completedAt ?? '';
+    const mediaDueAt = Math.floor(Date.parse(decidedAt) / 1000) + 3_600;
+    expect((await world.checks.get(checkId))?.sweepAt).toBe(START_SECONDS + OUTBOX_SWEEP_DELAY_SECONDS);
+
+    world.outcomes.failing = false;
+    world.clock.advanceSeconds(OUTBOX_SWEEP_DELAY_SECONDS);
+    await sweep(world.sweepDeps);
+
+    const check = await world.checks.get(checkId);
+    expect(world.outcomes.published).toHaveLength(1);
+    expect(check?.mediaDeletedAt).toBeUndefined();
+    expect(world.media.deleted).toEqual([]);
+    expect(check?.sweepAt).toBe(mediaDueAt);
+  });
+
+  it('publishes check.expired when the sweep expires a check, with MEDIA_MISSING', async () => {
+    const world = processingWorld();
+    const checkId = await awaitingCheck(world, ['video']);
+    world.clock.advanceSeconds(UPLOAD_EXPIRY_SECONDS + UPLOAD_GRACE_SECONDS + 1);
+
+    await sweep(world.sweepDeps);
+
+    expect(world.outcomes.published).toEqual([
+      expect.objectContaining({
+        id: outcomeEventId(checkId, 'check.expired'),
+        type: 'check.expired',
+        data: { checkId, provider: 'acme', status: 'EXPIRED', reasons: [{ code: 'MEDIA_MISSING' }] },
+      }),
+    ]);
+    expect((await world.checks.get(checkId))?.sweepAt).toBeUndefined();
+  });
+
+  it('publishes check.erased on the first erasure only', async () => {
+    const world = processingWorld();
+    const checkId = await decidedCheck(world);
+
+    await eraseCheck(world.sweepDeps, checkId, 'ops');
+    await eraseCheck(world.sweepDeps, checkId, 'ops');
+
+    expect(world.outcomes.published.map((event) => event.type)).toEqual(['check.completed', 'check.erased']);
+    expect(world.outcomes.published[1]).toMatchObject({ data: { checkId, status: 'ERASED', reasons: [] } });
+  });
+
+  it('a resumed attempt that loses the race to finish writes no second event', async () => {
+    const world = processingWorld();
+    const checkId = await decidedCheck(world);
+
+    // A late duplicate of the upload event: the check is decided, nothing happens.
+    await processUpload(world.deps, { checkId, part: 'video' });
+
+    expect(world.outcomes.published.map((event) => event.id)).toEqual([outcomeEventId(checkId, 'check.completed')]);
+  });
+});
