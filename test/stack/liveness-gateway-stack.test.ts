@@ -46,6 +46,7 @@ interface Statement {
   readonly effect: string;
   readonly actions: readonly string[];
   readonly resources: readonly unknown[];
+  readonly condition?: unknown;
 }
 
 // Template queries return index signatures of `any`; these shapes (top level optional, so they
@@ -58,6 +59,7 @@ interface PolicyResource {
         readonly Effect: string;
         readonly Action: string | readonly string[];
         readonly Resource: unknown;
+        readonly Condition?: unknown;
       }[];
     };
   };
@@ -76,6 +78,7 @@ function statements(template: Template): Statement[] {
       effect: statement.Effect,
       actions: asStrings(statement.Action),
       resources: asArray(statement.Resource),
+      ...(statement.Condition !== undefined ? { condition: statement.Condition } : {}),
     })),
   );
 }
@@ -685,12 +688,14 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
 
     it('gives the erase route GetItem and PutItem (the tombstone) on checks, audit append and read, media delete, and no media read', () => {
       expect(dataActionsOfRole(template, ids.roles.eraseCheck)).toEqual([
+        // Only replayed-media index entries (see below), to drop the erased check's.
+        'dynamodb:DeleteItem',
         'dynamodb:GetItem',
         'dynamodb:PutItem',
         'dynamodb:PutItem',
         'dynamodb:Query',
         's3:DeleteObject',
-        // The media hash key, to drop the erased check's replayed-media entries.
+        // The media hash key, to find those entries.
         'secretsmanager:GetSecretValue',
       ]);
       const checksTableArn = { 'Fn::GetAtt': [ids.checksTable, 'Arn'] };
@@ -715,7 +720,14 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
       const deleters = statements(template).filter((s) =>
         s.actions.some((a) => /^dynamodb:(DeleteItem|BatchWriteItem|\*)$/.test(a)),
       );
-      expect(deleters.flatMap((s) => s.roles)).toEqual([]);
+      // The one DeleteItem is the erase route's, held to the replayed-media index's keys.
+      expect(deleters.map((s) => ({ roles: s.roles, actions: s.actions, condition: s.condition }))).toEqual([
+        {
+          roles: [ids.roles.eraseCheck],
+          actions: ['dynamodb:DeleteItem'],
+          condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${MEDIA_FINGERPRINT_KEY_PREFIX}*`] } },
+        },
+      ]);
       const senders = statements(template).filter((s) => s.actions.some((a) => a.startsWith('sqs:Send')));
       expect(senders.flatMap((s) => s.roles)).toEqual([ids.roles.sweep]);
     });
@@ -811,18 +823,23 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
       const config = gatewayConfigOf(template, ids.functions.processUpload);
       expect(config.duplicateMediaCheck).toBe(true);
       expect(config.mediaHashKeySecretId).toBe(`ref:${logicalId(hashKey)}`);
-      // Claims are limited to the index entries of the checks table.
-      const policies: Record<string, { Properties?: { PolicyDocument: { Statement: unknown[] } } }> =
-        template.findResources('AWS::IAM::Policy');
-      const claims = Object.values(policies)
-        .flatMap((policy) => policy.Properties?.PolicyDocument.Statement ?? [])
-        .filter((statement) => JSON.stringify(statement).includes(`${MEDIA_FINGERPRINT_KEY_PREFIX}*`));
-      expect(claims).toEqual([
-        expect.objectContaining({
-          Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${MEDIA_FINGERPRINT_KEY_PREFIX}*`] } },
-        }),
-      ]);
+      // Claims (the processor) and releases (the erase route) are limited to the index's entries.
+      const onIndex = statements(template)
+        .filter((s) => JSON.stringify(s.condition ?? {}).includes(`${MEDIA_FINGERPRINT_KEY_PREFIX}*`))
+        .map((s) => ({ roles: s.roles, actions: s.actions, condition: s.condition }));
+      const leadingKeys = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${MEDIA_FINGERPRINT_KEY_PREFIX}*`] } };
+      expect(onIndex).toEqual(
+        expect.arrayContaining([
+          { roles: [ids.roles.processUpload], actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], condition: leadingKeys },
+          { roles: [ids.roles.eraseCheck], actions: ['dynamodb:DeleteItem'], condition: leadingKeys },
+        ]),
+      );
+      expect(onIndex).toHaveLength(2);
+      // The key is readable by exactly those two functions.
+      const readers = statements(template).filter(
+        (s) => s.actions.includes('secretsmanager:GetSecretValue') && s.resources.some((r) => mentions(r, logicalId(hashKey))),
+      );
+      expect(readers.flatMap((s) => s.roles).sort()).toEqual([ids.roles.eraseCheck, ids.roles.processUpload].sort());
     });
 
     it('never lets anything change or delete audit entries', () => {
@@ -1193,14 +1210,20 @@ describe('LivenessGatewayStack with failover (fallbacks, a concurrency cap, brea
     const processorRole = roleIds(stack).processUpload;
 
     // Act
-    const dynamoActions = dataActionsOfRole(template, processorRole).filter((action) => action.startsWith('dynamodb:'));
+    // The replayed-media index's grant (keys limited to its prefix) is asserted on its own above.
+    const unconditioned = statementsOfRole(template, processorRole).filter((statement) => statement.condition === undefined);
+    const dynamoActions = unconditioned
+      .flatMap((statement) => statement.actions)
+      .filter((action) => action.startsWith('dynamodb:'))
+      .sort();
+    const resourcesFor = (action: string) => unconditioned.filter((s) => s.actions.includes(action)).flatMap((s) => s.resources);
 
     // Assess: conditional UpdateItem and (consistent) GetItem on checks are all breakers and slots use.
     expect(Object.keys(template.findResources('AWS::DynamoDB::Table'))).toHaveLength(2);
     expect(dynamoActions).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
-    expect(resourcesOfRoleFor(template, processorRole, 'dynamodb:UpdateItem')).toEqual([checksTableArn]);
-    expect(resourcesOfRoleFor(template, processorRole, 'dynamodb:GetItem')).toEqual([checksTableArn]);
-    expect(resourcesOfRoleFor(template, processorRole, 'dynamodb:PutItem')).toEqual([auditTableArn]);
+    expect(resourcesFor('dynamodb:UpdateItem')).toEqual([checksTableArn]);
+    expect(resourcesFor('dynamodb:GetItem')).toEqual([checksTableArn]);
+    expect(resourcesFor('dynamodb:PutItem')).toEqual([auditTableArn]);
   });
 
   it('counts the worst chain as the provider budget, its fallback budget and the capped fallback slot wait', () => {

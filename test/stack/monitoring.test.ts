@@ -195,7 +195,7 @@ describe('dashboard and tracing', () => {
   it('traces every function actively', () => {
     const resources = template.toJSON().Resources as Record<string, { Properties: { TracingConfig?: unknown } }>;
     const ours = Object.values(stack.functions).map((fn) => logicalId(fn.function));
-    expect(ours).toHaveLength(7);
+    expect(ours).toHaveLength(10);
     for (const id of ours) expect(resources[id]?.Properties.TracingConfig).toEqual({ Mode: 'Active' });
   });
 

@@ -64,17 +64,21 @@ const busArn = (name: string) => ({
   ],
 });
 
+/** The roles of the functions that commit terminal transitions and publish their events. */
+function publisherRoles(stack: LivenessGatewayStack): string[] {
+  const { processUpload, sweep, eraseCheck, reviewCheck } = stack.functions;
+  return [processUpload, sweep, eraseCheck, reviewCheck].map((fn) => logicalId(fn.role));
+}
+
 describe('outcome events without webhooks (defaults)', () => {
   let synthesised: ReturnType<typeof synth>;
   beforeAll(() => {
     synthesised = synth();
   }, SYNTH_TIMEOUT_MS);
 
-  it('lets exactly the processor, the sweep and the erase route put events, on the default bus only', () => {
+  it('lets exactly the processor, the sweep, the erase route and the review route put events, on the default bus only', () => {
     const { stack, template } = synthesised;
-    const publishers = [stack.functions.processUpload, stack.functions.sweep, stack.functions.eraseCheck].map((fn) =>
-      logicalId(fn.role),
-    );
+    const publishers = publisherRoles(stack);
 
     const puts = grantees(template, 'events:PutEvents');
 
@@ -88,7 +92,9 @@ describe('outcome events without webhooks (defaults)', () => {
   it('makes no webhook queue, sender or secret', () => {
     const { stack, template } = synthesised;
     expect(stack.parts.outcomes.webhookQueue).toBeUndefined();
-    expect(Object.keys(template.findResources('AWS::SecretsManager::Secret'))).toHaveLength(1); // fpt's
+    // fpt's credentials and the replayed-media HMAC key
+    expect(Object.keys(template.findResources('AWS::SecretsManager::Secret'))).toHaveLength(2);
+    expect(stack.mediaHashKey).toBeDefined();
     expect(Object.keys(template.findResources('AWS::SQS::Queue'))).toHaveLength(2); // uploads and their DLQ
   });
 });
@@ -114,7 +120,7 @@ describe('outcome events with webhooks and a named bus', () => {
 
   it('scopes PutEvents to the named bus', () => {
     const puts = grantees(synthesised.template, 'events:PutEvents');
-    expect(puts).toHaveLength(3);
+    expect(puts).toHaveLength(4);
     for (const grant of puts) expect(grant.resources).toEqual([busArn('kyc-events')]);
   });
 
@@ -139,9 +145,7 @@ describe('outcome events with webhooks and a named bus', () => {
     const sends = grantees(template, 'sqs:SendMessage');
     const toDlq = sends.filter((grant) => JSON.stringify(grant.resources).includes(`"${ids.dlq}"`));
     const toQueue = sends.filter((grant) => JSON.stringify(grant.resources).includes(`"${ids.queue}"`));
-    const publishers = [stack.functions.processUpload, stack.functions.sweep, stack.functions.eraseCheck].map((fn) =>
-      logicalId(fn.role),
-    );
+    const publishers = publisherRoles(stack);
 
     expect(toDlq.map((grant) => grant.role)).toEqual([ids.senderRole]);
     expect(toQueue.map((grant) => grant.role).sort()).toEqual([...publishers, ids.senderRole].sort());
