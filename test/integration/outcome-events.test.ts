@@ -180,6 +180,44 @@ describe('webhooks for every terminal status', () => {
     expect(event).toMatchObject({ type: 'check.erased', data: { checkId: check.checkId, status: 'ERASED', reasons: [] } });
   });
 
+  it('sends check.completed REVIEW, then one signed check.reviewed with the reviewer’s decision, and nothing for a second review', async () => {
+    const check = await createCheck(stack.apiUrl, { parts: ['video', 'reference'], externalRef: 'applicant-reviewed' });
+    await uploadBoth(check, withScenarioMarker(VIDEO, 'mp4', 'review'));
+    expect(await waitForEnd(stack.apiUrl, check.checkId)).toMatchObject({ decision: 'REVIEW' });
+    await waitForDeliveries(receiver, check.checkId, 1);
+    const decide = (reviewer: string) =>
+      fetch(`${stack.apiUrl}/v1/checks/${check.checkId}/review`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ decision: 'FAIL', reviewer, note: 'printed photo held to the camera' }),
+      });
+
+    const first = await decide('alice');
+    const second = await decide('bob');
+    const deliveries = await waitForDeliveries(receiver, check.checkId, 2);
+    await settle();
+
+    expect([first.status, second.status]).toEqual([200, 409]);
+    expect(receiver.of(check.checkId)).toHaveLength(2);
+    const events = deliveries.map((delivery) => verifyWebhook(delivery.headers, delivery.body, SECRET).event);
+    expect(events.map((event) => [event.type, event.data.decision])).toEqual([
+      ['check.completed', 'REVIEW'],
+      ['check.reviewed', 'FAIL'],
+    ]);
+    expect(events[1]).toMatchObject({
+      id: outcomeEventId(check.checkId, 'check.reviewed'),
+      data: {
+        checkId: check.checkId,
+        externalRef: 'applicant-reviewed',
+        status: 'COMPLETED',
+        reasons: [{ code: 'NEEDS_REVIEW' }],
+      },
+    });
+    // The reviewer and the note stay in the result and the audit trail, not in the event.
+    expect(deliveries[1]?.body.toString('utf8')).not.toMatch(/alice|printed photo/);
+    expect((await stack.deps.checks.get(check.checkId))?.outbox ?? []).toEqual([]);
+  });
+
   it('retries a receiver that answers 500 twice with the same webhook-id, the first retry within 2 s', async () => {
     const check = await createCheck(stack.apiUrl, { parts: ['video', 'reference'] });
     receiver.answers.set(check.checkId, [500, 500, 200]);

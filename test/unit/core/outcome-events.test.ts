@@ -6,6 +6,7 @@ import { outcomeEventId } from '../../../src/events/envelope';
 import { eraseCheck } from '../../../src/core/use-cases/erase-check';
 import { OUTBOX_SWEEP_DELAY_SECONDS } from '../../../src/core/use-cases/outcome-events';
 import { processUpload } from '../../../src/core/use-cases/process-upload';
+import { decideReview } from '../../../src/core/use-cases/review-check';
 import { sweep } from '../../../src/core/use-cases/sweep';
 import {
   awaitingCheck,
@@ -100,6 +101,41 @@ describe('outcome events', () => {
     expect(check?.mediaDeletedAt).toBeUndefined();
     expect(world.media.deleted).toEqual([]);
     expect(check?.sweepAt).toBe(mediaDueAt);
+  });
+
+  it('commits check.reviewed with the review, and the sweep publishes it under the same id when the review route could not', async () => {
+    // Prepare: the provider asks for a person; then the bus is down while the person decides.
+    const world = processingWorld();
+    world.judge.next = async () => ({
+      kind: 'called',
+      answer: {
+        kind: 'answer',
+        result: { decision: 'REVIEW', reasons: [{ code: 'NEEDS_REVIEW', message: 'x' }] },
+        providerMs: 5,
+      },
+      attempts: 1,
+    });
+    const checkId = await decidedCheck(world);
+    world.outcomes.failing = true;
+    const reviewDeps = { ...world.deps, policy: { mediaRetentionSeconds: 0 } };
+
+    // Act
+    const view = await decideReview(reviewDeps, checkId, { decision: 'PASS', reviewer: 'alice' });
+
+    // Assess: the review stands, its event waits in the outbox, the sweep delivers it once.
+    expect(view).toMatchObject({ decision: 'PASS', review: { decision: 'PASS', previousDecision: 'REVIEW' } });
+    const reviewedId = outcomeEventId(checkId, 'check.reviewed');
+    expect((await world.checks.get(checkId))?.outbox?.map((event) => event.id)).toEqual([reviewedId]);
+    world.outcomes.failing = false;
+    world.clock.advanceSeconds(OUTBOX_SWEEP_DELAY_SECONDS);
+    await sweep(world.sweepDeps);
+    await sweep(world.sweepDeps);
+    expect(world.outcomes.published.map((event) => [event.type, event.data.decision])).toEqual([
+      ['check.completed', 'REVIEW'],
+      ['check.reviewed', 'PASS'],
+    ]);
+    expect(world.outcomes.published[1]?.id).toBe(reviewedId);
+    expect((await world.checks.get(checkId))?.outbox).toBeUndefined();
   });
 
   it('publishes check.expired when the sweep expires a check, with MEDIA_MISSING', async () => {
