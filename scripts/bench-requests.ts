@@ -7,6 +7,7 @@
 // Every SDK request is recorded by a middleware on the real clients (scripts/support/request-recorder.ts).
 // Checks run one after another with manual delivery, so every request between a check's creation
 // and its result read belongs to it (a recorded key naming another check fails the run).
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { S3EventRecord } from 'aws-lambda';
 import { lambdaObservability, observedLog } from '../functions/common/observability';
@@ -16,8 +17,13 @@ import { createCheck, fixture, result, uploadOk, type CreatedCheck } from '../te
 import { criticalPathTo } from './support/critical-path';
 import { RequestRecorder, type RecordedRequest } from './support/request-recorder';
 import { median, round2, sleep } from './support/stats';
+import { withIgnoredPayload } from '../src/providers/simulator-kit';
 
-export const CRITICAL_PATH_TARGET = 6;
+/**
+ * Six before the replayed-media check, which adds one conditional PutItem (the claim of the video's
+ * keyed hash) that must answer before any provider request; DUPLICATE_MEDIA_CHECK=off measures 6.
+ */
+export const CRITICAL_PATH_TARGET = 7;
 
 const CHECKS = 30;
 const WARMUP = 3;
@@ -230,7 +236,9 @@ async function oneCheck(
   for (const item of PARTS) {
     const form = check.uploads[item.part];
     if (!form) throw new Error(`check ${check.checkId} has no upload form for ${item.part}`);
-    const bytes = fixture(item.file);
+    // Each check's live part is new bytes, as a real capture is: the replayed-media check then
+    // claims its index entry and lets the provider judge, which is the path measured here.
+    const bytes = item.part === 'video' ? withIgnoredPayload(fixture(item.file), 'mp4', randomBytes(16)) : fixture(item.file);
     mediaBytes += bytes.byteLength;
     if (Number.isNaN(firstUploadAt)) firstUploadAt = performance.now();
     await uploadOk(form, bytes, item.type);

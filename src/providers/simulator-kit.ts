@@ -186,17 +186,25 @@ const EBML_VOID_ID = 0xec;
  */
 export function withScenarioMarker(bytes: Uint8Array, format: MediaFormat, scenario: string): Uint8Array {
   if (!parseScenario(scenario)) throw new SimulatorError(`"${scenario}" is not a scenario (name[&key=value…])`);
-  const marker = new TextEncoder().encode(`${SCENARIO_MARKER}${scenario}`);
+  return withIgnoredPayload(bytes, format, new TextEncoder().encode(`${SCENARIO_MARKER}${scenario}`));
+}
+
+/**
+ * Returns a copy of `bytes` with `payload` where the format ignores it (as withScenarioMarker
+ * places its marker): the same picture or video, different bytes. Benchmarks and load tests use it
+ * to give every upload its own sha256, as real captures have, so the replayed-media check passes.
+ */
+export function withIgnoredPayload(bytes: Uint8Array, format: MediaFormat, payload: Uint8Array): Uint8Array {
   switch (format) {
     case 'mp4':
     case 'mov':
-      return concatBytes(closeOpenEndedBox(bytes), isoBox('free', marker));
+      return concatBytes(closeOpenEndedBox(bytes), isoBox('free', payload));
     case 'mkv':
     case 'webm':
-      return concatBytes(bytes, Uint8Array.of(EBML_VOID_ID), ebmlSizeVint(marker.byteLength), marker);
+      return concatBytes(bytes, Uint8Array.of(EBML_VOID_ID), ebmlSizeVint(payload.byteLength), payload);
     case 'jpeg':
     case 'png':
-      return concatBytes(bytes, marker);
+      return concatBytes(bytes, payload);
   }
 }
 

@@ -14,6 +14,8 @@ import { CHECKS_TABLE_KEYS, CHECKS_TTL_ATTRIBUTE, MEDIA_FINGERPRINT_KEY_PREFIX }
 const PK = CHECKS_TABLE_KEYS.partitionKey;
 
 export class DynamoDbMediaFingerprints implements MediaFingerprints {
+  private key: Promise<string> | undefined;
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -72,12 +74,30 @@ export class DynamoDbMediaFingerprints implements MediaFingerprints {
   }
 
   private async itemKey(sha256: string): Promise<string> {
+    const secret = await this.hashKey();
+    return `${MEDIA_FINGERPRINT_KEY_PREFIX}${createHmac('sha256', secret).update(sha256).digest('hex')}`;
+  }
+
+  /**
+   * The key is read once per process, whatever the secret cache setting: it never rotates (a new
+   * key would leave every stored entry unmatchable), and reading it per check would put a Secrets
+   * Manager round trip on the path to every provider call. A failed read is not kept.
+   */
+  private hashKey(): Promise<string> {
+    this.key ??= this.readHashKey().catch((error: unknown) => {
+      this.key = undefined;
+      throw error;
+    });
+    return this.key;
+  }
+
+  private async readHashKey(): Promise<string> {
     const value = await this.secrets.getJson(this.keySecretId);
     const secret = typeof value === 'object' && value !== null ? (value as { key?: unknown }).key : undefined;
     if (typeof secret !== 'string' || secret.length < 32) {
       throw new ConfigurationError('The media hash key secret must be JSON {"key": "<at least 32 characters>"}');
     }
-    return `${MEDIA_FINGERPRINT_KEY_PREFIX}${createHmac('sha256', secret).update(sha256).digest('hex')}`;
+    return secret;
   }
 }
 
