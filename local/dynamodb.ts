@@ -42,7 +42,9 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const port = await listen(server, options.port ?? 0, host);
   const endpoint = `http://${host}:${port}`;
-  const close = (): Promise<void> => closeServer(server);
+  // dynalite closes its database when the server closes, and a request still being served then
+  // throws from a callback (an uncaught exception): let those finish first.
+  const close = (): Promise<void> => closeServer(server, { drainMs: 2_000 });
 
   const client = new DynamoDBClient({
     endpoint,
