@@ -223,10 +223,10 @@ describe.each(subjects)('CheckRepository contract: %s', (_name, makeRepository) 
     for (const check of checks) await repo.create(check);
     const [third, first, second] = checks.map((check) => check.checkId);
 
-    const due = await repo.listDue(250, 10);
-    const limited = await repo.listDue(350, 2);
+    const due = (await repo.listDue(250, 10)).checks;
+    const limited = (await repo.listDue(350, 2)).checks;
     await repo.markMediaDeleted(first ?? '', '2026-01-01T00:20:00.000Z');
-    const after = await repo.listDue(350, 10);
+    const after = (await repo.listDue(350, 10)).checks;
 
     expect(due.map((check) => check.checkId)).toEqual([first, second]);
     expect(limited.map((check) => check.checkId)).toEqual([first, second]);
@@ -290,7 +290,8 @@ describe.each(subjects)('CheckRepository contract: %s', (_name, makeRepository) 
     const due = await repo.listDue(60, 100);
 
     expect([recorded, started, expired]).toEqual([undefined, undefined, false]);
-    expect(due.map((candidate) => candidate.checkId)).not.toContain(check.checkId);
+    expect(due.checks.map((candidate) => candidate.checkId)).not.toContain(check.checkId);
+    expect(due.erasures.map((candidate) => candidate.checkId)).not.toContain(check.checkId);
     await expect(repo.create(check)).rejects.toBeInstanceOf(CheckAlreadyExistsError);
     expect(await repo.get(check.checkId)).toBeUndefined();
   });
@@ -320,7 +321,7 @@ describe.each(subjects)('CheckRepository contract: %s', (_name, makeRepository) 
       expect(cleared).toBe(true);
       expect(after?.outbox).toBeUndefined();
       expect(after?.sweepAt).toBe(MEDIA_DUE);
-      expect((await repo.listDue(MEDIA_DUE, 10)).map((check) => check.checkId)).toContain(checkId);
+      expect((await repo.listDue(MEDIA_DUE, 10)).checks.map((check) => check.checkId)).toContain(checkId);
     });
 
     it('keeps a check whose media is deleted on the sweep index while its outbox is unpublished, and lets it go once cleared', async () => {
@@ -329,9 +330,9 @@ describe.each(subjects)('CheckRepository contract: %s', (_name, makeRepository) 
       await repo.complete(checkId, RESULT, { ...FINISH, outbox: { events: [event], dueAt: OUTBOX_DUE } });
 
       await repo.markMediaDeleted(checkId, '2026-01-01T00:03:01.000Z');
-      const pending = (await repo.listDue(OUTBOX_DUE, 100)).map((check) => check.checkId);
+      const pending = (await repo.listDue(OUTBOX_DUE, 100)).checks.map((check) => check.checkId);
       await repo.clearOutbox(checkId, [event.id]);
-      const afterClear = (await repo.listDue(Number.MAX_SAFE_INTEGER, 100)).map((check) => check.checkId);
+      const afterClear = (await repo.listDue(Number.MAX_SAFE_INTEGER, 100)).checks.map((check) => check.checkId);
 
       expect(pending).toContain(checkId);
       expect(afterClear).not.toContain(checkId);
@@ -408,6 +409,6 @@ describe('outboxUpdate without anything after the outbox (a transition such as a
     expect(pending).toMatchObject({ outbox: [erased], sweepAt: MEDIA_DUE + 10 });
     expect(pending?.sweepAfterOutbox).toBeUndefined();
     expect(cleared).toBe(true);
-    expect((await repo.listDue(Number.MAX_SAFE_INTEGER, 100)).map((due) => due.checkId)).not.toContain(check.checkId);
+    expect((await repo.listDue(Number.MAX_SAFE_INTEGER, 100)).checks.map((due) => due.checkId)).not.toContain(check.checkId);
   });
 });
