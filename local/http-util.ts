@@ -18,26 +18,26 @@ export async function listen(server: Server, port: number, host: string): Promis
 }
 
 export function closeServer(server: Server, options: { readonly drainMs?: number } = {}): Promise<void> {
+  const drainMs = options.drainMs ?? 0;
+  if (drainMs <= 0) {
+    return new Promise<void>((resolve, reject) => {
+      server.close((error) => (error ? reject(error) : resolve()));
+      // SDK clients and fetch keep sockets alive; without this the close waits for their timeout.
+      server.closeAllConnections();
+    });
+  }
+  // Requests already in progress finish (their sockets go idle and are closed); whatever is still
+  // open after drainMs is cut.
   return new Promise<void>((resolve, reject) => {
-    const drainMs = options.drainMs ?? 0;
-    let ticker: NodeJS.Timeout | undefined;
-    let deadline: NodeJS.Timeout | undefined;
+    const ticker = setInterval(() => server.closeIdleConnections(), 10);
+    const deadline = setTimeout(() => server.closeAllConnections(), drainMs);
     server.close((error) => {
       clearInterval(ticker);
       clearTimeout(deadline);
       if (error) reject(error);
       else resolve();
     });
-    if (drainMs <= 0) {
-      // SDK clients and fetch keep sockets alive; without this the close waits for their timeout.
-      server.closeAllConnections();
-      return;
-    }
-    // Requests already in progress finish (their sockets go idle and are closed); whatever is
-    // still open after drainMs is cut.
     server.closeIdleConnections();
-    ticker = setInterval(() => server.closeIdleConnections(), 10);
-    deadline = setTimeout(() => server.closeAllConnections(), drainMs);
   });
 }
 

@@ -126,8 +126,9 @@ export class GatewayApi extends Construct {
     tables.grantCheckOperations(getCheckResult, ['get']);
 
     const eraseCheck = routeFunction('EraseCheck', 'erase-check', 'DELETE /v1/checks/{checkId}');
-    // get → media → tombstone PutItem; an already-erased check is answered from its audit tombstone (Query).
-    tables.grantCheckOperations(eraseCheck, ['get', 'erase']);
+    // get → media → tombstone PutItem (with check.erased in its outbox) → publish → UpdateItem that
+    // clears the outbox; an already-erased check is answered from its audit tombstone (Query).
+    tables.grantCheckOperations(eraseCheck, ['get', 'erase', 'update']);
     tables.grantAuditLog(eraseCheck, 'appendAndRead');
     storage.grantDeleteMedia(eraseCheck);
 

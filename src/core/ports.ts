@@ -94,8 +94,8 @@ export interface CheckRepository {
   clearOutbox(checkId: string, eventIds: readonly string[]): Promise<boolean>;
   /** The media of a decided check is deleted: nothing is left for the sweep to do but an unpublished outbox. */
   markMediaDeleted(checkId: string, at: string): Promise<void>;
-  /** Checks whose sweepAt is before `now`, oldest first. */
-  listDue(now: number, limit: number): Promise<readonly Check[]>;
+  /** What is due for the sweep (sweepAt before `now`), oldest first, at most `limit` in all. */
+  listDue(now: number, limit: number): Promise<DueWork>;
   /**
    * COMPLETED / REVIEW, not yet reviewed → the reviewer's decision, the review recorded, off the
    * review queue, media due for deletion at `mediaDueAt`. One caller wins; undefined for the
@@ -112,8 +112,24 @@ export interface CheckRepository {
    * was there. A tombstone reads as no check at all (get → undefined), and every other write is
    * conditional on the state it expects, so nothing an attempt still in flight writes can recreate
    * or change an erased check. Undefined when there was no check (or it was already erased).
+   * The tombstone is written with `outbox` (the check.erased event) after whatever unpublished
+   * events the replaced record held, and is due for the sweep at `outbox.dueAt` until clearOutbox
+   * takes the events off it; then it leaves the sweep index.
    */
-  erase(checkId: string, tombstone: ErasureTombstone): Promise<Check | undefined>;
+  erase(checkId: string, tombstone: ErasureTombstone, outbox?: Outbox): Promise<Check | undefined>;
+}
+
+/** What listDue found: checks, and tombstones that still hold unpublished events. */
+export interface DueWork {
+  readonly checks: readonly Check[];
+  /** Never a check: only the id and the events an erasure left to publish. */
+  readonly erasures: readonly ErasedOutbox[];
+}
+
+export interface ErasedOutbox {
+  readonly checkId: string;
+  /** What the tombstone holds, as a check's outbox (read back with pendingEvents). */
+  readonly outbox: NonNullable<Check['outbox']>;
 }
 
 export interface AttemptWindow {

@@ -2,7 +2,7 @@
 // on dynalite run the same cases, so a domain test that passes on the fake means the same on AWS.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbCheckRepository } from '../../src/adapters/aws/dynamodb-check-repository';
 import { outboxUpdate } from '../../src/adapters/aws/dynamodb-outbox';
 import { CheckAlreadyExistsError } from '../../src/adapters/aws/errors';
@@ -223,10 +223,10 @@ describe.each(subjects)('CheckRepository contract: %s', (_name, makeRepository) 
     for (const check of checks) await repo.create(check);
     const [third, first, second] = checks.map((check) => check.checkId);
 
-    const due = await repo.listDue(250, 10);
-    const limited = await repo.listDue(350, 2);
+    const due = (await repo.listDue(250, 10)).checks;
+    const limited = (await repo.listDue(350, 2)).checks;
     await repo.markMediaDeleted(first ?? '', '2026-01-01T00:20:00.000Z');
-    const after = await repo.listDue(350, 10);
+    const after = (await repo.listDue(350, 10)).checks;
 
     expect(due.map((check) => check.checkId)).toEqual([first, second]);
     expect(limited.map((check) => check.checkId)).toEqual([first, second]);
@@ -339,14 +339,15 @@ describe.each(subjects)('CheckRepository contract: %s', (_name, makeRepository) 
     const due = await repo.listDue(60, 100);
 
     expect([recorded, started, expired]).toEqual([undefined, undefined, false]);
-    expect(due.map((candidate) => candidate.checkId)).not.toContain(check.checkId);
+    expect(due.checks.map((candidate) => candidate.checkId)).not.toContain(check.checkId);
+    expect(due.erasures.map((candidate) => candidate.checkId)).not.toContain(check.checkId);
     await expect(repo.create(check)).rejects.toBeInstanceOf(CheckAlreadyExistsError);
     expect(await repo.get(check.checkId)).toBeUndefined();
   });
 
   describe('outbox', () => {
     const OUTBOX_DUE = MEDIA_DUE - 50;
-    function eventFor(checkId: string, type: 'check.completed' | 'check.expired'): OutcomeEvent {
+    function eventFor(checkId: string, type: 'check.completed' | 'check.expired' | 'check.erased'): OutcomeEvent {
       return buildOutcomeEvent({
         type,
         check: { checkId, provider: 'fpt', result: RESULT, failure: reason('MEDIA_MISSING') },
@@ -369,7 +370,7 @@ describe.each(subjects)('CheckRepository contract: %s', (_name, makeRepository) 
       expect(cleared).toBe(true);
       expect(after?.outbox).toBeUndefined();
       expect(after?.sweepAt).toBe(MEDIA_DUE);
-      expect((await repo.listDue(MEDIA_DUE, 10)).map((check) => check.checkId)).toContain(checkId);
+      expect((await repo.listDue(MEDIA_DUE, 10)).checks.map((check) => check.checkId)).toContain(checkId);
     });
 
     it('keeps a check whose media is deleted on the sweep index while its outbox is unpublished, and lets it go once cleared', async () => {
@@ -378,9 +379,9 @@ describe.each(subjects)('CheckRepository contract: %s', (_name, makeRepository) 
       await repo.complete(checkId, RESULT, { ...FINISH, outbox: { events: [event], dueAt: OUTBOX_DUE } });
 
       await repo.markMediaDeleted(checkId, '2026-01-01T00:03:01.000Z');
-      const pending = (await repo.listDue(OUTBOX_DUE, 100)).map((check) => check.checkId);
+      const pending = (await repo.listDue(OUTBOX_DUE, 100)).checks.map((check) => check.checkId);
       await repo.clearOutbox(checkId, [event.id]);
-      const afterClear = (await repo.listDue(Number.MAX_SAFE_INTEGER, 100)).map((check) => check.checkId);
+      const afterClear = (await repo.listDue(Number.MAX_SAFE_INTEGER, 100)).checks.map((check) => check.checkId);
 
       expect(pending).toContain(checkId);
       expect(afterClear).not.toContain(checkId);
@@ -403,6 +404,66 @@ describe.each(subjects)('CheckRepository contract: %s', (_name, makeRepository) 
 
       expect(expired).toBe(false);
       expect((await repo.get(checkId))?.outbox).toBeUndefined();
+    });
+
+    async function erasureOf(repo: CheckRepository, checkId: string) {
+      return (await repo.listDue(Number.MAX_SAFE_INTEGER, 1_000)).erasures.find((due) => due.checkId === checkId);
+    }
+
+    it('erases with check.erased in the tombstone, due for the sweep as an erasure (never as a check), and clearing it takes the tombstone off the index', async () => {
+      const { repo, checkId } = await processing();
+      const erasedEvent = eventFor(checkId, 'check.erased');
+
+      const erased = await repo.erase(checkId, TOMBSTONE, { events: [erasedEvent], dueAt: OUTBOX_DUE });
+      const early = await repo.listDue(OUTBOX_DUE - 1, 1_000);
+      const due = await repo.listDue(OUTBOX_DUE, 1_000);
+      const wrongIds = await repo.clearOutbox(checkId, ['evt_00000000000000000000000000000000']);
+      const cleared = await repo.clearOutbox(checkId, [erasedEvent.id]);
+      const afterClear = await erasureOf(repo, checkId);
+
+      expect(erased).toMatchObject({ checkId, status: 'PROCESSING' });
+      expect(erased?.outbox).toBeUndefined();
+      expect(early.erasures.map((entry) => entry.checkId)).not.toContain(checkId);
+      expect(due.erasures.filter((entry) => entry.checkId === checkId)).toEqual([{ checkId, outbox: [erasedEvent] }]);
+      expect(due.checks.map((check) => check.checkId)).not.toContain(checkId);
+      expect(await repo.get(checkId)).toBeUndefined();
+      expect([wrongIds, cleared]).toEqual([false, true]);
+      expect(afterClear).toBeUndefined();
+      expect(await repo.get(checkId)).toBeUndefined();
+    });
+
+    it('writes no second check.erased when the check is erased again, before or after the first was published', async () => {
+      const { repo, checkId } = await processing();
+      const erasedEvent = eventFor(checkId, 'check.erased');
+      const outbox = { events: [erasedEvent], dueAt: OUTBOX_DUE };
+      await repo.erase(checkId, TOMBSTONE, outbox);
+
+      const again = await repo.erase(checkId, TOMBSTONE, outbox);
+      const held = await erasureOf(repo, checkId);
+      await repo.clearOutbox(checkId, [erasedEvent.id]);
+      const afterPublish = await repo.erase(checkId, TOMBSTONE, outbox);
+
+      expect([again, afterPublish]).toEqual([undefined, undefined]);
+      expect(held?.outbox).toEqual([erasedEvent]);
+      expect(await erasureOf(repo, checkId)).toBeUndefined();
+    });
+
+    it('moves the unpublished events of the record it erases onto the tombstone, ahead of check.erased', async () => {
+      const { repo, checkId } = await processing();
+      const completed = eventFor(checkId, 'check.completed');
+      const erasedEvent = eventFor(checkId, 'check.erased');
+      await repo.complete(checkId, RESULT, { ...FINISH, outbox: { events: [completed], dueAt: OUTBOX_DUE } });
+
+      const erased = await repo.erase(checkId, TOMBSTONE, { events: [erasedEvent], dueAt: OUTBOX_DUE + 5 });
+      const held = await erasureOf(repo, checkId);
+      // The completing function clears only its own event: the tombstone holds more, so it stays.
+      const lateClear = await repo.clearOutbox(checkId, [completed.id]);
+      const cleared = await repo.clearOutbox(checkId, [completed.id, erasedEvent.id]);
+
+      expect(erased).toMatchObject({ status: 'COMPLETED', outbox: [completed] });
+      expect(held).toEqual({ checkId, outbox: [completed, erasedEvent] });
+      expect([lateClear, cleared]).toEqual([false, true]);
+      expect(await erasureOf(repo, checkId)).toBeUndefined();
     });
 
     it('expires with the event in the outbox', async () => {
@@ -457,6 +518,43 @@ describe('outboxUpdate without anything after the outbox (a transition such as a
     expect(pending).toMatchObject({ outbox: [erased], sweepAt: MEDIA_DUE + 10 });
     expect(pending?.sweepAfterOutbox).toBeUndefined();
     expect(cleared).toBe(true);
-    expect((await repo.listDue(Number.MAX_SAFE_INTEGER, 100)).map((due) => due.checkId)).not.toContain(check.checkId);
+    expect((await repo.listDue(Number.MAX_SAFE_INTEGER, 100)).checks.map((due) => due.checkId)).not.toContain(check.checkId);
+  });
+});
+
+describe('DynamoDB erase racing a publisher that clears the outbox', () => {
+  it('retries its Put on the outbox it finds, so the tombstone holds the events still unpublished, once each', async () => {
+    // Prepare: a completed check with its check.completed unpublished; the adapter's client lets
+    // the completing function clear that event just before the erasure's second Put.
+    const real = dynamo.clients.dynamo;
+    const plain = new DynamoDbCheckRepository(real, dynamo.db.checksTable);
+    const check = newCheck({ parts: ['video'] });
+    await plain.create(check);
+    await plain.startProcessing(check.checkId, '2026-01-01T00:02:00.000Z', LEASE);
+    const source = { checkId: check.checkId, provider: 'fpt', result: RESULT };
+    const completed = buildOutcomeEvent({ type: 'check.completed', check: source, occurredAt: FINISH.at });
+    const erasedEvent = buildOutcomeEvent({ type: 'check.erased', check: source, occurredAt: TOMBSTONE.erasedAt });
+    await plain.complete(check.checkId, RESULT, { ...FINISH, outbox: { events: [completed], dueAt: MEDIA_DUE - 50 } });
+    const puts: string[] = [];
+    const racing = {
+      send: async (command: unknown) => {
+        if (command instanceof PutCommand) {
+          puts.push(String(command.input.ConditionExpression));
+          if (puts.length === 2) expect(await plain.clearOutbox(check.checkId, [completed.id])).toBe(true);
+        }
+        return real.send(command as PutCommand);
+      },
+    } as unknown as typeof real;
+    const repo = new DynamoDbCheckRepository(racing, dynamo.db.checksTable);
+
+    // Act
+    const erased = await repo.erase(check.checkId, TOMBSTONE, { events: [erasedEvent], dueAt: MEDIA_DUE });
+
+    // Assess: first Put expected no outbox, the second the completed event (cleared under it), the third none again.
+    expect(puts).toHaveLength(3);
+    expect(erased).toMatchObject({ checkId: check.checkId, status: 'COMPLETED' });
+    expect(erased?.outbox).toBeUndefined();
+    const due = (await plain.listDue(Number.MAX_SAFE_INTEGER, 1_000)).erasures.find((entry) => entry.checkId === check.checkId);
+    expect(due).toEqual({ checkId: check.checkId, outbox: [erasedEvent] });
   });
 });

@@ -352,6 +352,85 @@ describe('no second event id', () => {
     }
   });
 
+  it('from a DELETE that died between writing the tombstone and publishing: the sweep publishes check.erased once', async () => {
+    // Prepare: the erase function is killed right after its conditional Put replaced the record.
+    const clock = movableClock();
+    let kills = 1;
+    const stack = await startLocalStack({
+      port: 0,
+      env: { WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: SECRET },
+      clock,
+      sweepIntervalMs: 0,
+      decorate: (deps: GatewayDeps): GatewayDeps => ({
+        ...deps,
+        checks: Object.assign(Object.create(deps.checks) as typeof deps.checks, {
+          erase: async (...args: Parameters<typeof deps.checks.erase>) => {
+            const erased = await deps.checks.erase(...args);
+            if (kills-- > 0) throw new Error('erase function killed after the tombstone was written');
+            return erased;
+          },
+        }),
+      }),
+    });
+    try {
+      const check = await createCheck(stack.apiUrl, { parts: ['video', 'reference'] });
+      const erasedId = outcomeEventId(check.checkId, 'check.erased');
+
+      // Act: the DELETE dies; its client retries; the sweep runs once the outbox is due, and again.
+      const died = await fetch(`${stack.apiUrl}/v1/checks/${check.checkId}`, { method: 'DELETE' });
+      const retried = await fetch(`${stack.apiUrl}/v1/checks/${check.checkId}`, { method: 'DELETE' });
+      await settle(500);
+      const beforeSweep = publishedFor(stack, check.checkId);
+      const early = await stack.sweep();
+      clock.offsetMs = OUTBOX_SWEEP_DELAY_SECONDS * 1000;
+      const due = await stack.sweep();
+      const again = await stack.sweep();
+      const [delivery] = await waitForDeliveries(receiver, check.checkId, 1);
+      await settle();
+
+      // Assess
+      expect(died.status).toBe(500);
+      expect(retried.status).toBeLessThan(500);
+      expect(beforeSweep).toEqual([]);
+      expect([early.outboxesPublished, due.outboxesPublished, again.outboxesPublished]).toEqual([0, 1, 0]);
+      expect(publishedFor(stack, check.checkId)).toEqual([erasedId]);
+      expect(receiver.of(check.checkId)).toHaveLength(1);
+      const { event } = verifyWebhook(delivery?.headers ?? {}, delivery?.body ?? Buffer.alloc(0), SECRET);
+      expect(delivery?.headers['webhook-id']).toBe(erasedId);
+      expect(event).toMatchObject({ id: erasedId, type: 'check.erased', data: { checkId: check.checkId, status: 'ERASED' } });
+      expect(await stack.deps.checks.get(check.checkId)).toBeUndefined();
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('from a DELETE that published check.erased itself and a sweep after it, and a repeated DELETE', async () => {
+    const clock = movableClock();
+    const stack = await startLocalStack({
+      port: 0,
+      env: { WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: SECRET },
+      clock,
+      sweepIntervalMs: 0,
+    });
+    try {
+      const check = await createCheck(stack.apiUrl, { parts: ['video', 'reference'] });
+
+      const first = await fetch(`${stack.apiUrl}/v1/checks/${check.checkId}`, { method: 'DELETE' });
+      clock.offsetMs = OUTBOX_SWEEP_DELAY_SECONDS * 1000;
+      const report = await stack.sweep();
+      const second = await fetch(`${stack.apiUrl}/v1/checks/${check.checkId}`, { method: 'DELETE' });
+      await waitForDeliveries(receiver, check.checkId, 1);
+      await settle();
+
+      expect([first.status, second.status]).toEqual([200, 200]);
+      expect(report.outboxesPublished).toBe(0);
+      expect(publishedFor(stack, check.checkId)).toEqual([outcomeEventId(check.checkId, 'check.erased')]);
+      expect(receiver.of(check.checkId)).toHaveLength(1);
+    } finally {
+      await stack.stop();
+    }
+  });
+
   it('from a function that died between committing the result and publishing: the sweep publishes it once', async () => {
     const clock = movableClock();
     let lost = 1;

@@ -686,7 +686,7 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
       expect(actions.filter((a) => /^s3:(Get|List|\*)/.test(a))).toEqual([]);
     });
 
-    it('gives the erase route GetItem and PutItem (the tombstone) on checks, audit append and read, media delete, and no media read', () => {
+    it('gives the erase route GetItem, PutItem (the tombstone) and UpdateItem (clearing its outbox) on checks, audit append and read, media delete, and no media read', () => {
       expect(dataActionsOfRole(template, ids.roles.eraseCheck)).toEqual([
         // Only replayed-media index entries (see below), to drop the erased check's.
         'dynamodb:DeleteItem',
@@ -694,6 +694,7 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
         'dynamodb:PutItem',
         'dynamodb:PutItem',
         'dynamodb:Query',
+        'dynamodb:UpdateItem',
         's3:DeleteObject',
         // The media hash key, to find those entries.
         'secretsmanager:GetSecretValue',
@@ -701,6 +702,7 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
       const checksTableArn = { 'Fn::GetAtt': [ids.checksTable, 'Arn'] };
       const auditTableArn = { 'Fn::GetAtt': [ids.auditTable, 'Arn'] };
       expect(resourcesOfRoleFor(template, ids.roles.eraseCheck, 'dynamodb:GetItem')).toEqual([checksTableArn]);
+      expect(resourcesOfRoleFor(template, ids.roles.eraseCheck, 'dynamodb:UpdateItem')).toEqual([checksTableArn]);
       expect(resourcesOfRoleFor(template, ids.roles.eraseCheck, 'dynamodb:Query')).toEqual([auditTableArn]);
       expect(resourcesOfRoleFor(template, ids.roles.eraseCheck, 'dynamodb:PutItem')).toEqual(
         expect.arrayContaining([checksTableArn, auditTableArn]),

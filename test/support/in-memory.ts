@@ -12,6 +12,7 @@ import type {
   ProviderSlots,
   CheckRepository,
   Clock,
+  DueWork,
   EnabledProviderPolicy,
   ErasureTombstone,
   FacePrecheck,
@@ -44,8 +45,11 @@ import type { OutcomeEvent } from '../../src/events/envelope';
 
 export class InMemoryCheckRepository implements CheckRepository {
   readonly items = new Map<string, Check>();
-  /** Erased checks: what is left of them. They read as no check, and no write changes them. */
-  readonly tombstones = new Map<string, ErasureTombstone>();
+  /**
+   * Erased checks: what is left of them. They read as no check, and no write changes them but
+   * clearOutbox; the sweep sees only the events they still hold.
+   */
+  readonly tombstones = new Map<string, StoredTombstone>();
 
   async create(check: NewCheck): Promise<void> {
     if (this.items.has(check.checkId) || this.tombstones.has(check.checkId)) {
@@ -99,9 +103,15 @@ export class InMemoryCheckRepository implements CheckRepository {
     return true;
   }
   async clearOutbox(checkId: string, eventIds: readonly string[]): Promise<boolean> {
+    const tombstone = this.tombstones.get(checkId);
+    if (tombstone) {
+      if (!holdsExactly(tombstone.outbox, eventIds)) return false;
+      const { outbox: _published, sweepAt: _due, ...rest } = tombstone;
+      this.tombstones.set(checkId, rest);
+      return true;
+    }
     const check = this.items.get(checkId);
-    const held = check?.outbox?.map((event) => event.id) ?? [];
-    if (!check || held.length !== eventIds.length || held.some((id, index) => id !== eventIds[index])) return false;
+    if (!check || !holdsExactly(check.outbox, eventIds)) return false;
     const { outbox: _published, sweepAt: _due, ...rest } = check;
     this.put(check.sweepAfterOutbox === undefined ? rest : { ...rest, sweepAt: check.sweepAfterOutbox });
     return true;
@@ -113,17 +123,30 @@ export class InMemoryCheckRepository implements CheckRepository {
     // Unpublished events keep the check on the sweep index, with nothing to do after them.
     this.put({ ...rest, ...(check.outbox ? { sweepAt } : {}), mediaDeletedAt: at });
   }
-  async listDue(now: number, limit: number): Promise<readonly Check[]> {
-    return [...this.items.values()]
-      .filter((check) => check.sweepAt !== undefined && check.sweepAt <= now)
+  async listDue(now: number, limit: number): Promise<DueWork> {
+    const erased = [...this.tombstones].map(([checkId, tombstone]) => ({ checkId, ...tombstone }));
+    const due = [...this.items.values(), ...erased]
+      .filter((item) => item.sweepAt !== undefined && item.sweepAt <= now)
       .sort((a, b) => (a.sweepAt ?? 0) - (b.sweepAt ?? 0))
       .slice(0, limit);
+    return {
+      checks: due.filter((item): item is Check => 'status' in item),
+      erasures: due.flatMap((item) =>
+        'status' in item || !item.outbox ? [] : [{ checkId: item.checkId, outbox: structuredClone(item.outbox) }],
+      ),
+    };
   }
-  async erase(checkId: string, tombstone: ErasureTombstone): Promise<Check | undefined> {
+  async erase(checkId: string, tombstone: ErasureTombstone, outbox?: Outbox): Promise<Check | undefined> {
     const check = this.items.get(checkId);
     if (!check) return undefined;
     this.items.delete(checkId);
-    this.tombstones.set(checkId, tombstone);
+    // As the adapter: the record's unpublished events go onto the tombstone, ahead of check.erased.
+    const events = [...(check.outbox ?? []), ...structuredClone(outbox?.events ?? [])];
+    this.tombstones.set(checkId, {
+      erasedAt: tombstone.erasedAt,
+      expiresAt: tombstone.expiresAt,
+      ...(events.length > 0 ? { outbox: events, sweepAt: outbox?.dueAt ?? check.sweepAt ?? 0 } : {}),
+    });
     return check;
   }
   async recordReview(checkId: string, review: Review, mediaDueAt: number, outbox?: Outbox): Promise<Check | undefined> {
@@ -172,6 +195,14 @@ export class InMemoryCheckRepository implements CheckRepository {
       ),
     );
   }
+}
+
+/** What an erasure leaves: the tombstone, and the events it holds until they are published. */
+type StoredTombstone = ErasureTombstone & Pick<Check, 'outbox' | 'sweepAt'>;
+
+function holdsExactly(outbox: Check['outbox'], eventIds: readonly string[]): boolean {
+  const held = outbox?.map((event) => event.id) ?? [];
+  return held.length === eventIds.length && held.every((id, index) => id === eventIds[index]);
 }
 
 /** As the DynamoDB adapter's outboxUpdate: events appended, the sweep due at the earlier time. */

@@ -7,14 +7,26 @@ import * as z from 'zod';
 import { checkSchema } from '../../core/check';
 import type { Check, CheckResult, CheckStatus, PartName, ProviderAnswer, ReceivedPart, Review } from '../../core/check';
 import { TransitionConflictError, ValidationError } from '../../core/errors';
-import type { CheckRepository, ErasureTombstone, FinishDetails, NewCheck, Outbox, ReviewQueuePage } from '../../core/ports';
+import type {
+  CheckRepository,
+  DueWork,
+  ErasedOutbox,
+  ErasureTombstone,
+  FinishDetails,
+  NewCheck,
+  Outbox,
+  ReviewQueuePage,
+} from '../../core/ports';
 import type { Reason } from '../../core/reasons';
 import { outboxHoldsExactly, outboxUpdate, OUTBOX_NAMES } from './dynamodb-outbox';
 import { CheckAlreadyExistsError, InvalidStoredItemError } from './errors';
 import { CHECKS_REVIEW_INDEX, CHECKS_SWEEP_INDEX, CHECKS_TABLE_KEYS, CHECKS_TTL_ATTRIBUTE } from './table-schema';
 
 const PK = CHECKS_TABLE_KEYS.partitionKey;
-/** The status of a tombstone item: not a CheckStatus, it never leaves this adapter (get() reads it as no check). */
+/**
+ * The status of a tombstone item: not a CheckStatus, it never leaves this adapter as a check (get()
+ * reads it as no check; listDue hands out only the events it still holds).
+ */
 const ERASED = 'ERASED';
 /** The review queue's sparse index attributes: present only while a REVIEW check awaits a person. */
 const REVIEW_QUEUE_NAMES = {
@@ -47,9 +59,21 @@ function decodeCursor(token: string): Record<string, unknown> {
   return parsed.data;
 }
 
+/** The part of a tombstone the sweep reads: the events it still has to publish. */
+const erasedOutboxSchema = z.object({ checkId: z.string().min(1), outbox: checkSchema.shape.outbox.unwrap() });
+/** Puts of a tombstone retried because the record's outbox changed under them (each change is a publish or a transition). */
+const ERASE_ATTEMPTS = 5;
+
 /** DynamoDB rejects a name placeholder the expressions do not use, so only the used ones are sent. */
 function usedNames(expressions: string, names: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(names).filter(([placeholder]) => new RegExp(`${placeholder}\\b`).test(expressions)));
+}
+
+interface UpdateSpec {
+  readonly update: string;
+  readonly condition: string;
+  readonly names: Record<string, string>;
+  readonly values: Record<string, unknown>;
 }
 
 export class DynamoDbCheckRepository implements CheckRepository {
@@ -201,15 +225,16 @@ export class DynamoDbCheckRepository implements CheckRepository {
     if (eventIds.length === 0) return true;
     const holds = outboxHoldsExactly(eventIds);
     const names = { ...OUTBOX_NAMES, ...holds.names };
-    // Back to what the transition wanted the sweep for, or off the index when that is done too.
-    const restored = await this.transition(checkId, {
+    // Back to what the transition wanted the sweep for, or off the index when that is done too
+    // (always so for a tombstone, which is why the updated item is not read back as a check).
+    const restored = await this.updateIf(checkId, {
       update: 'REMOVE #outbox SET #sweepAt = #sweepAfterOutbox',
       condition: `attribute_exists(#sweepAfterOutbox) AND ${holds.condition}`,
       names,
       values: holds.values,
     });
     if (restored) return true;
-    const left = await this.transition(checkId, {
+    const left = await this.updateIf(checkId, {
       update: 'REMOVE #outbox, #sweepAt, #sweepShard',
       condition: `attribute_not_exists(#sweepAfterOutbox) AND ${holds.condition}`,
       names,
@@ -238,7 +263,7 @@ export class DynamoDbCheckRepository implements CheckRepository {
     });
   }
 
-  async listDue(now: number, limit: number): Promise<readonly Check[]> {
+  async listDue(now: number, limit: number): Promise<DueWork> {
     const output = await this.doc.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -249,7 +274,19 @@ export class DynamoDbCheckRepository implements CheckRepository {
         Limit: limit,
       }),
     );
-    return (output.Items ?? []).map((item) => this.toCheck(String(item[PK]), item));
+    const checks: Check[] = [];
+    const erasures: ErasedOutbox[] = [];
+    for (const item of output.Items ?? []) {
+      const checkId = String(item[PK]);
+      if (item.status !== ERASED) {
+        checks.push(this.toCheck(checkId, item));
+        continue;
+      }
+      const parsed = erasedOutboxSchema.safeParse(item);
+      if (!parsed.success) throw new InvalidStoredItemError(this.tableName, checkId, { cause: parsed.error });
+      erasures.push(parsed.data);
+    }
+    return { checks, erasures };
   }
 
   async recordReview(checkId: string, review: Review, mediaDueAt: number, outbox?: Outbox): Promise<Check | undefined> {
@@ -297,11 +334,39 @@ export class DynamoDbCheckRepository implements CheckRepository {
     return output.LastEvaluatedKey ? { checks, nextToken: encodeCursor(output.LastEvaluatedKey) } : { checks };
   }
 
-  async erase(checkId: string, tombstone: ErasureTombstone): Promise<Check | undefined> {
-    // A Put replaces every attribute: nothing personal survives, whatever attributes the check had.
-    // The tombstone stays so that a write still in flight fails its condition instead of
-    // recreating the check; it carries no sweep attributes, so it is never listed as due.
+  async erase(checkId: string, tombstone: ErasureTombstone, outbox?: Outbox): Promise<Check | undefined> {
+    // Events the record holds unpublished (a transition whose function has not cleared them yet)
+    // move onto the tombstone ahead of `outbox`, so the erasure loses no committed event. The Put
+    // is conditional on the outbox it copies: when that changed in between (a publisher cleared
+    // it, a transition appended to it), the record is read again and the Put retried.
+    let held: Pick<Check, 'outbox' | 'sweepAt'> = {};
+    for (let attempt = 1; attempt <= ERASE_ATTEMPTS; attempt += 1) {
+      const replaced = await this.putTombstone(checkId, tombstone, outbox, held);
+      if (replaced !== 'outbox changed') return replaced;
+      const current = await this.doc.send(
+        new GetCommand({ TableName: this.tableName, Key: { [PK]: checkId }, ConsistentRead: true }),
+      );
+      if (current.Item === undefined || current.Item.status === ERASED) return undefined;
+      held = this.toCheck(checkId, current.Item);
+    }
+    throw new TransitionConflictError(checkId, 'erase');
+  }
+
+  /** The record as it was, undefined if there was none, or 'outbox changed' when it no longer holds `held.outbox`. */
+  private async putTombstone(
+    checkId: string,
+    tombstone: ErasureTombstone,
+    outbox: Outbox | undefined,
+    held: Pick<Check, 'outbox' | 'sweepAt'>,
+  ): Promise<Check | undefined | 'outbox changed'> {
+    const heldEvents = held.outbox ?? [];
+    const events = [...heldEvents, ...(outbox?.events ?? [])].map((event) => structuredClone(event));
+    const holds = heldEvents.length > 0 ? outboxHoldsExactly(heldEvents.map((event) => event.id)) : undefined;
     try {
+      // A Put replaces every attribute: nothing personal survives, whatever attributes the check had
+      // (the events held until published are the PII-free envelopes). The tombstone stays so that a
+      // write still in flight fails its condition instead of recreating the check. With events it
+      // is on the sweep index without a sweepAfterOutbox, so clearOutbox takes it off the index.
       const output = await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
@@ -311,25 +376,36 @@ export class DynamoDbCheckRepository implements CheckRepository {
             erasedAt: tombstone.erasedAt,
             updatedAt: tombstone.erasedAt,
             [CHECKS_TTL_ATTRIBUTE]: tombstone.expiresAt,
+            ...(events.length === 0
+              ? {}
+              : {
+                  outbox: events,
+                  [CHECKS_SWEEP_INDEX.partitionKey]: CHECKS_SWEEP_INDEX.shard,
+                  // Without a new event (none could be built) the held ones stay due when they were.
+                  [CHECKS_SWEEP_INDEX.sortKey]: outbox?.dueAt ?? held.sweepAt ?? 0,
+                }),
           },
-          ConditionExpression: 'attribute_exists(#pk) AND #status <> :erased',
-          ExpressionAttributeNames: { '#pk': PK, '#status': 'status' },
-          ExpressionAttributeValues: { ':erased': ERASED },
+          ConditionExpression: `attribute_exists(#pk) AND #status <> :erased AND ${holds?.condition ?? 'attribute_not_exists(#outbox)'}`,
+          ExpressionAttributeNames: { '#pk': PK, '#status': 'status', '#outbox': 'outbox', ...holds?.names },
+          ExpressionAttributeValues: { ':erased': ERASED, ...holds?.values },
           ReturnValues: 'ALL_OLD',
         }),
       );
       return output.Attributes === undefined ? undefined : this.toCheck(checkId, output.Attributes);
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
+      if (error instanceof ConditionalCheckFailedException) return 'outbox changed';
       throw error;
     }
   }
 
   /** A conditional UpdateItem: the new check, or undefined when the condition did not hold. */
-  private async transition(
-    checkId: string,
-    spec: { update: string; condition: string; names: Record<string, string>; values: Record<string, unknown> },
-  ): Promise<Check | undefined> {
+  private async transition(checkId: string, spec: UpdateSpec): Promise<Check | undefined> {
+    const item = await this.updateIf(checkId, spec);
+    return item === undefined ? undefined : this.toCheck(checkId, item);
+  }
+
+  /** A conditional UpdateItem: the new item as stored (a check or a tombstone), or undefined when the condition did not hold. */
+  private async updateIf(checkId: string, spec: UpdateSpec): Promise<Record<string, unknown> | undefined> {
     try {
       const output = await this.doc.send(
         new UpdateCommand({
@@ -347,7 +423,7 @@ export class DynamoDbCheckRepository implements CheckRepository {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return output.Attributes === undefined ? undefined : this.toCheck(checkId, output.Attributes);
+      return output.Attributes;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;

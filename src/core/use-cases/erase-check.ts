@@ -6,7 +6,7 @@ import { CheckNotFoundError } from '../errors';
 import type { Log } from '../log';
 import type { AuditLog, CheckRepository, Clock, MediaFingerprints, MediaStore, OutcomePublisher } from '../ports';
 import { mediaKey } from '../ports';
-import { outboxFor, publishOutbox } from './outcome-events';
+import { outboxFor, pendingEvents, publishOutbox } from './outcome-events';
 
 export interface EraseCheckDeps {
   readonly checks: CheckRepository;
@@ -62,12 +62,25 @@ export async function eraseCheck(deps: EraseCheckDeps, checkId: string, requeste
   const erasedAt = deps.clock.now().toISOString();
   // The record becomes a tombstone: an attempt still running for this check can no longer write
   // to it (every write is conditional), so its late results and audit entries are dropped.
-  const erased = await deps.checks.erase(checkId, { erasedAt, expiresAt: check.expiresAt });
-  // Only the call that turned the record into a tombstone tells the backend: a concurrent or
-  // repeated DELETE finds nothing to erase and sends nothing. The tombstone keeps no fields to
-  // build the event from, so it is built from the record the erasure replaced and published here.
-  const outbox = erased ? outboxFor(deps, 'check.erased', erased, erasedAt) : undefined;
-  const published = outbox ? publishOutbox(deps, checkId, outbox.events, []) : undefined;
+  // The event goes into the tombstone, written by the same conditional Put that erases, so it
+  // exists exactly when the erasure does: a concurrent or repeated DELETE finds nothing to erase
+  // and writes none, and if this function dies before publishing, the sweep publishes it with the
+  // same id. It is built from the record read above: check.erased carries only checkId, provider
+  // and externalRef, which no write after creation changes, so it is the same envelope whichever
+  // version of the record the Put replaces (an attempt may still be writing to it).
+  const outbox = outboxFor(deps, 'check.erased', check, erasedAt);
+  const erased = await deps.checks.erase(checkId, { erasedAt, expiresAt: check.expiresAt }, outbox);
+  // The tombstone also took over the events the record held unpublished, ahead of check.erased.
+  const held = erased ? [...(erased.outbox ?? []), ...(outbox?.events ?? [])] : [];
+  const published =
+    held.length > 0
+      ? publishOutbox(
+          deps,
+          checkId,
+          pendingEvents({ checkId, outbox: held }, deps.log),
+          held.map((event) => event.id),
+        )
+      : undefined;
   const receipt: Tombstone = {
     checkId,
     erasedAt,

@@ -28,8 +28,14 @@ export interface SweepReport {
 
 export async function sweep(deps: SweepDeps, limit = 200): Promise<SweepReport> {
   const now = Math.floor(deps.clock.now().getTime() / 1000);
-  const due = await deps.checks.listDue(now, limit);
+  const { checks: due, erasures } = await deps.checks.listDue(now, limit);
   const report = { expired: 0, resumeRequested: 0, mediaDeleted: 0, outboxesPublished: 0, errors: 0 };
+  // An erased check left only its events (check.erased, and any its record held unpublished):
+  // once they are published and cleared, the tombstone leaves the index.
+  for (const erased of erasures) {
+    const ids = erased.outbox.map((entry) => entry.id);
+    if (await publishOutbox(deps, erased.checkId, pendingEvents(erased, deps.log), ids)) report.outboxesPublished += 1;
+  }
   for (const check of due) {
     try {
       if (check.outbox !== undefined && check.outbox.length > 0) {
@@ -78,6 +84,6 @@ export async function sweep(deps: SweepDeps, limit = 200): Promise<SweepReport> 
       });
     }
   }
-  if (due.length > 0) deps.log.info('Sweep finished', { ...report, due: due.length });
+  if (due.length + erasures.length > 0) deps.log.info('Sweep finished', { ...report, due: due.length + erasures.length });
   return report;
 }

@@ -166,6 +166,86 @@ describe('outcome events', () => {
     expect(world.outcomes.published[1]).toMatchObject({ data: { checkId, status: 'ERASED', reasons: [] } });
   });
 
+  it('keeps check.erased in the tombstone when the erasing function dies before publishing; the sweep publishes it once, under the same id', async () => {
+    // Prepare: the function is killed right after the tombstone is written.
+    const world = processingWorld();
+    const checkId = await decidedCheck(world);
+    const dying = Object.assign(Object.create(world.checks) as typeof world.checks, {
+      erase: async (...args: Parameters<typeof world.checks.erase>) => {
+        await world.checks.erase(...args);
+        throw new Error('killed after the tombstone was written');
+      },
+    });
+    await expect(eraseCheck({ ...world.sweepDeps, checks: dying }, checkId, 'ops')).rejects.toThrow('killed');
+    const erasedId = outcomeEventId(checkId, 'check.erased');
+
+    // Act: the sweep before and after the outbox delay, and once more.
+    const early = await sweep(world.sweepDeps);
+    world.clock.advanceSeconds(OUTBOX_SWEEP_DELAY_SECONDS);
+    const due = await sweep(world.sweepDeps);
+    const again = await sweep(world.sweepDeps);
+
+    // Assess
+    expect(early.outboxesPublished).toBe(0);
+    expect(due).toMatchObject({ outboxesPublished: 1, errors: 0 });
+    expect(again.outboxesPublished).toBe(0);
+    expect(world.outcomes.published.map((event) => event.id)).toEqual([outcomeEventId(checkId, 'check.completed'), erasedId]);
+    expect(world.outcomes.published[1]).toMatchObject({ type: 'check.erased', data: { checkId, status: 'ERASED', reasons: [] } });
+    expect(world.checks.tombstones.get(checkId)?.outbox).toBeUndefined();
+    expect(world.checks.tombstones.get(checkId)?.sweepAt).toBeUndefined();
+    expect(await world.checks.get(checkId)).toBeUndefined();
+  });
+
+  it('sends nothing more from the sweep once the erasing call published check.erased, nor from a repeated DELETE', async () => {
+    const world = processingWorld();
+    const checkId = await decidedCheck(world);
+
+    await eraseCheck(world.sweepDeps, checkId, 'ops');
+    world.clock.advanceSeconds(OUTBOX_SWEEP_DELAY_SECONDS);
+    const report = await sweep(world.sweepDeps);
+    const repeated = await eraseCheck(world.sweepDeps, checkId, 'ops');
+
+    expect(report.outboxesPublished).toBe(0);
+    expect(repeated.alreadyErased).toBe(true);
+    expect(world.outcomes.published.map((event) => event.type)).toEqual(['check.completed', 'check.erased']);
+  });
+
+  it('erasing a check whose check.completed is still unpublished sends both, completed first, and the sweep neither again', async () => {
+    // Prepare: the bus was down when the check completed.
+    const world = processingWorld();
+    world.outcomes.failing = true;
+    const checkId = await decidedCheck(world);
+    world.outcomes.failing = false;
+
+    await eraseCheck(world.sweepDeps, checkId, 'ops');
+    world.clock.advanceSeconds(OUTBOX_SWEEP_DELAY_SECONDS);
+    const report = await sweep(world.sweepDeps);
+
+    expect(world.outcomes.published.map((event) => event.id)).toEqual([
+      outcomeEventId(checkId, 'check.completed'),
+      outcomeEventId(checkId, 'check.erased'),
+    ]);
+    expect(report.outboxesPublished).toBe(0);
+    expect(world.checks.tombstones.get(checkId)?.outbox).toBeUndefined();
+  });
+
+  it('keeps the events in the tombstone while the bus is down and the sweep publishes them when it is back', async () => {
+    const world = processingWorld();
+    const checkId = await decidedCheck(world);
+    world.outcomes.failing = true;
+
+    const receipt = await eraseCheck(world.sweepDeps, checkId, 'ops');
+    world.clock.advanceSeconds(OUTBOX_SWEEP_DELAY_SECONDS);
+    const whileDown = await sweep(world.sweepDeps);
+    world.outcomes.failing = false;
+    const whenBack = await sweep(world.sweepDeps);
+
+    expect(receipt.alreadyErased).toBe(false);
+    expect([whileDown.outboxesPublished, whenBack.outboxesPublished]).toEqual([0, 1]);
+    expect(world.outcomes.published.map((event) => event.type)).toEqual(['check.completed', 'check.erased']);
+    expect(world.checks.tombstones.get(checkId)?.sweepAt).toBeUndefined();
+  });
+
   it('a resumed attempt that loses the race to finish writes no second event', async () => {
     const world = processingWorld();
     const checkId = await decidedCheck(world);
