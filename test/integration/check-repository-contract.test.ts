@@ -336,7 +336,7 @@ describe.each(subjects)('CheckRepository contract: %s', (_name, makeRepository) 
     });
     const started = await repo.startProcessing(check.checkId, '2026-01-01T00:05:00.000Z', LEASE);
     const expired = await repo.expire(check.checkId, FAILURE, '2026-01-01T00:16:00.000Z', UPLOAD_EXPIRES_AT + 1);
-    const due = await repo.listDue(60, 100);
+    const due = await repo.listDue(60, 1_000);
 
     expect([recorded, started, expired]).toEqual([undefined, undefined, false]);
     expect(due.checks.map((candidate) => candidate.checkId)).not.toContain(check.checkId);
@@ -370,7 +370,7 @@ describe.each(subjects)('CheckRepository contract: %s', (_name, makeRepository) 
       expect(cleared).toBe(true);
       expect(after?.outbox).toBeUndefined();
       expect(after?.sweepAt).toBe(MEDIA_DUE);
-      expect((await repo.listDue(MEDIA_DUE, 10)).checks.map((check) => check.checkId)).toContain(checkId);
+      expect((await repo.listDue(MEDIA_DUE, 1_000)).checks.map((check) => check.checkId)).toContain(checkId);
     });
 
     it('keeps a check whose media is deleted on the sweep index while its outbox is unpublished, and lets it go once cleared', async () => {
@@ -379,9 +379,9 @@ describe.each(subjects)('CheckRepository contract: %s', (_name, makeRepository) 
       await repo.complete(checkId, RESULT, { ...FINISH, outbox: { events: [event], dueAt: OUTBOX_DUE } });
 
       await repo.markMediaDeleted(checkId, '2026-01-01T00:03:01.000Z');
-      const pending = (await repo.listDue(OUTBOX_DUE, 100)).checks.map((check) => check.checkId);
+      const pending = (await repo.listDue(OUTBOX_DUE, 1_000)).checks.map((check) => check.checkId);
       await repo.clearOutbox(checkId, [event.id]);
-      const afterClear = (await repo.listDue(Number.MAX_SAFE_INTEGER, 100)).checks.map((check) => check.checkId);
+      const afterClear = (await repo.listDue(Number.MAX_SAFE_INTEGER, 1_000)).checks.map((check) => check.checkId);
 
       expect(pending).toContain(checkId);
       expect(afterClear).not.toContain(checkId);
@@ -518,7 +518,7 @@ describe('outboxUpdate without anything after the outbox (a transition such as a
     expect(pending).toMatchObject({ outbox: [erased], sweepAt: MEDIA_DUE + 10 });
     expect(pending?.sweepAfterOutbox).toBeUndefined();
     expect(cleared).toBe(true);
-    expect((await repo.listDue(Number.MAX_SAFE_INTEGER, 100)).checks.map((due) => due.checkId)).not.toContain(check.checkId);
+    expect((await repo.listDue(Number.MAX_SAFE_INTEGER, 1_000)).checks.map((due) => due.checkId)).not.toContain(check.checkId);
   });
 });
 
