@@ -53,6 +53,14 @@ export interface ErasureTombstone {
   readonly erasedAt: string;
   /** Epoch seconds when the tombstone itself may go (the table's TTL): the erased check's own expiry. */
   readonly expiresAt: number;
+  /**
+   * The erasure's own receipt facts (no personal data), so that a DELETE retried after the erasing
+   * call died before auditing its receipt still answers with it.
+   */
+  readonly receipt?: {
+    readonly erasedBy: string;
+    readonly deleted: { readonly media: readonly PartName[]; readonly result: boolean };
+  };
 }
 
 /** One page of the review queue, oldest first; `nextToken` is opaque to the caller. */
@@ -117,6 +125,8 @@ export interface CheckRepository {
    * takes the events off it; then it leaves the sweep index.
    */
   erase(checkId: string, tombstone: ErasureTombstone, outbox?: Outbox): Promise<Check | undefined>;
+  /** The tombstone an erasure left (undefined when the check was never erased, or its tombstone expired). */
+  erasureOf(checkId: string): Promise<ErasureTombstone | undefined>;
 }
 
 /** What listDue found: checks, and tombstones that still hold unpublished events. */

@@ -306,6 +306,18 @@ describe.each(subjects)('CheckRepository contract: %s', (_name, makeRepository) 
     expect(await repo.get(checkId)).toBeUndefined();
   });
 
+  it('keeps the erasure’s receipt facts on the tombstone, and reads no tombstone for a live or unknown check', async () => {
+    const { repo, checkId } = await processing();
+    const receipt = { erasedBy: 'arn:aws:iam::123456789012:role/ops', deleted: { media: ['video' as const], result: false } };
+    const live = await repo.erasureOf(checkId);
+
+    await repo.erase(checkId, { ...TOMBSTONE, receipt });
+
+    expect(live).toBeUndefined();
+    expect(await repo.erasureOf(checkId)).toEqual({ ...TOMBSTONE, receipt });
+    expect(await repo.erasureOf('00000000-0000-4000-8000-0000000000ee')).toBeUndefined();
+  });
+
   it('lets no write of an attempt still running change or recreate an erased check', async () => {
     const { repo, checkId } = await processing();
     await repo.erase(checkId, TOMBSTONE);

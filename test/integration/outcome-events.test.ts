@@ -390,7 +390,11 @@ describe('no second event id', () => {
 
       // Assess
       expect(died.status).toBe(500);
-      expect(retried.status).toBeLessThan(500);
+      // The retry answers with the receipt the dead call left on the tombstone, and audits it.
+      expect(retried.status).toBe(200);
+      expect(await retried.json()).toMatchObject({ checkId: check.checkId, alreadyErased: true, deleted: { record: true } });
+      const receipts = (await stack.deps.audit.list(check.checkId)).filter((entry) => entry.type === 'CHECK_ERASED');
+      expect(receipts).toHaveLength(1);
       expect(beforeSweep).toEqual([]);
       expect([early.outboxesPublished, due.outboxesPublished, again.outboxesPublished]).toEqual([0, 1, 0]);
       expect(publishedFor(stack, check.checkId)).toEqual([erasedId]);

@@ -136,6 +136,12 @@ export class InMemoryCheckRepository implements CheckRepository {
       ),
     };
   }
+  async erasureOf(checkId: string): Promise<ErasureTombstone | undefined> {
+    const tombstone = this.tombstones.get(checkId);
+    if (!tombstone) return undefined;
+    const { erasedAt, expiresAt, receipt } = tombstone;
+    return { erasedAt, expiresAt, ...(receipt ? { receipt: structuredClone(receipt) } : {}) };
+  }
   async erase(checkId: string, tombstone: ErasureTombstone, outbox?: Outbox): Promise<Check | undefined> {
     const check = this.items.get(checkId);
     if (!check) return undefined;
@@ -145,6 +151,7 @@ export class InMemoryCheckRepository implements CheckRepository {
     this.tombstones.set(checkId, {
       erasedAt: tombstone.erasedAt,
       expiresAt: tombstone.expiresAt,
+      ...(tombstone.receipt ? { receipt: structuredClone(tombstone.receipt) } : {}),
       ...(events.length > 0 ? { outbox: events, sweepAt: outbox?.dueAt ?? check.sweepAt ?? 0 } : {}),
     });
     return check;

@@ -4,7 +4,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { checkSchema } from '../../core/check';
+import { checkSchema, partNameSchema } from '../../core/check';
 import type { Check, CheckResult, CheckStatus, PartName, ProviderAnswer, ReceivedPart, Review } from '../../core/check';
 import { TransitionConflictError, ValidationError } from '../../core/errors';
 import type {
@@ -61,6 +61,17 @@ function decodeCursor(token: string): Record<string, unknown> {
 
 /** The part of a tombstone the sweep reads: the events it still has to publish. */
 const erasedOutboxSchema = z.object({ checkId: z.string().min(1), outbox: checkSchema.shape.outbox.unwrap() });
+/** What erasureOf reads back from a tombstone. */
+const tombstoneSchema = z.object({
+  erasedAt: z.string(),
+  [CHECKS_TTL_ATTRIBUTE]: z.number(),
+  receipt: z
+    .object({
+      erasedBy: z.string(),
+      deleted: z.object({ media: z.array(partNameSchema), result: z.boolean() }),
+    })
+    .optional(),
+});
 /** Puts of a tombstone retried because the record's outbox changed under them (each change is a publish or a transition). */
 const ERASE_ATTEMPTS = 5;
 
@@ -124,6 +135,17 @@ export class DynamoDbCheckRepository implements CheckRepository {
       new GetCommand({ TableName: this.tableName, Key: { [PK]: checkId }, ConsistentRead: true }),
     );
     return output.Item === undefined || output.Item.status === ERASED ? undefined : this.toCheck(checkId, output.Item);
+  }
+
+  async erasureOf(checkId: string): Promise<ErasureTombstone | undefined> {
+    const output = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { [PK]: checkId }, ConsistentRead: true }),
+    );
+    if (output.Item?.status !== ERASED) return undefined;
+    const parsed = tombstoneSchema.safeParse(output.Item);
+    if (!parsed.success) throw new InvalidStoredItemError(this.tableName, checkId, { cause: parsed.error });
+    const { erasedAt, receipt } = parsed.data;
+    return { erasedAt, expiresAt: parsed.data[CHECKS_TTL_ATTRIBUTE], ...(receipt ? { receipt } : {}) };
   }
 
   async recordPart(checkId: string, part: PartName, received: ReceivedPart): Promise<Check | undefined> {
@@ -376,6 +398,7 @@ export class DynamoDbCheckRepository implements CheckRepository {
             erasedAt: tombstone.erasedAt,
             updatedAt: tombstone.erasedAt,
             [CHECKS_TTL_ATTRIBUTE]: tombstone.expiresAt,
+            ...(tombstone.receipt ? { receipt: structuredClone(tombstone.receipt) } : {}),
             ...(events.length === 0
               ? {}
               : {

@@ -47,13 +47,7 @@ export const KEPT_AFTER_ERASURE: ErasureReceipt['kept'] = {
 
 export async function eraseCheck(deps: EraseCheckDeps, checkId: string, requestedBy: string): Promise<ErasureReceipt> {
   const check = await deps.checks.get(checkId);
-  if (!check) {
-    const tombstone = (await deps.audit.list(checkId)).find((entry) => entry.type === 'CHECK_ERASED');
-    if (!tombstone) throw new CheckNotFoundError();
-    const stored = tombstone.detail as Omit<Tombstone, 'kept'> & Partial<Pick<Tombstone, 'kept'>>;
-    // Tombstones written before receipts named what is kept get today's statement.
-    return { ...stored, kept: stored.kept ?? KEPT_AFTER_ERASURE, alreadyErased: true };
-  }
+  if (!check) return earlierReceipt(deps, checkId);
   // Media first: if anything below fails, a retry still finds the record and finishes the job.
   await Promise.all(check.parts.map((part) => deps.media.delete(mediaKey(checkId, part))));
   // Index entries before the record: the record is what tells a retry which digests to drop.
@@ -69,7 +63,10 @@ export async function eraseCheck(deps: EraseCheckDeps, checkId: string, requeste
   // and externalRef, which no write after creation changes, so it is the same envelope whichever
   // version of the record the Put replaces (an attempt may still be writing to it).
   const outbox = outboxFor(deps, 'check.erased', check, erasedAt);
-  const erased = await deps.checks.erase(checkId, { erasedAt, expiresAt: check.expiresAt }, outbox);
+  // The receipt's facts ride on the tombstone: a retry after a crash before the audit append below
+  // still answers with this receipt (and audits it then).
+  const receiptFacts = { erasedBy: requestedBy, deleted: { media: check.parts, result: check.result !== undefined } };
+  const erased = await deps.checks.erase(checkId, { erasedAt, expiresAt: check.expiresAt, receipt: receiptFacts }, outbox);
   // The tombstone also took over the events the record held unpublished, ahead of check.erased.
   const held = erased ? [...(erased.outbox ?? []), ...(outbox?.events ?? [])] : [];
   const published =
@@ -95,4 +92,29 @@ export async function eraseCheck(deps: EraseCheckDeps, checkId: string, requeste
   };
   await Promise.all([deps.audit.append({ checkId, type: 'CHECK_ERASED', detail: receipt }), published]);
   return { ...receipt, alreadyErased: false };
+}
+
+/**
+ * The receipt of an earlier erasure: from the audit trail, or, when the erasing call died between
+ * the tombstone and its audit entry, rebuilt from the tombstone and audited now.
+ */
+async function earlierReceipt(deps: EraseCheckDeps, checkId: string): Promise<ErasureReceipt> {
+  const logged = (await deps.audit.list(checkId)).find((entry) => entry.type === 'CHECK_ERASED');
+  if (logged) {
+    const stored = logged.detail as Omit<Tombstone, 'kept'> & Partial<Pick<Tombstone, 'kept'>>;
+    // Receipts written before they named what is kept get today's statement.
+    return { ...stored, kept: stored.kept ?? KEPT_AFTER_ERASURE, alreadyErased: true };
+  }
+  const tombstone = await deps.checks.erasureOf(checkId);
+  if (!tombstone?.receipt) throw new CheckNotFoundError();
+  const receipt: Tombstone = {
+    checkId,
+    erasedAt: tombstone.erasedAt,
+    erasedBy: tombstone.receipt.erasedBy,
+    deleted: { media: tombstone.receipt.deleted.media, result: tombstone.receipt.deleted.result, pollToken: true, record: true },
+    kept: KEPT_AFTER_ERASURE,
+  };
+  deps.log.warn('Erasure receipt was missing from the audit trail; written now from the tombstone', { checkId });
+  await deps.audit.append({ checkId, type: 'CHECK_ERASED', detail: receipt });
+  return { ...receipt, alreadyErased: true };
 }

@@ -114,6 +114,36 @@ describe('eraseCheck', () => {
     expect(auditTypes(world, checkId).at(-1)).toBe('CHECK_ERASED');
   });
 
+  it('answers a DELETE retried after the erasing call died before auditing its receipt with that receipt, audited once', async () => {
+    // Prepare: the audit trail refuses the receipt once, as if the function died right after the tombstone.
+    const world = processingWorld();
+    const checkId = await awaitingCheck(world, ['video']);
+    const append = world.audit.append.bind(world.audit);
+    let failOnce = true;
+    world.audit.append = async (entry) => {
+      if (entry.type === 'CHECK_ERASED' && failOnce) {
+        failOnce = false;
+        throw new Error('function timed out');
+      }
+      return append(entry);
+    };
+    await expect(eraseCheck(world.deps, checkId, 'arn:aws:iam::123456789012:role/ops')).rejects.toThrow('function timed out');
+
+    // Act: the operator retries.
+    const retried = await eraseCheck(world.deps, checkId, 'arn:aws:iam::123456789012:role/ops');
+    const again = await eraseCheck(world.deps, checkId, 'someone-else');
+
+    // Assess
+    expect(retried).toMatchObject({
+      checkId,
+      erasedBy: 'arn:aws:iam::123456789012:role/ops',
+      deleted: { media: ['video'], result: false, pollToken: true, record: true },
+      alreadyErased: true,
+    });
+    expect(again).toEqual(retried);
+    expect(auditTypes(world, checkId).filter((type) => type === 'CHECK_ERASED')).toHaveLength(1);
+  });
+
   it('answers not found for a check that never existed', async () => {
     const world = processingWorld();
 
