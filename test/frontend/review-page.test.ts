@@ -6,15 +6,13 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack';
-import { withScenarioMarker } from '../../src/providers/simulator-kit';
 import { startLocalStackWithPage } from '../../web/serve';
-import { createCheck, fixture, result, uploadOk, waitForEnd } from '../support/api-client';
+import { result } from '../support/api-client';
 import { axe, launchBrowser, recordRequests } from '../support/browser';
+import { createReviewCheck, ID_PHOTO, REVIEW_STACK_OPTIONS, REVIEW_VIDEO } from '../support/review-checks';
 import { pageErrors } from './support/capture-flow';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
-const REVIEW_VIDEO = withScenarioMarker(fixture('face_moving.mp4'), 'mp4', 'review');
-const ID_PHOTO = fixture('id_astronaut_1024.jpg');
 /** HTMLMediaElement.HAVE_CURRENT_DATA: a frame is decoded and shown. */
 const HAVE_CURRENT_DATA = 2;
 
@@ -24,17 +22,6 @@ let desk: BrowserContext;
 /** Two checks the provider sent to review, the first one older. */
 let older: string;
 let newer: string;
-
-async function reviewCheck(externalRef: string): Promise<string> {
-  const check = await createCheck(stack.apiUrl, { provider: 'fpt', parts: ['video', 'reference'], externalRef });
-  const video = check.uploads.video;
-  const reference = check.uploads.reference;
-  if (!video || !reference) throw new Error('missing upload forms');
-  await Promise.all([uploadOk(video, REVIEW_VIDEO, 'video/mp4'), uploadOk(reference, ID_PHOTO, 'image/jpeg')]);
-  const end = await waitForEnd(stack.apiUrl, check.checkId);
-  if (end.decision !== 'REVIEW') throw new Error(`expected REVIEW, got ${JSON.stringify(end)}`);
-  return check.checkId;
-}
 
 async function noAxeViolations(page: Page): Promise<void> {
   const scan = await axe(page).analyze();
@@ -52,19 +39,11 @@ async function openQueue(page: Page, query = ''): Promise<Response | null> {
 }
 
 beforeAll(async () => {
-  [stack, browser] = await Promise.all([
-    startLocalStackWithPage({
-      port: 0,
-      env: { DUPLICATE_MEDIA_CHECK: 'off' },
-      config: { facePrecheck: false },
-      sweepIntervalMs: 0,
-    }),
-    launchBrowser(),
-  ]);
+  [stack, browser] = await Promise.all([startLocalStackWithPage(REVIEW_STACK_OPTIONS), launchBrowser()]);
   desk = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   mkdirSync(SCREENSHOTS, { recursive: true });
-  older = await reviewCheck('applicant-older');
-  newer = await reviewCheck('applicant-newer');
+  older = await createReviewCheck(stack.apiUrl, 'applicant-older');
+  newer = await createReviewCheck(stack.apiUrl, 'applicant-newer');
 });
 afterAll(async () => {
   await browser?.close();

@@ -100,7 +100,13 @@ function describe(error: unknown): string {
 }
 
 function facts(list: HTMLDListElement, pairs: readonly (readonly [string, string])[]): void {
-  list.replaceChildren(...pairs.flatMap(([term, value]) => [make('dt', term), make('dd', value)]));
+  list.replaceChildren(
+    ...pairs.map(([term, value]) => {
+      const pair = make('div');
+      pair.append(make('dt', term), make('dd', value));
+      return pair;
+    }),
+  );
 }
 
 function time(iso: string): HTMLTimeElement {
