@@ -216,3 +216,30 @@ it(
     }
   },
 );
+
+it('shows what the API returns as text, never as markup', async () => {
+  // Prepare: an operator's applicant id may hold any printable characters.
+  const externalRef = '<img src=x onerror="document.title=1"><b>applicant</b>';
+  const checkId = await createReviewCheck(stack.apiUrl, externalRef);
+  const page = await desk.newPage();
+  const errors = pageErrors(page);
+  try {
+    // Act
+    await openQueue(page);
+    const row = page.locator(`#queue-rows tr[data-check-id="${checkId}"]`);
+    await row.getByRole('button', { name: `Open check ${checkId}` }).click();
+    await page.getByRole('heading', { name: `Check ${checkId}` }).waitFor();
+
+    // Assess
+    expect(await row.locator('td').nth(2).textContent()).toBe(externalRef);
+    const shownRef = await page
+      .locator('#check-facts dt', { hasText: 'Applicant ref' })
+      .evaluate((term) => term.nextElementSibling?.textContent);
+    expect(shownRef).toBe(externalRef);
+    expect(await page.locator('main img:not(figure img), main b').count()).toBe(0);
+    expect(await page.title()).toBe('Human review — Liveness Gateway');
+    expect(errors).toEqual([]);
+  } finally {
+    await page.close();
+  }
+});
