@@ -17,7 +17,8 @@ const WEB_DIR = fileURLToPath(new URL('.', import.meta.url));
 /** Anything matching these in the browser bundle means a Node-only module leaked into it. */
 const FORBIDDEN_IN_BROWSER = [/^node:/, /node_modules\/@aws-sdk\//, /node_modules\/@smithy\//, /src\/client\/node\//];
 
-export interface CapturePage {
+/** A page's four files: its HTML, its styles, its bundled script and that script's source map. */
+export interface WebPage {
   readonly html: string;
   readonly css: string;
   readonly js: string;
@@ -25,6 +26,7 @@ export interface CapturePage {
   /** Every file that went into the bundle, as esbuild names them. */
   readonly inputs: readonly string[];
 }
+export type CapturePage = WebPage;
 
 interface Bundle {
   readonly js: string;
@@ -75,7 +77,7 @@ export async function buildCapturePage(outDir?: string): Promise<CapturePage> {
  * one check's media and result, and the reviewer's decision, over the backend review routes.
  * Local only: deployed, those routes are IAM-authorised and a page would need its own sign-in.
  */
-export async function buildReviewPage(): Promise<CapturePage> {
+export async function buildReviewPage(): Promise<WebPage> {
   const [{ js, sourceMap, inputs }, html, css] = await Promise.all([
     bundle('review/main.ts', 'review'),
     readFile(`${WEB_DIR}review.html`, 'utf8'),
