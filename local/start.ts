@@ -57,6 +57,7 @@ console.log(
     '',
     `Liveness Gateway (local) — API ${stack.apiUrl}`,
     `  capture page     ${stack.apiUrl}/`,
+    `  review page      ${stack.apiUrl}/review (local only: it calls the open review routes)`,
     `  OpenAPI document ${stack.apiUrl}/v1/openapi.json`,
     `  default provider: ${stack.deps.providers.defaultProvider}`,
     `  face pre-check of images: ${facePrecheck ? 'on' : 'off (FACE_PRECHECK=off)'}`,
