@@ -1,6 +1,8 @@
 // Whole checks with every provider at the most verbose log level: no secret, poll token, media
 // byte or Base64 fragment of the media may appear in any log line, audit entry or outcome event;
-// no event carries a score, and the webhook secret appears nowhere.
+// no event carries a score, and the webhook secret appears nowhere. The replayed-media check is on
+// (its HMAC key must not leak), and a human review runs (its presigned link must not leak).
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -9,6 +11,7 @@ import { powertoolsLog } from '../../functions/common/log';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import type { PartName } from '../../src/core/check';
 import { generateWebhookSecret } from '../../src/events/standard-webhooks';
+import { withIgnoredPayload, withScenarioMarker } from '../../src/providers/simulator-kit';
 import { createCheck, fixture, poll, result, uploadOk, waitForEnd, type CreatedCheck } from '../support/api-client';
 
 const WEBHOOK_SECRET = generateWebhookSecret();
@@ -16,11 +19,15 @@ const WEBHOOK_SECRET = generateWebhookSecret();
 const webhookRequests: string[] = [];
 let receiver: Server;
 
-const MEDIA: Record<PartName, { bytes: Uint8Array; type: string }> = {
-  video: { bytes: fixture('face_moving.mp4'), type: 'video/mp4' },
-  reference: { bytes: fixture('id_astronaut_1024.jpg'), type: 'image/jpeg' },
-  selfie: { bytes: fixture('id_exif_orient6.jpg'), type: 'image/jpeg' },
+const MEDIA: Record<PartName, { bytes: Uint8Array; type: string; format: 'mp4' | 'jpeg' }> = {
+  video: { bytes: fixture('face_moving.mp4'), type: 'video/mp4', format: 'mp4' },
+  reference: { bytes: fixture('id_astronaut_1024.jpg'), type: 'image/jpeg', format: 'jpeg' },
+  selfie: { bytes: fixture('id_exif_orient6.jpg'), type: 'image/jpeg', format: 'jpeg' },
 };
+
+/** Live parts get bytes of their own per check, as real captures do, so no check is a replay of another. */
+const uploadBytes = (part: PartName): Uint8Array =>
+  part === 'reference' ? MEDIA[part].bytes : withIgnoredPayload(MEDIA[part].bytes, MEDIA[part].format, randomBytes(16));
 
 let stack: LocalStack;
 const captured: string[] = [];
@@ -53,6 +60,7 @@ beforeAll(async () => {
     env: { WEBHOOK_URL: webhookUrl, WEBHOOK_SECRET },
     log,
     sweepIntervalMs: 0,
+    duplicateMediaCheck: true,
   });
 });
 afterAll(async () => {
@@ -98,7 +106,7 @@ it('keeps secrets, tokens and media out of logs and the audit trail, for every p
     for (const part of check.parts as PartName[]) {
       const form = check.uploads[part];
       if (!form) throw new Error(`no form for ${part}`);
-      await uploadOk(form, MEDIA[part].bytes, MEDIA[part].type);
+      await uploadOk(form, uploadBytes(part), MEDIA[part].type);
     }
     const ended = await waitForEnd(stack.apiUrl, check.checkId);
     expect(ended.status, `${provider}: ${JSON.stringify(ended)}`).toBe('COMPLETED');
@@ -108,6 +116,23 @@ it('keeps secrets, tokens and media out of logs and the audit trail, for every p
     tokens.push(check.pollToken);
     checks.push(check);
   }
+  // One check goes to a person: its media is viewed through a presigned link, then decided.
+  const reviewed = await createCheck(stack.apiUrl, { parts: ['video', 'reference'], externalRef: 'leak-test-review' });
+  const reviewVideo = withScenarioMarker(uploadBytes('video'), 'mp4', 'review');
+  await uploadOk(reviewed.uploads.video as CreatedCheck['uploads'][string], reviewVideo, 'video/mp4');
+  await uploadOk(reviewed.uploads.reference as CreatedCheck['uploads'][string], MEDIA.reference.bytes, MEDIA.reference.type);
+  expect(await waitForEnd(stack.apiUrl, reviewed.checkId)).toMatchObject({ decision: 'REVIEW' });
+  const link = (await (await fetch(`${stack.apiUrl}/v1/checks/${reviewed.checkId}/media/video`)).json()) as { url: string };
+  const signature = new URL(link.url).searchParams.get('X-Amz-Signature') ?? '';
+  expect(signature).toMatch(/^[0-9a-f]{64}$/);
+  const decided = await fetch(`${stack.apiUrl}/v1/checks/${reviewed.checkId}/review`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ decision: 'PASS', reviewer: 'leak-test-reviewer', note: 'leak-test-note' }),
+  });
+  expect(decided.status).toBe(200);
+  tokens.push(reviewed.pollToken);
+  checks.push(reviewed);
   // One more check ends by erasure, so check.erased is among the events too.
   const erased = await createCheck(stack.apiUrl, { externalRef: 'leak-test-erased' });
   expect((await fetch(`${stack.apiUrl}/v1/checks/${erased.checkId}`, { method: 'DELETE' })).status).toBe(200);
@@ -118,8 +143,15 @@ it('keeps secrets, tokens and media out of logs and the audit trail, for every p
   const audit = (await Promise.all(checks.map((check) => stack.deps.audit.list(check.checkId)))).flat();
   const events = [JSON.stringify(stack.outcomes.published), ...webhookRequests].join('\n');
   const haystack = [...captured, JSON.stringify(audit), events].join('\n');
-  expect(webhookRequests).toHaveLength(checks.length + 1);
-  expect(audit.filter((entry) => entry.type === 'WEBHOOK_DELIVERY')).toHaveLength(checks.length);
+  // One event per check, one more for the review (check.reviewed) and one for the erasure.
+  expect(webhookRequests).toHaveLength(checks.length + 2);
+  expect(audit.filter((entry) => entry.type === 'WEBHOOK_DELIVERY')).toHaveLength(checks.length + 1);
+  // The reviewer and the note are in the result and the audit trail, never in an event.
+  expect(events).not.toMatch(/leak-test-reviewer|leak-test-note/);
+  expect(haystack.includes(signature), 'a presigned media link leaked').toBe(false);
+  const hashKey = (await stack.deps.secrets.getJson(stack.deps.config.mediaHashKeySecretId ?? '')) as { key: string };
+  expect(hashKey.key.length).toBeGreaterThanOrEqual(32);
+  expect(haystack.includes(hashKey.key), 'the replayed-media HMAC key leaked').toBe(false);
   // No score in any event: no score field, no liveness/deepfake/faceMatch block, no score value of a result.
   expect(events).not.toMatch(/"(?:score|liveness|deepfake|faceMatch|quality|attributes|pollToken)"/i);
   for (const check of checks) {
