@@ -17,7 +17,7 @@ import { MediaStorage, type MediaStorageOptions } from './constructs/media-stora
 import { OutcomeEvents, type OutcomeEventsOptions } from './constructs/outcome-events';
 import { Monitoring, type MonitoringOptions } from './constructs/monitoring';
 import { pascal, ProviderSecrets, type ProviderSecretsOptions } from './constructs/provider-secrets';
-import { ReplayedMediaIndex } from './constructs/replayed-media';
+import { IndexKey } from './constructs/index-key';
 import { Sweep, type SweepOptions } from './constructs/sweep';
 import { UploadProcessor, type UploadProcessorOptions } from './constructs/upload-processor';
 import { pickRuntimeSettings, type RuntimeSettings } from './gateway-config';
@@ -53,7 +53,7 @@ export class LivenessGatewayStack extends Stack {
   readonly sweepSchedule: events.Rule;
   readonly api: apigwv2.HttpApi;
   /** The generated key of the replayed-media index's HMAC (absent when duplicateMediaCheck is false). */
-  readonly mediaHashKey?: secretsmanager.Secret;
+  readonly indexKey?: secretsmanager.Secret;
   readonly functions: Readonly<Record<RouteFunctionName | 'processUpload' | 'sweep', GatewayFunction>>;
   readonly parts: {
     readonly secrets: ProviderSecrets;
@@ -65,7 +65,7 @@ export class LivenessGatewayStack extends Stack {
     readonly outcomes: OutcomeEvents;
     readonly monitoring: Monitoring;
     readonly capturePage?: CapturePageHosting;
-    readonly replayIndex?: ReplayedMediaIndex;
+    readonly indexKey?: IndexKey;
   };
 
   constructor(scope: Construct, id: string, props: LivenessGatewayStackProps) {
@@ -76,9 +76,10 @@ export class LivenessGatewayStack extends Stack {
     const storage = new MediaStorage(this, 'MediaStorage', props);
     const tables = new CheckTables(this, 'CheckTables', props);
     const outcomes = new OutcomeEvents(this, 'OutcomeEvents', props);
-    // Off with duplicateMediaCheck: false; then no key, no index and no grant.
-    const replayIndex =
-      props.duplicateMediaCheck === false ? undefined : new ReplayedMediaIndex(this, 'ReplayedMedia', { tables });
+    // One key for both lookup indexes; with both features off, no key and no grant.
+    const replayCheck = props.duplicateMediaCheck !== false;
+    const attemptCap = props.maxAttemptsPerApplicant !== 0;
+    const indexKey = replayCheck || attemptCap ? new IndexKey(this, 'IndexKey', { tables }) : undefined;
     const processor = new UploadProcessor(this, 'UploadProcessor', {
       ...props,
       gatewayConfig: {
@@ -88,7 +89,7 @@ export class LivenessGatewayStack extends Stack {
         ...secrets.config,
         ...outcomes.config,
         ...pickRuntimeSettings(props),
-        ...replayIndex?.config,
+        ...indexKey?.config,
       },
       storage,
       tables,
@@ -110,8 +111,11 @@ export class LivenessGatewayStack extends Stack {
     if (capturePage) storage.allowUploadsFrom(capturePage.origin);
     const corsOrigins = capturePage ? [...props.corsOrigins, capturePage.origin] : props.corsOrigins;
     const api = new GatewayApi(this, 'Api', { ...props, ...shared, corsOrigins });
-    replayIndex?.grantClaim(processor.function);
-    replayIndex?.grantRelease(api.functions.eraseCheck);
+    if (indexKey && replayCheck) {
+      indexKey.grantClaim(processor.function);
+      indexKey.grantRelease(api.functions.eraseCheck);
+    }
+    if (indexKey && attemptCap) indexKey.grantCounting(api.functions.createCheck);
     // Terminal transitions publish: the processor (completed, failed), the sweep (expired, and
     // outboxes a dead function left), the erase route (erased), the review route (reviewed).
     for (const fn of [processor.function, sweep.function, api.functions.eraseCheck, api.functions.reviewCheck]) {
@@ -131,8 +135,8 @@ export class LivenessGatewayStack extends Stack {
       httpApi: api.httpApi,
     });
 
-    this.parts = { secrets, storage, tables, processor, sweep, api, outcomes, monitoring, capturePage, replayIndex };
-    this.mediaHashKey = replayIndex?.key;
+    this.parts = { secrets, storage, tables, processor, sweep, api, outcomes, monitoring, capturePage, indexKey };
+    this.indexKey = indexKey?.key;
     this.providerSecrets = Object.fromEntries(secrets.providers.map(({ id: p, secret }) => [p, secret]));
     this.mediaBucket = storage.bucket;
     this.checksTable = tables.checksTable;

@@ -183,8 +183,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const duplicateMediaCheck =
       options.duplicateMediaCheck ?? (env.DUPLICATE_MEDIA_CHECK ?? process.env.DUPLICATE_MEDIA_CHECK) !== 'off';
-    const mediaHashKeySecretId = 'local/liveness-gateway/media-hash-key';
-    secretsManager.setSecret(mediaHashKeySecretId, { key: randomBytes(32).toString('base64') });
+    const indexKeySecretId = 'local/liveness-gateway/index-key';
+    secretsManager.setSecret(indexKeySecretId, { key: randomBytes(32).toString('base64') });
     const config = parseGatewayConfig(
       {
         checksTable: dynamo.checksTable,
@@ -195,7 +195,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ...(options.uploadExpirySeconds !== undefined ? { uploadExpirySeconds: options.uploadExpirySeconds } : {}),
         ...applicantPolicyFromEnv(env),
         duplicateMediaCheck,
-        mediaHashKeySecretId,
+        indexKeySecretId,
         ...breakerFromEnv(env),
         ...options.config,
         // Locally a changed secret should apply at once.

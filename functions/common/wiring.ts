@@ -22,7 +22,8 @@ import {
 import { randomUUID } from 'node:crypto';
 import { CircuitBreaker, withFailover, type ProcessingPolicy, type ProviderRoute } from '../../src/core/use-cases/process-upload';
 import { createAwsClients, type AwsClients } from '../../src/adapters/aws/clients';
-import { DynamoDbApplicantAttempts } from '../../src/adapters/aws/dynamodb-applicant-attempts';
+import { applicantAttempts } from '../../src/adapters/aws/dynamodb-applicant-attempts';
+import { indexKeyOf } from '../../src/adapters/aws/index-key';
 import { MetricsAuditLog } from '../../src/adapters/observability/metrics-audit-log';
 import { DynamoDbAuditLog } from '../../src/adapters/aws/dynamodb-audit-log';
 import { mediaFingerprints } from '../../src/adapters/aws/dynamodb-media-fingerprints';
@@ -49,7 +50,8 @@ export interface GatewayDeps {
   readonly media: MediaStore;
   readonly signer: UploadSigner;
   readonly urls: MediaUrlSigner;
-  readonly attempts: ApplicantAttempts;
+  /** Absent when the deployment does not cap attempts. */
+  readonly attempts?: ApplicantAttempts;
   /** The replayed-media index, when the deployment has it on. */
   readonly fingerprints?: MediaFingerprints;
   readonly secrets: SecretSource;
@@ -92,6 +94,7 @@ export function wireGateway(config: GatewayConfig, clients: AwsClients, options:
     },
   );
   const secrets = new SecretsManagerSecretSource(clients.secrets, { cacheSeconds: config.secretCacheSeconds });
+  const indexKey = indexKeyOf(config, secrets);
   const providers = buildProviderRegistry(config, options.adapters ? { adapters: options.adapters } : {});
   const clock = options.clock ?? systemClock;
   const inspector = createMediaInspector((id, part) => providers.get(id)?.profile.limits[part]);
@@ -110,8 +113,8 @@ export function wireGateway(config: GatewayConfig, clients: AwsClients, options:
     media: new S3MediaStore(clients.s3, config.mediaBucket),
     signer: new S3UploadSigner(clients.s3, config.mediaBucket),
     urls: new S3MediaUrlSigner(clients.s3, config.mediaBucket),
-    attempts: new DynamoDbApplicantAttempts(clients.dynamo, config.checksTable),
-    ...mediaFingerprints(config, clients.dynamo, secrets),
+    ...applicantAttempts(config, clients.dynamo, indexKey),
+    ...mediaFingerprints(config, clients.dynamo, indexKey),
     secrets,
     providers,
     inspector,

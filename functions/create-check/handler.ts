@@ -22,11 +22,15 @@ export function makeCreateCheckHandler(
     uploadExpirySeconds: deps.config.uploadExpirySeconds,
     checkRetentionDays: deps.config.checkRetentionDays,
     uploadGraceSeconds: deps.config.uploadGraceSeconds,
-    attemptCap: {
-      attempts: deps.attempts,
-      maxAttemptsPerApplicant: deps.config.maxAttemptsPerApplicant,
-      attemptWindowHours: deps.config.attemptWindowHours,
-    },
+    ...(deps.attempts
+      ? {
+          attemptCap: {
+            attempts: deps.attempts,
+            maxAttemptsPerApplicant: deps.config.maxAttemptsPerApplicant,
+            attemptWindowHours: deps.config.attemptWindowHours,
+          },
+        }
+      : {}),
   };
   const body = jsonBody(createCheckRequestSchema);
   return middy<HttpEvent, HttpResult>()

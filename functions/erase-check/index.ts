@@ -6,6 +6,7 @@ import { DynamoDbCheckRepository } from '../../src/adapters/aws/dynamodb-check-r
 import { createSecretsManagerClient } from '../../src/adapters/aws/clients';
 import { SecretsManagerSecretSource } from '../../src/adapters/aws/secrets-manager-secret-source';
 import { mediaFingerprints } from '../../src/adapters/aws/dynamodb-media-fingerprints';
+import { indexKeyOf } from '../../src/adapters/aws/index-key';
 import { S3MediaStore } from '../../src/adapters/aws/s3-media-store';
 import { configFromEnv } from '../../src/core/config';
 import { systemClock } from '../../src/core/ports';
@@ -25,7 +26,12 @@ export const handler = makeEraseCheckHandler({
   ...mediaFingerprints(
     config,
     dynamo,
-    new SecretsManagerSecretSource(createSecretsManagerClient(), { cacheSeconds: config.secretCacheSeconds }),
+    indexKeyOf(
+      config,
+      new SecretsManagerSecretSource(observability.tracer.captureAWSv3Client(createSecretsManagerClient()), {
+        cacheSeconds: config.secretCacheSeconds,
+      }),
+    ),
   ),
   clock: systemClock,
   log: observedLog(observability),

@@ -79,8 +79,11 @@ export const gatewayConfigSchema = z
       .default(7 * 86_400),
     /** Replayed live media (same bytes as another check's) ends REVIEW / DUPLICATE_MEDIA without a provider call. */
     duplicateMediaCheck: z.boolean().default(true),
-    /** The secret ({"key": "…"}) whose value keys the HMAC the replayed-media index stores instead of a sha256. */
-    mediaHashKeySecretId: z.string().min(1).optional(),
+    /**
+     * The secret ({"key": "…"}) keying the HMAC under which the lookup indexes (replayed media,
+     * applicant attempt counters) store their keys instead of a sha256 or an externalRef.
+     */
+    indexKeySecretId: z.string().min(1).optional(),
     /** Checks one applicant (externalRef, or the JWT subject) may create per window; 0 turns the cap off. */
     maxAttemptsPerApplicant: z.number().int().min(0).max(1000).default(5),
     /** The attempt window, from the applicant's first attempt in it. */

@@ -6,6 +6,8 @@ import { makeCreateCheckHandler } from '../../functions/create-check/handler';
 import { createLambdaContext } from '../../local/api-server';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import { postCheck } from '../support/api-client';
+import { APPLICANT_KEY_PREFIX } from '../../src/adapters/aws/table-schema';
+import { scanChecksTable } from '../support/checks-table';
 
 async function createAs(apiUrl: string, externalRef?: string) {
   const response = await fetch(`${apiUrl}/v1/checks`, {
@@ -27,6 +29,18 @@ describe('the attempt cap with its defaults (5 per 24 h)', () => {
   });
   afterAll(async () => {
     await stack?.stop();
+  });
+
+  it('keeps the applicant out of the table: its counter is keyed by an HMAC, and an erased check leaves no trace of it', async () => {
+    const created = await createAs(stack.apiUrl, 'customer-0042-counted');
+    expect(created.status).toBe(201);
+    expect((await fetch(`${stack.apiUrl}/v1/checks/${String(created.body.checkId)}`, { method: 'DELETE' })).status).toBe(200);
+
+    const items = await scanChecksTable(stack);
+
+    const counters = items.filter((item) => String(item.checkId).startsWith(APPLICANT_KEY_PREFIX));
+    expect(counters.map((item) => String(item.checkId))).toContainEqual(expect.stringMatching(/^applicant#[0-9a-f]{64}$/));
+    expect(JSON.stringify(items)).not.toContain('customer-0042-counted');
   });
 
   it('answers the sixth create for one applicant 429 ATTEMPT_LIMIT_REACHED with retryAfterSeconds and Retry-After', async () => {

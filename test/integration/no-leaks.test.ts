@@ -149,9 +149,9 @@ it('keeps secrets, tokens and media out of logs and the audit trail, for every p
   // The reviewer and the note are in the result and the audit trail, never in an event.
   expect(events).not.toMatch(/leak-test-reviewer|leak-test-note/);
   expect(haystack.includes(signature), 'a presigned media link leaked').toBe(false);
-  const hashKey = (await stack.deps.secrets.getJson(stack.deps.config.mediaHashKeySecretId ?? '')) as { key: string };
+  const hashKey = (await stack.deps.secrets.getJson(stack.deps.config.indexKeySecretId ?? '')) as { key: string };
   expect(hashKey.key.length).toBeGreaterThanOrEqual(32);
-  expect(haystack.includes(hashKey.key), 'the replayed-media HMAC key leaked').toBe(false);
+  expect(haystack.includes(hashKey.key), 'the index key leaked').toBe(false);
   // No score in any event: no score field, no liveness/deepfake/faceMatch block, no score value of a result.
   expect(events).not.toMatch(/"(?:score|liveness|deepfake|faceMatch|quality|attributes|pollToken)"/i);
   for (const check of checks) {

@@ -1,11 +1,9 @@
 // Replayed media over the local stack: the same live bytes in a second check end it REVIEW /
 // DUPLICATE_MEDIA without a provider call; erasing the first check forgets the bytes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { createDynamoDocumentClient } from '../../src/adapters/aws/clients';
-import { LOCAL_S3_CREDENTIALS } from '../../local/s3-gateway';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import { createCheck, fixture, uploadOk, waitForEnd } from '../support/api-client';
+import { scanChecksTable } from '../support/checks-table';
 
 const VIDEO = fixture('face_moving.mp4');
 const ID_PHOTO = fixture('id_astronaut_1024.jpg');
@@ -93,13 +91,7 @@ describe('replayed media', () => {
     const { body } = await runCheck(video, 'applicant-e');
     const sha256 = (body.media as { part: string; sha256?: string }[]).find((facts) => facts.part === 'video')?.sha256;
     expect(sha256).toMatch(/^[0-9a-f]{64}$/);
-    const doc = createDynamoDocumentClient({
-      region: 'us-east-1',
-      credentials: LOCAL_S3_CREDENTIALS,
-      endpoint: stack.endpoints.dynamodb,
-    });
-    const items = (await doc.send(new ScanCommand({ TableName: stack.deps.config.checksTable }))).Items ?? [];
-    doc.destroy();
+    const items = await scanChecksTable(stack);
     const entries = items.filter((item) => String(item.checkId).startsWith('media#'));
     expect(entries.length).toBeGreaterThan(0);
     expect(JSON.stringify(entries)).not.toContain(sha256);

@@ -760,6 +760,8 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
         'dynamodb:PutItem',
         'dynamodb:UpdateItem',
         's3:PutObject',
+        // The index key, read once, to find an applicant's counter without storing the applicant.
+        'secretsmanager:GetSecretValue',
       ]);
       const putTargets = resourcesOfRoleFor(template, ids.roles.createCheck, 'dynamodb:PutItem');
       expect(putTargets).toHaveLength(2);
@@ -791,8 +793,10 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
         ids.roles.sweep,
       ]) {
         expect(actionsOfRole(template, role)).not.toContain('s3:GetObject');
-        // The erase route's one secret read is the media hash key (tested above).
-        if (role !== ids.roles.eraseCheck) expect(actionsOfRole(template, role)).not.toContain('secretsmanager:GetSecretValue');
+        // The erase and create routes' one secret read is the index key (tested below).
+        if (role !== ids.roles.eraseCheck && role !== ids.roles.createCheck) {
+          expect(actionsOfRole(template, role)).not.toContain('secretsmanager:GetSecretValue');
+        }
       }
       for (const role of [ids.roles.getCheck, ids.roles.getCheckResult]) {
         const dataActions = actionsOfRole(template, role).filter((a) => a.startsWith('dynamodb:') || a.startsWith('s3:'));
@@ -802,9 +806,9 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
       }
     });
 
-    it('lets the processor read only the enabled provider’s secret value, and the media hash key beside it', () => {
-      const hashKey = stack.mediaHashKey;
-      if (!hashKey) throw new Error('the media hash key is on by default');
+    it('lets the processor read only the enabled provider’s secret value, and the index key beside it', () => {
+      const hashKey = stack.indexKey;
+      if (!hashKey) throw new Error('the index key is on by default');
       const secretStatements = statements(template).filter((s) => s.actions.some((a) => a.startsWith('secretsmanager:')));
       expect(secretStatements.every((s) => s.actions.join() === 'secretsmanager:GetSecretValue')).toBe(true);
       const readers = (secretId: string) =>
@@ -813,18 +817,18 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
           .flatMap((s) => s.roles)
           .sort();
       expect(readers(ids.fptSecret)).toEqual([ids.roles.processUpload]);
-      expect(readers(logicalId(hashKey))).toEqual([ids.roles.eraseCheck, ids.roles.processUpload].sort());
+      expect(readers(logicalId(hashKey))).toEqual([ids.roles.createCheck, ids.roles.eraseCheck, ids.roles.processUpload].sort());
     });
 
-    it('keeps the replayed-media HMAC key in a generated Secrets Manager secret the functions are told by ARN', () => {
-      const hashKey = stack.mediaHashKey;
-      if (!hashKey) throw new Error('the media hash key is on by default');
+    it('keeps the index HMAC key in a generated Secrets Manager secret the functions are told by ARN', () => {
+      const hashKey = stack.indexKey;
+      if (!hashKey) throw new Error('the index key is on by default');
       template.hasResourceProperties('AWS::SecretsManager::Secret', {
         GenerateSecretString: Match.objectLike({ GenerateStringKey: 'key', PasswordLength: 64 }),
       });
       const config = gatewayConfigOf(template, ids.functions.processUpload);
       expect(config.duplicateMediaCheck).toBe(true);
-      expect(config.mediaHashKeySecretId).toBe(`ref:${logicalId(hashKey)}`);
+      expect(config.indexKeySecretId).toBe(`ref:${logicalId(hashKey)}`);
       // Claims (the processor) and releases (the erase route) are limited to the index's entries.
       const onIndex = statements(template)
         .filter((s) => JSON.stringify(s.condition ?? {}).includes(`${MEDIA_FINGERPRINT_KEY_PREFIX}*`))
@@ -837,11 +841,13 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
         ]),
       );
       expect(onIndex).toHaveLength(2);
-      // The key is readable by exactly those two functions.
+      // The key is readable by exactly those two functions and the create route (its attempt counters).
       const readers = statements(template).filter(
         (s) => s.actions.includes('secretsmanager:GetSecretValue') && s.resources.some((r) => mentions(r, logicalId(hashKey))),
       );
-      expect(readers.flatMap((s) => s.roles).sort()).toEqual([ids.roles.eraseCheck, ids.roles.processUpload].sort());
+      expect(readers.flatMap((s) => s.roles).sort()).toEqual(
+        [ids.roles.createCheck, ids.roles.eraseCheck, ids.roles.processUpload].sort(),
+      );
     });
 
     it('never lets anything change or delete audit entries', () => {
@@ -922,10 +928,10 @@ describe('LivenessGatewayStack with two providers, an imported secret and a cust
     }));
   }, SYNTH_TIMEOUT_MS);
 
-  it('grants the processor GetSecretValue on exactly the two enabled provider secrets (and the media hash key)', () => {
+  it('grants the processor GetSecretValue on exactly the two enabled provider secrets (and the index key)', () => {
     const fptSecret = stack.providerSecrets.fpt;
-    const hashKey = stack.mediaHashKey;
-    if (!fptSecret || !hashKey) throw new Error('fpt secret or media hash key missing');
+    const hashKey = stack.indexKey;
+    if (!fptSecret || !hashKey) throw new Error('fpt secret or index key missing');
     const processorRole = logicalId(stack.functions.processUpload.role);
     const secretStatements = statementsOfRole(template, processorRole).filter((s) =>
       s.actions.includes('secretsmanager:GetSecretValue'),
@@ -1001,9 +1007,9 @@ describe('LivenessGatewayStack with two providers, an imported secret and a cust
       // Query/GetItem decrypt; UpdateItem, DeleteItem and the audit append also encrypt.
       expect([...new Set(kmsActions)].sort()).toEqual(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']);
       expect(actionsOfRole(template, role).filter((a) => a === 's3:GetObject')).toEqual([]);
-      // The erase route reads one secret: the media hash key, to drop the check's replayed-media entries.
+      // The erase route reads one secret: the index key, to drop the check's replayed-media entries.
       const secretReads = statementsOfRole(template, role).filter((s) => s.actions.some((a) => a.startsWith('secretsmanager:')));
-      const hashKey = stack.mediaHashKey;
+      const hashKey = stack.indexKey;
       expect(secretReads.flatMap((s) => s.resources)).toEqual(
         role === roles.eraseCheck && hashKey ? [{ Ref: logicalId(hashKey) }] : [],
       );
@@ -1080,6 +1086,55 @@ describe('LivenessGatewayStack with a JWT authoriser on the create route and a l
   it('passes the cdk-nag AWS Solutions checks with only acknowledged findings', () => {
     expect(nagFindings(stack)).toEqual([]);
   });
+});
+
+describe('LivenessGatewayStack index key, by the features that use it', () => {
+  const readersOfKey = (props: Partial<LivenessGatewayStackProps>) => {
+    const { stack, template } = synth(newApp(), props);
+    const key = stack.indexKey;
+    const roles = roleIds(stack);
+    const readers = key
+      ? statements(template)
+          .filter(
+            (s) => s.actions.includes('secretsmanager:GetSecretValue') && s.resources.some((r) => mentions(r, logicalId(key))),
+          )
+          .flatMap((s) => s.roles)
+      : [];
+    const names = Object.entries(roles).flatMap(([name, id]) => (readers.includes(id) ? [name] : []));
+    return { key, names: names.sort(), config: gatewayConfigOf(template, functionIds(stack).createCheck) };
+  };
+
+  it(
+    'makes no key and grants no read when both the replay check and the attempt cap are off',
+    () => {
+      const { key, names, config } = readersOfKey({ duplicateMediaCheck: false, maxAttemptsPerApplicant: 0 });
+      expect(key).toBeUndefined();
+      expect(names).toEqual([]);
+      expect(config.indexKeySecretId).toBeUndefined();
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+
+  it(
+    'lets only the create route read the key when only the attempt cap is on',
+    () => {
+      const { key, names, config } = readersOfKey({ duplicateMediaCheck: false });
+      expect(key).toBeDefined();
+      expect(names).toEqual(['createCheck']);
+      if (!key) throw new Error('the attempt cap needs the index key');
+      expect(config.indexKeySecretId).toBe(`ref:${logicalId(key)}`);
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+
+  it(
+    'lets the processor and the erase route read it, not the create route, when only the replay check is on',
+    () => {
+      const { names } = readersOfKey({ maxAttemptsPerApplicant: 0 });
+      expect(names).toEqual(['eraseCheck', 'processUpload']);
+    },
+    SYNTH_TIMEOUT_MS,
+  );
 });
 
 describe('LivenessGatewayStack props', () => {

@@ -92,9 +92,9 @@ describe('outcome events without webhooks (defaults)', () => {
   it('makes no webhook queue, sender or secret', () => {
     const { stack, template } = synthesised;
     expect(stack.parts.outcomes.webhookQueue).toBeUndefined();
-    // fpt's credentials and the replayed-media HMAC key
+    // fpt's credentials and the index HMAC key
     expect(Object.keys(template.findResources('AWS::SecretsManager::Secret'))).toHaveLength(2);
-    expect(stack.mediaHashKey).toBeDefined();
+    expect(stack.indexKey).toBeDefined();
     expect(Object.keys(template.findResources('AWS::SQS::Queue'))).toHaveLength(2); // uploads and their DLQ
   });
 });

@@ -1,10 +1,15 @@
 // ApplicantAttempts on DynamoDB: one counter item per applicant in the checks table, under a key
-// prefix no check id can take (check ids are UUIDs). Every step is a conditional UpdateItem, so
+// prefix no check id can take (check ids are UUIDs), keyed by an HMAC of the applicant under the
+// index key (index-key.ts): the externalRef or JWT subject is never stored in the clear, so nothing
+// of an erased applicant's reference outlives its checks in the counters. Every step is a conditional UpdateItem, so
 // racing creates never read-then-write: of N at once, at most `cap` pass within one window.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { GatewayConfig } from '../../core/config';
+import { ConfigurationError } from '../../core/errors';
 import type { ApplicantAttempts, AttemptTaken, AttemptWindow } from '../../core/ports';
+import type { IndexKey } from './index-key';
 import { APPLICANT_KEY_PREFIX, CHECKS_TABLE_KEYS, CHECKS_TTL_ATTRIBUTE } from './table-schema';
 
 const PK = CHECKS_TABLE_KEYS.partitionKey;
@@ -17,10 +22,11 @@ export class DynamoDbApplicantAttempts implements ApplicantAttempts {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly indexKey: IndexKey,
   ) {}
 
   async take(applicant: string, window: AttemptWindow): Promise<AttemptTaken> {
-    const key = { [PK]: `${APPLICANT_KEY_PREFIX}${applicant}` };
+    const key = { [PK]: `${APPLICANT_KEY_PREFIX}${await this.indexKey.digest('applicant', applicant)}` };
     const expired = window.now - window.windowSeconds;
     const windowEnd = window.now + window.windowSeconds;
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
@@ -77,4 +83,15 @@ export class DynamoDbApplicantAttempts implements ApplicantAttempts {
       throw error;
     }
   }
+}
+
+/** The counters when the deployment caps attempts (indexKeyOf then gave a key). */
+export function applicantAttempts(
+  config: Pick<GatewayConfig, 'maxAttemptsPerApplicant' | 'checksTable'>,
+  doc: DynamoDBDocumentClient,
+  key: IndexKey | undefined,
+): { attempts?: ApplicantAttempts } {
+  if (config.maxAttemptsPerApplicant === 0) return {};
+  if (!key) throw new ConfigurationError('maxAttemptsPerApplicant is on but no index key is configured');
+  return { attempts: new DynamoDbApplicantAttempts(doc, config.checksTable, key) };
 }

@@ -1,27 +1,23 @@
 // MediaFingerprints on DynamoDB: one item per live part's bytes in the checks table, keyed by an
-// HMAC-SHA256 of the part's sha256 under a deployment secret (so the table never holds a digest
-// that could be matched against known media). Put with attribute_not_exists: first writer wins.
+// HMAC-SHA256 of the part's sha256 under the deployment's index key (index-key.ts: the table never
+// holds a digest that could be matched against known media). Put with attribute_not_exists: first writer wins.
 // The item expires with the claiming check (TTL) and is deleted when that check is erased.
-import { createHmac } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { GatewayConfig } from '../../core/config';
 import { ConfigurationError } from '../../core/errors';
-import type { MediaFingerprints, SecretSource } from '../../core/ports';
+import type { MediaFingerprints } from '../../core/ports';
+import type { IndexKey } from './index-key';
 import { CHECKS_TABLE_KEYS, CHECKS_TTL_ATTRIBUTE, MEDIA_FINGERPRINT_KEY_PREFIX } from './table-schema';
 
 const PK = CHECKS_TABLE_KEYS.partitionKey;
 
 export class DynamoDbMediaFingerprints implements MediaFingerprints {
-  private key: Promise<string> | undefined;
-
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly secrets: SecretSource,
-    /** The secret holding `{"key": "<at least 32 characters>"}`. */
-    private readonly keySecretId: string,
+    private readonly key: IndexKey,
   ) {}
 
   async claim(sha256: string, checkId: string, expiresAt: number): Promise<string> {
@@ -74,42 +70,17 @@ export class DynamoDbMediaFingerprints implements MediaFingerprints {
   }
 
   private async itemKey(sha256: string): Promise<string> {
-    const secret = await this.hashKey();
-    return `${MEDIA_FINGERPRINT_KEY_PREFIX}${createHmac('sha256', secret).update(sha256).digest('hex')}`;
-  }
-
-  /**
-   * The key is read once per process, whatever the secret cache setting: it never rotates (a new
-   * key would leave every stored entry unmatchable), and reading it per check would put a Secrets
-   * Manager round trip on the path to every provider call. A failed read is not kept.
-   */
-  private hashKey(): Promise<string> {
-    this.key ??= this.readHashKey().catch((error: unknown) => {
-      this.key = undefined;
-      throw error;
-    });
-    return this.key;
-  }
-
-  private async readHashKey(): Promise<string> {
-    const value = await this.secrets.getJson(this.keySecretId);
-    const secret = typeof value === 'object' && value !== null ? (value as { key?: unknown }).key : undefined;
-    if (typeof secret !== 'string' || secret.length < 32) {
-      throw new ConfigurationError('The media hash key secret must be JSON {"key": "<at least 32 characters>"}');
-    }
-    return secret;
+    return `${MEDIA_FINGERPRINT_KEY_PREFIX}${await this.key.digest('media', sha256)}`;
   }
 }
 
-/** The index when the deployment has it on; on without a key secret is a configuration error. */
+/** The index when the deployment has it on (indexKeyOf then gave a key). */
 export function mediaFingerprints(
-  config: Pick<GatewayConfig, 'duplicateMediaCheck' | 'mediaHashKeySecretId' | 'checksTable'>,
+  config: Pick<GatewayConfig, 'duplicateMediaCheck' | 'checksTable'>,
   doc: DynamoDBDocumentClient,
-  secrets: SecretSource,
+  key: IndexKey | undefined,
 ): { fingerprints?: MediaFingerprints } {
   if (!config.duplicateMediaCheck) return {};
-  if (!config.mediaHashKeySecretId) {
-    throw new ConfigurationError('duplicateMediaCheck is on but mediaHashKeySecretId is not set');
-  }
-  return { fingerprints: new DynamoDbMediaFingerprints(doc, config.checksTable, secrets, config.mediaHashKeySecretId) };
+  if (!key) throw new ConfigurationError('duplicateMediaCheck is on but no index key is configured');
+  return { fingerprints: new DynamoDbMediaFingerprints(doc, config.checksTable, key) };
 }
