@@ -59,8 +59,8 @@ export class LocalOutcomePublisher implements OutcomePublisher {
         {
           schedule: LOCAL_RETRY_SCHEDULE,
           signal: this.stopping.signal,
-          onAttempt: async (attempt, outcome) => {
-            const detail = webhookAttemptAudit(event, url, attempt, outcome);
+          onAttempt: async (attempt, outcome, exhausted) => {
+            const detail = webhookAttemptAudit(event, url, attempt, outcome, exhausted);
             log.info('Webhook attempt', { checkId: event.data.checkId, ...detail });
             await audit.append({ checkId: event.data.checkId, type: 'WEBHOOK_DELIVERY', detail: { ...detail } }).catch(() => {});
           },
