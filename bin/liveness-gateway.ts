@@ -57,6 +57,7 @@ const contextSchema = z.object({
   providerFailureRatePercent: z.number().optional(),
   api5xxThreshold: z.number().int().optional(),
   stuckChecksThreshold: z.number().int().optional(),
+  replayedMediaThreshold: z.number().int().optional(),
   // -c capturePage=true: the capture page on S3 + CloudFront (built at synth), its origin allowed in CORS.
   capturePage: z.boolean().optional(),
   // -c jwtAuthorizer='{"issuer":"https://...","audience":["client-id"]}'; absent: IAM on POST /v1/checks.

@@ -1,6 +1,7 @@
 // The local OutcomePublisher: EventBridge is not emulated, so events handed to "the bus" are kept
 // in a list (tests read it); each event goes to every WEBHOOK_URL in the background, signed, with
-// the local retry schedule (first retry within 2 s, at least 5 attempts), every attempt audited.
+// the local retry schedule (first retry within 2 s, at least 5 attempts), every attempt audited,
+// the last one of a delivery given up marked `exhausted`.
 // publish() returns at once: delivery is off the critical path, as the queue makes it in AWS.
 import type { Log } from '../src/core/log';
 import type { AuditLog, OutcomePublisher } from '../src/core/ports';
@@ -17,6 +18,8 @@ export interface LocalOutcomePublisherOptions {
   readonly secrets: readonly string[];
   readonly audit: AuditLog;
   readonly log: Log;
+  /** The jitter of the retry delays, [0, 1) (tests pass 0 to retry at once). @default Math.random */
+  readonly random?: () => number;
 }
 
 export class LocalOutcomePublisher implements OutcomePublisher {
@@ -59,8 +62,9 @@ export class LocalOutcomePublisher implements OutcomePublisher {
         {
           schedule: LOCAL_RETRY_SCHEDULE,
           signal: this.stopping.signal,
-          onAttempt: async (attempt, outcome) => {
-            const detail = webhookAttemptAudit(event, url, attempt, outcome);
+          ...(this.options.random ? { random: this.options.random } : {}),
+          onAttempt: async (attempt, outcome, exhausted) => {
+            const detail = webhookAttemptAudit(event, url, attempt, outcome, exhausted);
             log.info('Webhook attempt', { checkId: event.data.checkId, ...detail });
             await audit.append({ checkId: event.data.checkId, type: 'WEBHOOK_DELIVERY', detail: { ...detail } }).catch(() => {});
           },

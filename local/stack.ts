@@ -30,6 +30,7 @@ import { localObservability, type LocalObservability, type LocalObservabilityOpt
 import type { SweepReport } from '../src/core/use-cases/sweep';
 import { generateWebhookSecret, webhookSecretKey } from '../src/events/standard-webhooks';
 import { DynamoDbAuditLog } from '../src/adapters/aws/dynamodb-audit-log';
+import { MetricsAuditLog } from '../src/adapters/observability/metrics-audit-log';
 import { createLambdaContext, startApiServer, type StaticRoute } from './api-server';
 import { startLocalDynamoDb } from './dynamodb';
 import { LocalOutcomePublisher } from './outcome-publisher';
@@ -210,7 +211,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const outcomes = new LocalOutcomePublisher({
       endpoints: webhooks.endpoints,
       secrets: [webhooks.secret],
-      audit: new DynamoDbAuditLog(clients.dynamo, config.auditTable, options.clock),
+      // Counted like the deployed sender's attempts (WebhookDelivered, …Failed, …Exhausted).
+      audit: new MetricsAuditLog(new DynamoDbAuditLog(clients.dynamo, config.auditTable, options.clock), observability.metrics, {
+        log,
+      }),
       log,
     });
     stoppers.push(() => outcomes.stop());

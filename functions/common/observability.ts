@@ -8,6 +8,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type middy from '@middy/core';
+import { AttemptLimitError } from '../../src/core/errors';
 import type { Log } from '../../src/core/log';
 import type { JudgeRequest, LivenessJudge } from '../../src/core/ports';
 import { METRIC, METRICS_NAMESPACE, METRICS_SERVICE } from '../../src/adapters/observability/metric-names';
@@ -49,13 +50,15 @@ export function observeInvocation<E, R>(observability: Observability): middy.Mid
 }
 
 /**
- * Counts API requests: every one (ApiRequests) and by route and status class (ApiResponses).
+ * Counts API requests: every one (ApiRequests) and by route and status class (ApiResponses), and
+ * the refusals an operator watches that leave no audit entry (AttemptsRefused: no check was made).
  * Use it outermost of the HTTP middlewares so it sees the response the error handler made.
  */
 export function apiRequestMetrics(metrics: Metrics): middy.MiddlewareObj<HttpEvent, HttpResult> {
   const count = (request: middy.Request<HttpEvent, HttpResult>): void => {
     const status = request.response?.statusCode ?? 500;
     metrics.addMetric(METRIC.apiRequests, MetricUnit.Count, 1);
+    if (request.error instanceof AttemptLimitError) metrics.addMetric(METRIC.attemptsRefused, MetricUnit.Count, 1);
     metrics
       .singleMetric()
       .addDimensions({ route: request.event.routeKey || 'unknown', statusClass: `${Math.floor(status / 100)}xx` })

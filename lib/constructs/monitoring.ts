@@ -30,6 +30,11 @@ export interface MonitoringOptions {
   readonly processorErrorsThreshold?: number;
   /** Processor throttles within 5 minutes. @default 1 */
   readonly processorThrottlesThreshold?: number;
+  /**
+   * Checks ended on replayed media (DUPLICATE_MEDIA), all providers, within 15 minutes. One is an
+   * applicant sending a file twice; a burst is someone replaying captured media. @default 5
+   */
+  readonly replayedMediaThreshold?: number;
 }
 
 export interface MonitoringProps extends MonitoringOptions {
@@ -41,6 +46,8 @@ export interface MonitoringProps extends MonitoringOptions {
   readonly deadLetterQueues: readonly sqs.IQueue[];
   readonly processor: lambda.IFunction;
   readonly httpApi: apigwv2.IHttpApi;
+  /** Whether the replayed-media check runs (the stack prop of that name): its alarm is made only then. @default true */
+  readonly duplicateMediaCheck?: boolean;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
@@ -61,6 +68,7 @@ export class Monitoring extends Construct {
       stuckChecksThreshold: props.stuckChecksThreshold ?? 1,
       processorErrorsThreshold: props.processorErrorsThreshold ?? 1,
       processorThrottlesThreshold: props.processorThrottlesThreshold ?? 1,
+      replayedMediaThreshold: props.replayedMediaThreshold ?? 5,
     };
     const problems: string[] = [];
     if (props.alarmEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(props.alarmEmail))
@@ -134,8 +142,27 @@ export class Monitoring extends Construct {
     });
     this.alarm('WebhookDeliveryExhausted', emf(METRIC.webhookDeliveryExhausted, {}), {
       threshold: 1,
-      description: 'A webhook delivery gave up after every retry: the receiver missed an outcome event.',
+      description:
+        'A webhook delivery was given up for good (every retry failed, or the endpoint URL is refused): the receiver missed an outcome event; it waits in the webhook dead-letter queue.',
     });
+    // ReplayedMedia carries the check's provider; a replay is the applicant's doing, so all providers count together.
+    const replayedMedia = new cloudwatch.MathExpression({
+      expression: props.providers.map((_, index) => `FILL(p${index}, 0)`).join(' + '),
+      usingMetrics: Object.fromEntries(
+        props.providers.map((provider, index) => [
+          `p${index}`,
+          emf(METRIC.replayedMedia, { provider }, 'Sum', Duration.minutes(15)),
+        ]),
+      ),
+      period: Duration.minutes(15),
+      label: 'checks ended on replayed media',
+    });
+    if (props.duplicateMediaCheck !== false) {
+      this.alarm('ReplayedMedia', replayedMedia, {
+        threshold: settings.replayedMediaThreshold,
+        description: `At least ${settings.replayedMediaThreshold} checks ended REVIEW on replayed media (DUPLICATE_MEDIA) within 15 minutes: someone may be replaying captured media.`,
+      });
+    }
     this.alarm('ProcessorErrors', props.processor.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), {
       threshold: settings.processorErrorsThreshold,
       description: 'The upload processor failed invocations (not single messages: whole batches).',
@@ -208,6 +235,29 @@ export class Monitoring extends Construct {
         left: [...byProvider(METRIC.uploadToDecision, 'p50'), ...byProvider(METRIC.uploadToDecision, 'p99')],
         right: [emf(METRIC.stuckChecks, {}).with({ label: 'stuck checks resumed' })],
         width: 12,
+      }),
+      new cloudwatch.TextWidget({ markdown: '### Human review and applicant policy', width: 24, height: 1 }),
+      new cloudwatch.GraphWidget({
+        title: 'Reviews decided, by decision',
+        left: [search(METRIC.reviewsDecided, ['decision'], '')],
+        stacked: true,
+        width: 6,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Media links handed to reviewers',
+        left: [emf(METRIC.mediaViewed, {}).with({ label: 'media viewed' })],
+        width: 6,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Replayed media (checks, 15 minutes)',
+        left: [replayedMedia],
+        leftAnnotations: props.duplicateMediaCheck === false ? [] : [{ value: settings.replayedMediaThreshold, label: 'alarm' }],
+        width: 6,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Attempts refused (attempt cap, 429)',
+        left: [emf(METRIC.attemptsRefused, {}).with({ label: 'attempts refused' })],
+        width: 6,
       }),
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }),
     );

@@ -288,8 +288,11 @@ export function nextRetryDelaySeconds(
 
 export interface DeliverWithRetriesOptions {
   readonly schedule: RetrySchedule;
-  /** Called after every attempt, e.g. to write the audit record. */
-  readonly onAttempt?: (attempt: number, result: DeliveryResult) => void | Promise<void>;
+  /**
+   * Called after every attempt, e.g. to write the audit record. `exhausted`: a failed attempt after
+   * which no other will be made (the schedule ended or no retry can fix it); not set when stopped.
+   */
+  readonly onAttempt?: (attempt: number, result: DeliveryResult, exhausted: boolean) => void | Promise<void>;
   readonly random?: () => number;
   readonly signal?: AbortSignal;
 }
@@ -305,9 +308,11 @@ export async function deliverWithRetries(
   const firstAttemptAt = Date.now();
   for (let attempt = 1; ; attempt += 1) {
     const result = await deliverWebhook(input);
-    await options.onAttempt?.(attempt, result);
-    if (result.ok || !result.retryable) return result;
-    const delay = nextRetryDelaySeconds(options.schedule, attempt, (Date.now() - firstAttemptAt) / 1000, options.random);
+    const delay =
+      result.ok || !result.retryable
+        ? undefined
+        : nextRetryDelaySeconds(options.schedule, attempt, (Date.now() - firstAttemptAt) / 1000, options.random);
+    await options.onAttempt?.(attempt, result, !result.ok && delay === undefined);
     if (delay === undefined || options.signal?.aborted) return result;
     await sleep(delay * 1000, undefined, options.signal ? { signal: options.signal } : {}).catch(() => undefined);
     if (options.signal?.aborted) return result;
@@ -327,6 +332,8 @@ export interface WebhookAttemptAudit {
   readonly status?: number;
   readonly latencyMs: number;
   readonly failure?: DeliveryFailure;
+  /** Set on the last attempt of a delivery given up for good: the receiver will not get this event. */
+  readonly exhausted?: true;
 }
 
 /** What the audit trail keeps of one attempt: never the secret, the signature or the body. */
@@ -335,6 +342,7 @@ export function webhookAttemptAudit(
   url: string,
   attempt: number,
   result: DeliveryResult,
+  exhausted = false,
 ): WebhookAttemptAudit {
   let endpointHost: string;
   try {
@@ -352,5 +360,6 @@ export function webhookAttemptAudit(
     ...(result.status === undefined ? {} : { status: result.status }),
     latencyMs: result.ms,
     ...(result.failure === undefined ? {} : { failure: result.failure }),
+    ...(exhausted && !result.ok ? { exhausted: true as const } : {}),
   };
 }

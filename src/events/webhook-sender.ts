@@ -80,13 +80,15 @@ export async function sendQueuedWebhook(deps: WebhookSenderDeps, message: Webhoo
     policy: deps.policy,
     now,
   });
-  await auditAttempt(deps, message, result);
-  if (result.ok) return 'delivered';
-
   const firstAttemptAt = message.firstAttemptAt ?? now;
-  const delay = result.retryable
-    ? nextRetryDelaySeconds(deps.schedule, message.attempt, now - firstAttemptAt, deps.random)
-    : undefined;
+  const delay =
+    !result.ok && result.retryable
+      ? nextRetryDelaySeconds(deps.schedule, message.attempt, now - firstAttemptAt, deps.random)
+      : undefined;
+  // The attempt that ends the schedule (or that no retry can fix) is marked: it is the one the
+  // WebhookDeliveryExhausted alarm counts, before the message goes to the dead-letter queue.
+  await auditAttempt(deps, message, result, !result.ok && delay === undefined);
+  if (result.ok) return 'delivered';
   if (delay === undefined) {
     deps.log.warn('Webhook delivery given up; dead-lettered', { ...context, failure: result.failure, status: result.status });
     await deps.queue.deadLetter({ ...message, firstAttemptAt });
@@ -101,8 +103,13 @@ export async function sendQueuedWebhook(deps: WebhookSenderDeps, message: Webhoo
 }
 
 /** WEBHOOK_DELIVERY in the check's trail; a failed audit write does not undo or repeat the attempt. */
-async function auditAttempt(deps: Pick<WebhookSenderDeps, 'audit' | 'log'>, message: WebhookMessage, result: DeliveryResult) {
-  const detail = webhookAttemptAudit(message.event, message.endpoint, message.attempt, result);
+async function auditAttempt(
+  deps: Pick<WebhookSenderDeps, 'audit' | 'log'>,
+  message: WebhookMessage,
+  result: DeliveryResult,
+  exhausted: boolean,
+) {
+  const detail = webhookAttemptAudit(message.event, message.endpoint, message.attempt, result, exhausted);
   try {
     await deps.audit.append({ checkId: message.event.data.checkId, type: 'WEBHOOK_DELIVERY', detail: { ...detail } });
   } catch (error) {

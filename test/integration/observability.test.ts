@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import type { LogLine } from '../../local/observability';
 import { withScenarioMarker } from '../../src/providers/simulator-kit';
-import { createCheck, fixture, uploadOk, waitForEnd } from '../support/api-client';
+import { createCheck, fixture, postCheck, uploadOk, waitForEnd } from '../support/api-client';
 
 const VIDEO = fixture('face_moving.mp4');
 const SHORT_VIDEO = fixture('face_1s.mp4');
@@ -152,5 +152,60 @@ describe('GET /v1/checks/{checkId}/audit', () => {
       expect(response.status).toBe(404);
       expect(await response.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'No such check.' } });
     }
+  });
+});
+
+describe('metrics of human review and the applicant policy on the local stack', () => {
+  let policyStack: LocalStack;
+  let replayId: string;
+
+  beforeAll(async () => {
+    // The replayed-media check on (the test runner turns it off) and a cap of one check per applicant.
+    policyStack = await startLocalStack({
+      port: 0,
+      env: { MAX_ATTEMPTS_PER_APPLICANT: '1' },
+      providers: ['fpt'],
+      sweepIntervalMs: 0,
+      duplicateMediaCheck: true,
+    });
+    const upload = async (externalRef?: string): Promise<string> => {
+      const check = await createCheck(policyStack.apiUrl, {
+        parts: ['video', 'reference'],
+        ...(externalRef ? { externalRef } : {}),
+      });
+      const { video: videoForm, reference: referenceForm } = check.uploads;
+      if (!videoForm || !referenceForm) throw new Error('missing upload forms');
+      await uploadOk(videoForm, VIDEO, 'video/mp4');
+      await uploadOk(referenceForm, ID_PHOTO, 'image/jpeg');
+      await waitForEnd(policyStack.apiUrl, check.checkId);
+      return check.checkId;
+    };
+    await upload('applicant-metrics');
+    replayId = await upload();
+  }, 120_000);
+  afterAll(async () => {
+    await policyStack?.stop();
+  });
+
+  it('counts a refused attempt, a replayed capture, a media link and a review by its decision', async () => {
+    // Act: the applicant's second check is over the cap; a reviewer looks at the replay and fails it.
+    const refused = await postCheck(policyStack.apiUrl, { parts: ['video', 'reference'], externalRef: 'applicant-metrics' });
+    expect(refused.status).toBe(429);
+    expect((await fetch(`${policyStack.apiUrl}/v1/checks/${replayId}/media/video`)).status).toBe(200);
+    const review = await fetch(`${policyStack.apiUrl}/v1/checks/${replayId}/review`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ decision: 'FAIL', reviewer: 'alice' }),
+    });
+    expect(review.status).toBe(200);
+
+    // Assess
+    const response = await fetch(`${policyStack.apiUrl}/__local/metrics`);
+    const metrics = ((await response.json()) as { metrics: MetricView[] }).metrics;
+    expect(find(metrics, 'AttemptsRefused', {})?.sum).toBe(1);
+    expect(find(metrics, 'ReplayedMedia', { provider: 'fpt' })?.sum).toBe(1);
+    expect(find(metrics, 'ChecksDecided', { provider: 'fpt', decision: 'REVIEW' })?.sum).toBe(1);
+    expect(find(metrics, 'MediaViewed', {})?.sum).toBe(1);
+    expect(find(metrics, 'ReviewsDecided', { decision: 'FAIL' })?.sum).toBe(1);
   });
 });

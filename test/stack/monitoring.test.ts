@@ -32,7 +32,7 @@ interface AlarmResource {
     readonly Metrics?: readonly {
       Id: string;
       Expression?: string;
-      MetricStat?: { Metric: { MetricName: string; Dimensions: { Name: string; Value: unknown }[] } };
+      MetricStat?: { Metric: { MetricName: string; Dimensions: { Name: string; Value: unknown }[] }; Period?: number };
     }[];
   };
 }
@@ -54,6 +54,13 @@ function alarmOn(metricName: string, dimensions: Record<string, unknown> = {}): 
   );
   expect(found, `one alarm on ${metricName} ${JSON.stringify(dimensions)}`).toHaveLength(1);
   return found[0] as AlarmResource;
+}
+
+/** The math-expression alarms that read `metricName`. */
+function expressionAlarmsOn(candidates: readonly AlarmResource[], metricName: string): AlarmResource[] {
+  return candidates.filter((alarm) =>
+    alarm.Properties.Metrics?.some((metric) => metric.MetricStat?.Metric.MetricName === metricName),
+  );
 }
 
 function expectNotifiesTopic(alarm: AlarmResource): void {
@@ -156,6 +163,39 @@ describe('alarms', () => {
     }
   });
 
+  it('fires on a burst of checks ended on replayed media, every provider counted together, at the default of 5 in 15 minutes', () => {
+    const found = expressionAlarmsOn(alarms, METRIC.replayedMedia);
+    expect(found).toHaveLength(1);
+    const alarm = found[0] as AlarmResource;
+    expect(alarm.Properties.Threshold).toBe(5);
+    expect(alarm.Properties.EvaluationPeriods).toBe(1);
+    const read = alarm.Properties.Metrics?.flatMap((metric) => (metric.MetricStat ? [metric.MetricStat] : [])) ?? [];
+    expect(read.map((stat) => stat.Metric.Dimensions.find((dimension) => dimension.Name === 'provider')?.Value).sort()).toEqual([
+      'fpt',
+      'senseid',
+    ]);
+    for (const stat of read) expect(stat.Period).toBe(900);
+    expect(alarm.Properties.Metrics?.find((metric) => metric.Expression)?.Expression).toBe('FILL(p0, 0) + FILL(p1, 0)');
+    expectNotifiesTopic(alarm);
+  });
+
+  it(
+    'takes the replayed-media threshold as a prop, and makes no such alarm when the replayed-media check is off',
+    () => {
+      const alarmsOf = (props: Partial<LivenessGatewayStackProps>) =>
+        Object.values(
+          Template.fromStack(new LivenessGatewayStack(newApp(), 'Replay', { ...PROPS, ...props })).findResources(
+            'AWS::CloudWatch::Alarm',
+          ),
+        ) as AlarmResource[];
+      expect(expressionAlarmsOn(alarmsOf({ replayedMediaThreshold: 12 }), METRIC.replayedMedia)[0]?.Properties.Threshold).toBe(
+        12,
+      );
+      expect(expressionAlarmsOn(alarmsOf({ duplicateMediaCheck: false }), METRIC.replayedMedia)).toEqual([]);
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+
   it("watches the processor's errors and throttles", () => {
     const processor = { Ref: logicalId(stack.functions.processUpload.function) };
     for (const name of ['Errors', 'Throttles']) {
@@ -169,6 +209,9 @@ describe('alarms', () => {
     expect(
       () => new LivenessGatewayStack(newApp(), 'Bad', { ...PROPS, alarmEmail: 'oncall', providerFailureRatePercent: 0 }),
     ).toThrow(/alarmEmail: "oncall" is not an e-mail address[\s\S]*providerFailureRatePercent/);
+    expect(() => new LivenessGatewayStack(newApp(), 'BadReplay', { ...PROPS, replayedMediaThreshold: 0 })).toThrow(
+      /replayedMediaThreshold: must be a whole number of at least 1/,
+    );
   });
 });
 
@@ -190,6 +233,21 @@ describe('dashboard and tracing', () => {
       expect(body).toContain(name);
     expect(body).toMatch(/ProviderLatency.*p50/);
     expect(body).toMatch(/ProviderLatency.*p99/);
+  });
+
+  it('has a human review and applicant policy row: reviews by decision, media viewed, replayed media, attempts refused', () => {
+    const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]);
+    for (const title of [
+      'Human review and applicant policy',
+      'Reviews decided, by decision',
+      'Media links handed to reviewers',
+      'Replayed media (checks, 15 minutes)',
+      'Attempts refused (attempt cap, 429)',
+    ])
+      expect(body).toContain(title);
+    // Escaped quotes aside: a search of ReviewsDecided over its decision dimension.
+    expect(body).toMatch(/SEARCH\('\{LivenessGateway,service,decision\} MetricName=\W+ReviewsDecided\W+'/);
+    for (const name of [METRIC.mediaViewed, METRIC.replayedMedia, METRIC.attemptsRefused]) expect(body).toContain(name);
   });
 
   it('traces every function actively', () => {

@@ -38,8 +38,17 @@ export const METRIC = {
   providerFailovers: 'ProviderFailovers',
   /** Dimension provider: reserved for the circuit breaker. */
   breakerOpened: 'BreakerOpened',
-  /** Reserved for webhook delivery. */
+  /** One webhook attempt answered 2xx / failed (every WEBHOOK_DELIVERY audit entry is one or the other). */
   webhookDelivered: 'WebhookDelivered',
   webhookDeliveryFailed: 'WebhookDeliveryFailed',
+  /** A webhook delivery given up for good (retries over, or a failure no retry can fix): the receiver missed an event. */
   webhookDeliveryExhausted: 'WebhookDeliveryExhausted',
+  /** Dimension decision (PASS, FAIL, RETRY): a person decided a check that ended REVIEW. */
+  reviewsDecided: 'ReviewsDecided',
+  /** A presigned link to a check's media handed to a reviewer. */
+  mediaViewed: 'MediaViewed',
+  /** Dimension provider: a check ended REVIEW with DUPLICATE_MEDIA (a live part already seen), without a provider call. */
+  replayedMedia: 'ReplayedMedia',
+  /** POST /v1/checks answered 429 ATTEMPT_LIMIT_REACHED: the applicant reached the attempt cap (no check created). */
+  attemptsRefused: 'AttemptsRefused',
 } as const;

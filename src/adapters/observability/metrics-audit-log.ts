@@ -5,7 +5,7 @@ import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { describeError } from '../../core/errors';
 import { silentLog, type Log } from '../../core/log';
 import { systemClock, type AuditEntry, type AuditLog, type Clock, type StoredAuditEntry } from '../../core/ports';
-import { OPERATIONAL_REASONS } from '../../core/reasons';
+import { OPERATIONAL_REASONS, type VerdictReasonCode } from '../../core/reasons';
 import { METRIC } from './metric-names';
 
 export interface MetricsAuditLogOptions {
@@ -28,17 +28,16 @@ interface CheckTrace {
 /** Traces kept per container; a processor handles a few checks per invocation, so this is generous. */
 const MAX_TRACES = 500;
 const OPERATIONAL = new Set<string>(OPERATIONAL_REASONS);
+/** The reason of a check ended on a live part already submitted (RESULT_RECORDED keeps reason codes). */
+const DUPLICATE_MEDIA: VerdictReasonCode = 'DUPLICATE_MEDIA';
 
 /**
- * Audit types of features that record their own steps (failover, breaker, webhooks): each becomes
- * a count, with the provider as its dimension when the entry names one.
+ * Audit types of features that record their own steps (failover, breaker): each becomes a count,
+ * with the provider as its dimension when the entry names one.
  */
 const COUNTED_TYPES: Readonly<Record<string, string>> = {
   PROVIDER_FAILOVER: METRIC.providerFailovers,
   BREAKER_OPENED: METRIC.breakerOpened,
-  WEBHOOK_DELIVERED: METRIC.webhookDelivered,
-  WEBHOOK_DELIVERY_FAILED: METRIC.webhookDeliveryFailed,
-  WEBHOOK_DELIVERY_EXHAUSTED: METRIC.webhookDeliveryExhausted,
 };
 
 export class MetricsAuditLog implements AuditLog {
@@ -102,9 +101,13 @@ export class MetricsAuditLog implements AuditLog {
       case 'PROVIDER_RETRY':
         if (provider) this.count(METRIC.providerRetries, { provider });
         return;
-      case 'RESULT_RECORDED':
-        await this.decided(checkId, METRIC.checksDecided, { decision: text(detail.decision) ?? 'UNKNOWN' });
+      case 'RESULT_RECORDED': {
+        const decidedBy = await this.decided(checkId, METRIC.checksDecided, { decision: text(detail.decision) ?? 'UNKNOWN' });
+        if (Array.isArray(detail.reasons) && detail.reasons.includes(DUPLICATE_MEDIA)) {
+          this.count(METRIC.replayedMedia, { provider: decidedBy });
+        }
         return;
+      }
       case 'CHECK_FAILED':
         await this.decided(checkId, METRIC.checksFailed, { reason: text(detail.reason) ?? 'UNKNOWN' });
         return;
@@ -115,8 +118,15 @@ export class MetricsAuditLog implements AuditLog {
         this.count(METRIC.processingResumed, {});
         return;
       case 'WEBHOOK_DELIVERY':
-        // One entry per delivery attempt; an exhausted delivery lands in the webhook dead-letter queue (its own alarm).
+        // One entry per delivery attempt; the last one of a delivery given up for good says so.
         this.count(detail.ok === true ? METRIC.webhookDelivered : METRIC.webhookDeliveryFailed, {});
+        if (detail.exhausted === true) this.count(METRIC.webhookDeliveryExhausted, {});
+        return;
+      case 'REVIEW_DECIDED':
+        this.count(METRIC.reviewsDecided, { decision: text(detail.decision) ?? 'UNKNOWN' });
+        return;
+      case 'MEDIA_VIEWED':
+        this.count(METRIC.mediaViewed, {});
         return;
       default: {
         const name = COUNTED_TYPES[type];
@@ -125,7 +135,8 @@ export class MetricsAuditLog implements AuditLog {
     }
   }
 
-  private async decided(checkId: string, name: string, dimensions: Dimensions): Promise<void> {
+  /** Counts the check's end under its provider, and returns that provider. */
+  private async decided(checkId: string, name: string, dimensions: Dimensions): Promise<string> {
     const trace = this.traces.get(checkId);
     this.traces.delete(checkId);
     const provider = trace?.provider ?? (await this.options.providerOf?.(checkId)) ?? 'unknown';
@@ -134,6 +145,7 @@ export class MetricsAuditLog implements AuditLog {
       const elapsed = Math.max(0, this.clock.now().getTime() - trace.lastPartAt);
       this.emit(METRIC.uploadToDecision, { provider }, MetricUnit.Milliseconds, elapsed);
     }
+    return provider;
   }
 
   private trace(checkId: string): CheckTrace {

@@ -110,18 +110,77 @@ describe('MetricsAuditLog', () => {
     expect(metric('ChecksFailed', { provider: 'fpt', reason: 'PROVIDER_UNAVAILABLE' })?.sum).toBe(1);
   });
 
-  it('counts the steps of failover, breaker and webhook delivery under their reserved names', async () => {
+  it('counts the steps of failover and breaker under their names, with the provider', async () => {
     const { audit, metric } = setup();
-    for (const type of ['PROVIDER_FAILOVER', 'BREAKER_OPENED', 'WEBHOOK_DELIVERY_EXHAUSTED']) {
-      await audit.append({
-        checkId: CHECK,
-        type: type as AuditEntry['type'],
-        detail: type === 'WEBHOOK_DELIVERY_EXHAUSTED' ? {} : { provider: 'verihubs' },
-      });
+    for (const type of ['PROVIDER_FAILOVER', 'BREAKER_OPENED']) {
+      await audit.append({ checkId: CHECK, type: type as AuditEntry['type'], detail: { provider: 'verihubs' } });
     }
     expect(metric('ProviderFailovers', { provider: 'verihubs' })?.sum).toBe(1);
     expect(metric('BreakerOpened', { provider: 'verihubs' })?.sum).toBe(1);
+  });
+
+  it('counts webhook attempts delivered and failed, and a delivery given up only on its exhausted attempt', async () => {
+    const { audit, metric } = setup();
+    const attempt = { eventId: 'evt_1', eventType: 'check.completed', endpointHost: 'hooks.example.com', latencyMs: 12 };
+    await audit.append({ checkId: CHECK, type: 'WEBHOOK_DELIVERY', detail: { ...attempt, attempt: 1, ok: true, status: 204 } });
+    await audit.append({
+      checkId: CHECK,
+      type: 'WEBHOOK_DELIVERY',
+      detail: { ...attempt, attempt: 1, ok: false, retryable: true, status: 500 },
+    });
+    expect(metric('WebhookDeliveryExhausted')).toBeUndefined();
+
+    await audit.append({
+      checkId: CHECK,
+      type: 'WEBHOOK_DELIVERY',
+      detail: { ...attempt, attempt: 2, ok: false, retryable: true, status: 500, exhausted: true },
+    });
+
+    expect(metric('WebhookDelivered')?.sum).toBe(1);
+    expect(metric('WebhookDeliveryFailed')?.sum).toBe(2);
     expect(metric('WebhookDeliveryExhausted')?.sum).toBe(1);
+  });
+
+  it('counts human reviews by the decision taken and every media link handed out', async () => {
+    const { audit, metric } = setup();
+    for (const decision of ['PASS', 'FAIL', 'PASS']) {
+      await audit.append({
+        checkId: CHECK,
+        type: 'REVIEW_DECIDED',
+        detail: { decision, previousDecision: 'REVIEW', reviewer: 'ops@example.com', reviewedAt: '2026-11-29T10:00:00.000Z' },
+      });
+    }
+    for (const part of ['video', 'reference']) {
+      await audit.append({
+        checkId: CHECK,
+        type: 'MEDIA_VIEWED',
+        detail: { part, requestedBy: 'arn:aws:iam::123456789012:user/ops', expiresAt: '2026-11-29T10:05:00.000Z' },
+      });
+    }
+
+    expect(metric('ReviewsDecided', { decision: 'PASS' })?.sum).toBe(2);
+    expect(metric('ReviewsDecided', { decision: 'FAIL' })?.sum).toBe(1);
+    expect(metric('ReviewsDecided', { decision: 'RETRY' })).toBeUndefined();
+    expect(metric('MediaViewed')?.sum).toBe(2);
+    // A review is not a second decision of the check.
+    expect(metric('ChecksDecided', { provider: 'unknown', decision: 'PASS' })).toBeUndefined();
+  });
+
+  it('counts a check ended on replayed media under its provider, and no other decided check', async () => {
+    const { audit, metric } = setup(async () => 'senseid');
+    await audit.append({
+      checkId: CHECK,
+      type: 'RESULT_RECORDED',
+      detail: { status: 'COMPLETED', decision: 'REVIEW', reasons: ['DUPLICATE_MEDIA'] },
+    });
+    await audit.append({
+      checkId: '0d9e8f7a-6b5c-4d3e-8f1a-2b3c4d5e6f70',
+      type: 'RESULT_RECORDED',
+      detail: { status: 'COMPLETED', decision: 'REVIEW', reasons: ['NEEDS_REVIEW'] },
+    });
+
+    expect(metric('ReplayedMedia', { provider: 'senseid' })?.sum).toBe(1);
+    expect(metric('ChecksDecided', { provider: 'senseid', decision: 'REVIEW' })?.sum).toBe(2);
   });
 
   it('emits nothing for a step the trail did not keep, and keeps reading through to the trail', async () => {

@@ -90,6 +90,31 @@ describe('deliverWebhook against a real HTTP receiver', () => {
     }
   });
 
+  it('marks the last attempt to a receiver that always answers 500 as exhausted, after every local retry', async () => {
+    const { url, received } = await receiver(Array.from({ length: 10 }, () => 500));
+    const attempts: [number, boolean][] = [];
+
+    const last = await deliverWithRetries(
+      { url, event: EVENT, secrets: [SECRET], policy: LOCAL },
+      {
+        schedule: LOCAL_RETRY_SCHEDULE,
+        random: () => 0,
+        onAttempt: (attempt, _result, exhausted) => void attempts.push([attempt, exhausted]),
+      },
+    );
+
+    expect(last).toMatchObject({ ok: false, status: 500 });
+    expect(received).toHaveLength(LOCAL_RETRY_SCHEDULE.maxAttempts);
+    expect(attempts).toEqual([
+      [1, false],
+      [2, false],
+      [3, false],
+      [4, false],
+      [5, false],
+      [6, true],
+    ]);
+  });
+
   it('gives up on an endpoint that never answers after the timeout, as a retryable TIMEOUT', async () => {
     const { url, received } = await receiver(['hang']);
 
@@ -315,6 +340,18 @@ describe('webhookAttemptAudit', () => {
     for (const secretive of ['receiver-own-token', '/in/abc', 'pass', SECRET, 'applicant-42', EVENT.data.checkId]) {
       expect(text).not.toContain(secretive);
     }
+  });
+
+  it('marks the last attempt of a delivery given up, and never a delivered one', () => {
+    const failed: DeliveryResult = { ok: false, retryable: true, status: 500, ms: 9, failure: 'HTTP_STATUS' };
+    expect(webhookAttemptAudit(EVENT, 'https://hooks.example.com/', 6, failed, true)).toMatchObject({
+      attempt: 6,
+      exhausted: true,
+    });
+    expect(webhookAttemptAudit(EVENT, 'https://hooks.example.com/', 5, failed)).not.toHaveProperty('exhausted');
+    expect(
+      webhookAttemptAudit(EVENT, 'https://hooks.example.com/', 1, { ok: true, retryable: false, status: 200, ms: 3 }, true),
+    ).not.toHaveProperty('exhausted');
   });
 
   it('records a timeout without a status', () => {

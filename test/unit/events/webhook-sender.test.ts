@@ -113,7 +113,7 @@ describe('sendQueuedWebhook', () => {
 
   it('keeps retrying a receiver that always fails for at least 24 h, then dead-letters the event', async () => {
     // Prepare: follow every re-queued message on the virtual clock, as SQS would hand it back.
-    const { deps, queue, clock, deliveries } = sender(FAILED_500);
+    const { deps, queue, audit, clock, deliveries } = sender(FAILED_500);
     let message: WebhookMessage | undefined = FIRST;
 
     // Act
@@ -126,6 +126,11 @@ describe('sendQueuedWebhook', () => {
 
     // Assess
     expect(queue.deadLetters).toHaveLength(1);
+    // Only the attempt before the dead-letter queue is marked as the end of the delivery.
+    const audited = audit.entries.map((entry) => entry.detail);
+    expect(audited).toHaveLength(deliveries.length);
+    expect(audited.filter((detail) => detail.exhausted === true)).toEqual([audited.at(-1)]);
+    expect(audited.at(-1)).toMatchObject({ attempt: deliveries.length, ok: false, exhausted: true });
     const span = (deliveries.at(-1) ?? 0) - (deliveries[0] ?? 0);
     expect(span).toBeGreaterThanOrEqual(24 * 3_600);
     expect(deliveries.length).toBeGreaterThanOrEqual(18);
@@ -134,10 +139,13 @@ describe('sendQueuedWebhook', () => {
   });
 
   it('dead-letters at once a failure no retry can fix (a refused URL)', async () => {
-    const { deps, queue } = sender({ ok: false, retryable: false, ms: 1, failure: 'PRIVATE_ADDRESS' });
+    const { deps, queue, audit } = sender({ ok: false, retryable: false, ms: 1, failure: 'PRIVATE_ADDRESS' });
 
     expect(await sendQueuedWebhook(deps, FIRST)).toBe('dead-lettered');
     expect(queue.sent).toEqual([]);
+    expect(audit.entries.map((entry) => entry.detail)).toEqual([
+      expect.objectContaining({ attempt: 1, failure: 'PRIVATE_ADDRESS', exhausted: true }),
+    ]);
   });
 });
 
