@@ -11,6 +11,7 @@
 // is served from the page's own origin, next to app.js (`face/`, copied there at build time), and
 // is only downloaded when the camera starts: nothing before consent, no third-party CDN.
 import type { Config, Human } from '@vladmandic/human';
+import { GatewayError } from '../../src/core/errors';
 
 export type GuideHint = 'moreLight' | 'noFace' | 'manyFaces' | 'moveCloser' | 'centre' | 'hold';
 
@@ -90,9 +91,7 @@ export interface FaceGuide {
 }
 
 /** The detector could not be loaded or run here; the page falls back to the record button. */
-export class FaceGuideUnavailableError extends Error {
-  override readonly name = 'FaceGuideUnavailableError';
-}
+export class FaceGuideUnavailableError extends GatewayError {}
 
 /** Frames are scaled down to this width before detection (BlazeFace sees 256 px anyway). */
 const FRAME_WIDTH = 320;

@@ -18,6 +18,7 @@ import {
   type UploadProgress,
 } from '../../src/client';
 import type { PartName } from '../../src/core/check';
+import { GatewayError } from '../../src/core/errors';
 import type { Locale, MessageKey } from '../locales';
 import {
   checkContainer,
@@ -106,9 +107,7 @@ type Screen = 'loading' | 'consent' | 'declined' | 'prepare' | 'camera' | 'uploa
 const SCREENS: readonly Screen[] = ['loading', 'consent', 'declined', 'prepare', 'camera', 'uploading', 'outcome'];
 
 /** A refusal the user can act on, already in their language. */
-class UserFacingError extends Error {
-  override readonly name = 'UserFacingError';
-}
+class UserFacingError extends GatewayError {}
 
 export interface CaptureController {
   readonly locale: Locale;
