@@ -485,11 +485,16 @@ export function start(options: StartOptions = {}): CaptureController {
   function manualCapture(live: 'video' | 'selfie'): void {
     setGuideState('manual');
     ui.capture.hidden = false;
-    ui.capture.disabled = !hasFrame(ui.preview);
-    // Before the first frame the button cannot take focus: it does once that frame enables it.
-    if (ui.capture.disabled) ui.preview.addEventListener('loadeddata', () => ui.capture.focus(), { once: true });
-    else ui.capture.focus();
-    announce(live === 'video' ? t('guide.manualVideo') : t('guide.manualPhoto'));
+    const watched = stream;
+    // The button is offered (enabled, focused, announced) once the preview shows a frame.
+    const offer = (): void => {
+      if (stream !== watched || capturing) return;
+      ui.capture.disabled = false;
+      ui.capture.focus();
+      announce(live === 'video' ? t('guide.manualVideo') : t('guide.manualPhoto'));
+    };
+    if (hasFrame(ui.preview)) offer();
+    else ui.preview.addEventListener('loadeddata', offer, { once: true });
   }
 
   async function guide(active: CaptureSession, watched: MediaStream): Promise<void> {
