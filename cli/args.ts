@@ -1,12 +1,11 @@
 // Command-line parsing shared by the CLI's commands: strict options, the command words checked,
 // every mistake a UsageError (exit 2, with the command's help).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { GatewayError } from '../src/core/errors';
 
 type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export class UsageError extends GatewayError {}
 
 /**
  * Parses `liveness <command words> [options]`: the option values, or 'help' for -h/--help

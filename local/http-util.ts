@@ -3,6 +3,7 @@
  * server without waiting for clients' keep-alive sockets.
  */
 import type { IncomingMessage, Server } from 'node:http';
+import { GatewayError } from '../src/core/errors';
 
 export async function listen(server: Server, port: number, host: string): Promise<number> {
   await new Promise<void>((resolve, reject) => {
@@ -41,10 +42,9 @@ export function closeServer(server: Server, options: { readonly drainMs?: number
   });
 }
 
-export class RequestTooLargeError extends Error {
+export class RequestTooLargeError extends GatewayError {
   constructor(readonly limitBytes: number) {
     super(`Request body exceeds ${limitBytes} bytes`);
-    this.name = 'RequestTooLargeError';
   }
 }
 

@@ -38,6 +38,7 @@ import S3rver from 's3rver';
 import s3rverAccount from 's3rver/lib/models/account.js';
 import * as z from 'zod';
 import { closeServer, listen, readBody, RequestTooLargeError } from './http-util';
+import { GatewayError } from '../src/core/errors';
 
 export type { S3EventRecord } from 'aws-lambda';
 
@@ -297,10 +298,9 @@ export function etagMatches(ifMatch: string, etag: string | undefined): boolean 
 }
 
 /** The request's socket closed before its body arrived: there is nobody to answer. */
-class ClientGoneError extends Error {
+class ClientGoneError extends GatewayError {
   constructor() {
     super('The client went away before the request body arrived');
-    this.name = 'ClientGoneError';
   }
 }
 
@@ -572,7 +572,7 @@ function answerPreflight(request: IncomingMessage, response: ServerResponse, ori
 // ---------------------------------------------------------------------------------------------
 
 /** An S3 error response: status, code and message as S3 sends them, plus extra XML elements. */
-export class S3Error extends Error {
+export class S3Error extends GatewayError {
   constructor(
     readonly status: number,
     readonly code: string,
@@ -580,7 +580,6 @@ export class S3Error extends Error {
     readonly details: Readonly<Record<string, string>> = {},
   ) {
     super(message);
-    this.name = 'S3Error';
   }
 }
 

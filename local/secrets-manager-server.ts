@@ -15,6 +15,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { closeServer, listen, readBody, RequestTooLargeError } from './http-util';
+import { GatewayError } from '../src/core/errors';
 
 export interface LocalSecretsManagerOptions {
   readonly host?: string;
@@ -45,14 +46,13 @@ interface StoredSecret {
 }
 
 /** An AWS JSON protocol error: `{__type, message}` with an HTTP status. */
-class ServiceError extends Error {
+class ServiceError extends GatewayError {
   constructor(
     readonly type: string,
     message: string,
     readonly status = 400,
   ) {
     super(message);
-    this.name = 'ServiceError';
   }
 }
 

@@ -1,12 +1,9 @@
 // Typed errors of the client. Callers branch on the class (instanceof), never on message text.
 import type { PartName } from '../core/check';
+import { GatewayError } from '../core/errors';
 
-export abstract class LivenessClientError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+/** The base of the client's errors; a GatewayError, so it is named after its class and keeps its cause. */
+export abstract class LivenessClientError extends GatewayError {}
 
 /** The API answered with an error status (`{"error":{"code","message"}}`, or API Gateway's own `{"message"}`). */
 export class LivenessApiError extends LivenessClientError {

@@ -40,6 +40,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { GatewayError } from '../core/errors';
 import type { MediaFormat } from '../media/profiles';
 
 export const SCENARIO_MARKER = 'sim-scenario=';
@@ -72,12 +73,7 @@ export interface ScenarioListing {
 }
 
 /** A misuse of the kit (unknown scenario, bad marker, media that cannot carry one). */
-export class SimulatorError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SimulatorError';
-  }
-}
+export class SimulatorError extends GatewayError {}
 
 // ---------------------------------------------------------------------------------------------
 // Scenario names and markers

@@ -114,6 +114,61 @@ it(
   },
 );
 
+it('offers Take photo only once the camera has shown a frame, then sends that frame', { timeout: 60_000 }, async () => {
+  const page = await phone.newPage();
+  const errors = pageErrors(page);
+  await withoutFaceGuide(page);
+  // A camera that opens at once but holds its first frame back until the test lets it through,
+  // as a slow phone camera does: the preview has no picture (videoWidth 0) meanwhile.
+  await page.addInitScript(() => {
+    const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = async (constraints) => {
+      const camera = await open(constraints);
+      const source = document.createElement('video');
+      source.muted = true;
+      source.srcObject = camera;
+      await source.play();
+      const canvas = document.createElement('canvas');
+      canvas.width = source.videoWidth;
+      canvas.height = source.videoHeight;
+      const held = canvas.captureStream(0);
+      const [track] = held.getVideoTracks() as CanvasCaptureMediaStreamTrack[];
+      (window as unknown as { releaseFrames: () => void }).releaseFrames = () => {
+        const timer = setInterval(() => {
+          if (track?.readyState !== 'live') return clearInterval(timer);
+          canvas.getContext('2d')?.drawImage(source, 0, 0, canvas.width, canvas.height);
+          track.requestFrame();
+        }, 66);
+      };
+      return held;
+    };
+  });
+  try {
+    await page.goto(`${stack.apiUrl}/?provider=verihubs&parts=selfie&lang=en`);
+    const checkId = await createdCheck(page, () => acceptConsent(page));
+    await page.locator('#start-camera').click();
+    const takePhoto = page.getByRole('button', { name: 'Take photo' });
+    await takePhoto.waitFor({ state: 'visible', timeout: 20_000 });
+
+    expect(await takePhoto.isDisabled()).toBe(true);
+    expect(await page.locator('#preview').evaluate((video: HTMLVideoElement) => video.videoWidth)).toBe(0);
+
+    await page.evaluate(() => (window as unknown as { releaseFrames: () => void }).releaseFrames());
+    await expect.poll(() => takePhoto.isEnabled()).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('capture');
+    await takePhoto.click();
+
+    expect((await waitForOutcome(page)).title).toBe('You’re verified');
+    const full = await result(stack.apiUrl, checkId);
+    expect(full.body).toMatchObject({ status: 'COMPLETED', decision: 'PASS', parts: ['selfie'] });
+    const selfie = (full.body.media as { part: string; width: number }[]).find((media) => media.part === 'selfie');
+    expect(selfie?.width).toBe(1280);
+    expect(errors).toEqual([]);
+  } finally {
+    await page.close();
+  }
+});
+
 it('takes a video file instead of the camera', { timeout: 30_000 }, async () => {
   const page = await phone.newPage();
   try {

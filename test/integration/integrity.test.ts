@@ -56,17 +56,44 @@ async function auditOf(stack: LocalStack, checkId: string) {
   return stack.deps.audit.list(checkId);
 }
 
+/** The audit entries that tell a stored part was replaced by another upload. */
+async function partReplaced(stack: LocalStack, checkId: string) {
+  return (await auditOf(stack, checkId)).filter((entry) => entry.type === 'PART_REPLACED');
+}
+
+/** A local stack whose FPT simulator takes PROVIDER_THINK_MS to answer, its provider HTTP recorded. */
+function slowProviderStack(
+  provider: ReturnType<typeof recordingFetch>,
+  options: Partial<Parameters<typeof startLocalStack>[0]> = {},
+) {
+  return startLocalStack({
+    port: 0,
+    env: {},
+    sweepIntervalMs: 0,
+    simulatorLatencyMs: PROVIDER_THINK_MS,
+    http: { fetch: provider.fetch },
+    ...options,
+  });
+}
+
+/** A video-and-reference check, both parts uploaded with their forms: the processor takes it from here. */
+async function uploadedCheck(stack: LocalStack, video: Uint8Array): Promise<CreatedCheck> {
+  const check = await createCheck(stack.apiUrl, { parts: ['video', 'reference'] });
+  await uploadOk(form(check, 'video'), video, 'video/mp4');
+  await uploadOk(form(check, 'reference'), ID_PHOTO, 'image/jpeg');
+  return check;
+}
+
+/** The video's form used again, with another (shorter) video. */
+async function reuploadVideo(check: CreatedCheck): Promise<void> {
+  await uploadOk(form(check, 'video'), SHORT_VIDEO, 'video/mp4');
+}
+
 describe('a presigned form used again', () => {
   let stack: LocalStack;
   const provider = recordingFetch();
   beforeAll(async () => {
-    stack = await startLocalStack({
-      port: 0,
-      env: {},
-      sweepIntervalMs: 0,
-      simulatorLatencyMs: PROVIDER_THINK_MS,
-      http: { fetch: provider.fetch },
-    });
+    stack = await slowProviderStack(provider);
   });
   afterAll(async () => stack?.stop());
 
@@ -92,13 +119,11 @@ describe('a presigned form used again', () => {
 
   it('while the provider judges: the provider got the vetted bytes, the result is theirs, the audit says replaced', async () => {
     const video = uniqueVideo();
-    const check = await createCheck(stack.apiUrl, { parts: ['video', 'reference'] });
     const sentBefore = provider.log.sent.length;
-    await uploadOk(form(check, 'video'), video, 'video/mp4');
-    await uploadOk(form(check, 'reference'), ID_PHOTO, 'image/jpeg');
+    const check = await uploadedCheck(stack, video);
     await until('the provider request is in flight', () => provider.log.sent.length > sentBefore);
 
-    await uploadOk(form(check, 'video'), SHORT_VIDEO, 'video/mp4');
+    await reuploadVideo(check);
     const body = await waitForEnd(stack.apiUrl, check.checkId);
     await stack.idle();
 
@@ -110,7 +135,7 @@ describe('a presigned form used again', () => {
     expect(facts?.durationSeconds).toBeGreaterThan(3);
     expect(simulatorRequestsWith(sha256(video))).toHaveLength(1);
     expect(simulatorRequestsWith(sha256(SHORT_VIDEO))).toHaveLength(0);
-    const replaced = (await auditOf(stack, check.checkId)).filter((entry) => entry.type === 'PART_REPLACED');
+    const replaced = await partReplaced(stack, check.checkId);
     expect(replaced).toHaveLength(1);
     expect(replaced[0]?.detail).toMatchObject({ part: 'video', judged: false });
     expect(await stack.deps.media.head(mediaKey(check.checkId, 'video'))).toBeUndefined();
@@ -118,14 +143,12 @@ describe('a presigned form used again', () => {
 
   it('after the check ended: the result stands, nothing is judged again, and the new object is deleted', async () => {
     const video = uniqueVideo();
-    const check = await createCheck(stack.apiUrl, { parts: ['video', 'reference'] });
-    await uploadOk(form(check, 'video'), video, 'video/mp4');
-    await uploadOk(form(check, 'reference'), ID_PHOTO, 'image/jpeg');
+    const check = await uploadedCheck(stack, video);
     await waitForEnd(stack.apiUrl, check.checkId);
     await stack.idle();
     const decided = (await result(stack.apiUrl, check.checkId)).body;
 
-    await uploadOk(form(check, 'video'), SHORT_VIDEO, 'video/mp4');
+    await reuploadVideo(check);
     await until('the re-upload is handled', () =>
       stack.createdRecords.some(
         (record) => record.s3.object.key.includes(check.checkId) && record.s3.object.size === SHORT_VIDEO.length,
@@ -138,7 +161,7 @@ describe('a presigned form used again', () => {
     expect(after.body).toEqual(decided);
     expect(simulatorRequestsWith(sha256(video))).toHaveLength(1);
     expect(simulatorRequestsWith(sha256(SHORT_VIDEO))).toHaveLength(0);
-    const replaced = (await auditOf(stack, check.checkId)).find((entry) => entry.type === 'PART_REPLACED');
+    const [replaced] = await partReplaced(stack, check.checkId);
     expect(replaced?.detail).toMatchObject({ part: 'video', status: 'COMPLETED', judged: false });
     expect(await stack.deps.media.head(mediaKey(check.checkId, 'video'))).toBeUndefined();
   });
@@ -148,12 +171,7 @@ describe('erasure while the check is processing', () => {
   let stack: LocalStack;
   const provider = recordingFetch();
   beforeAll(async () => {
-    stack = await startLocalStack({
-      port: 0,
-      env: {},
-      sweepIntervalMs: 0,
-      simulatorLatencyMs: PROVIDER_THINK_MS,
-      http: { fetch: provider.fetch },
+    stack = await slowProviderStack(provider, {
       providerConfig: { fpt: { timeoutMs: 5000, maxAttempts: 3, totalBudgetMs: 15_000 } },
     });
   });
@@ -187,12 +205,10 @@ describe('erasure while the check is processing', () => {
   }
 
   it('during the back-off between provider attempts: no further request, nothing after the tombstone', async () => {
-    const check = await createCheck(stack.apiUrl, { parts: ['video', 'reference'] });
     const answeredBefore = provider.log.answered.length;
     const callsBefore = stack.simulators.fpt?.stats().calls ?? Number.NaN;
     // The first answer is 429 with Retry-After: 3 s, so the processor waits before its retry.
-    await uploadOk(form(check, 'video'), uniqueVideo('fault_429_then_ok&retry_after=3'), 'video/mp4');
-    await uploadOk(form(check, 'reference'), ID_PHOTO, 'image/jpeg');
+    const check = await uploadedCheck(stack, uniqueVideo('fault_429_then_ok&retry_after=3'));
     await until('the first provider attempt was answered', () => provider.log.answered.length > answeredBefore);
 
     const erasedAt = await erase(check.checkId);
@@ -202,11 +218,9 @@ describe('erasure while the check is processing', () => {
   });
 
   it('during the provider call: its answer is dropped, nothing after the tombstone', async () => {
-    const check = await createCheck(stack.apiUrl, { parts: ['video', 'reference'] });
     const sentBefore = provider.log.sent.length;
     const callsBefore = stack.simulators.fpt?.stats().calls ?? Number.NaN;
-    await uploadOk(form(check, 'video'), uniqueVideo(), 'video/mp4');
-    await uploadOk(form(check, 'reference'), ID_PHOTO, 'image/jpeg');
+    const check = await uploadedCheck(stack, uniqueVideo());
     await until('the provider request is in flight', () => provider.log.sent.length > sentBefore);
 
     const erasedAt = await erase(check.checkId);
@@ -289,9 +303,7 @@ describe('round trips from the last upload to the result', () => {
   afterAll(async () => stack?.stop());
 
   it('takes at most 6 AWS requests in sequence besides the provider call', async () => {
-    const check = await createCheck(stack.apiUrl, { parts: ['video', 'reference'] });
-    await uploadOk(form(check, 'video'), VIDEO, 'video/mp4');
-    await uploadOk(form(check, 'reference'), ID_PHOTO, 'image/jpeg');
+    const check = await uploadedCheck(stack, VIDEO);
     await until(
       'both parts are stored',
       () => stack.createdRecords.filter((r) => r.s3.object.key.includes(check.checkId)).length === 2,

@@ -11,6 +11,8 @@
 // is served from the page's own origin, next to app.js (`face/`, copied there at build time), and
 // is only downloaded when the camera starts: nothing before consent, no third-party CDN.
 import type { Config, Human } from '@vladmandic/human';
+import { GatewayError } from '../../src/core/errors';
+import { blazeFaceOnlyConfig } from '../../src/media/face/blazeface-config';
 
 export type GuideHint = 'moreLight' | 'noFace' | 'manyFaces' | 'moveCloser' | 'centre' | 'hold';
 
@@ -90,14 +92,14 @@ export interface FaceGuide {
 }
 
 /** The detector could not be loaded or run here; the page falls back to the record button. */
-export class FaceGuideUnavailableError extends Error {
-  override readonly name = 'FaceGuideUnavailableError';
-}
+export class FaceGuideUnavailableError extends GatewayError {}
 
 /** Frames are scaled down to this width before detection (BlazeFace sees 256 px anyway). */
 const FRAME_WIDTH = 320;
 /** Candidates down to this score are returned, so a weaker second face still counts as one. */
 const MIN_FACE_SCORE = 0.5;
+/** Enough to tell one face from several. */
+const MAX_FACES = 5;
 const BACKENDS = ['webgl', 'wasm', 'cpu'] as const;
 /** A backend slower than this per detection cannot guide anyone (measured: software WebGL 3 s, cpu 2.5 s, wasm 70 ms). */
 const MAX_DETECTION_MS = 600;
@@ -114,47 +116,16 @@ function softwareWebGl(): boolean {
   return /swiftshader|llvmpipe|software/i.test(renderer);
 }
 
-function humanConfig(base: string, backend: string): Partial<Config> {
-  const off = { enabled: false };
-  return {
-    backend: backend as Config['backend'],
+function humanConfig(base: string, backend: (typeof BACKENDS)[number]): Partial<Config> {
+  return blazeFaceOnlyConfig({
+    backend,
     modelBasePath: base,
     wasmPath: base,
-    debug: false,
+    maxDetected: MAX_FACES,
+    minConfidence: MIN_FACE_SCORE,
+    // The page keeps answering (buttons, the preview) while a frame is judged.
     async: true,
-    warmup: 'none',
-    // Models come from this origin and are small: no IndexedDB copy of them.
-    cacheModels: false,
-    // Each frame is judged afresh (human otherwise reuses results of similar-looking frames).
-    cacheSensitivity: 0,
-    filter: { enabled: false },
-    face: {
-      enabled: true,
-      detector: {
-        enabled: true,
-        modelPath: 'blazeface.json',
-        rotation: false,
-        maxDetected: 5,
-        minConfidence: MIN_FACE_SCORE,
-        skipFrames: 0,
-        skipTime: 0,
-        return: false,
-      },
-      mesh: off,
-      attention: off,
-      iris: off,
-      emotion: off,
-      description: off,
-      antispoof: off,
-      liveness: off,
-      gear: off,
-    },
-    body: off,
-    hand: off,
-    object: off,
-    gesture: off,
-    segmentation: off,
-  };
+  });
 }
 
 interface HumanModule {

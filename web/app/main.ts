@@ -18,6 +18,7 @@ import {
   type UploadProgress,
 } from '../../src/client';
 import type { PartName } from '../../src/core/check';
+import { GatewayError } from '../../src/core/errors';
 import type { Locale, MessageKey } from '../locales';
 import {
   checkContainer,
@@ -31,7 +32,17 @@ import {
 import { faceGuide, framingRule, judgeFrame, SteadyTimer, type FaceGuide, type GuideHint } from './face-guide';
 import { isLocale, pickLocale, translator, type Translator } from './i18n';
 import { outcomeText, type Tone } from './outcome';
-import { cameraAvailable, cameraSize, measureFile, openCamera, record, recordingType, stopCamera, takePhoto } from './recorder';
+import {
+  cameraAvailable,
+  cameraSize,
+  hasFrame,
+  measureFile,
+  openCamera,
+  record,
+  recordingType,
+  stopCamera,
+  takePhoto,
+} from './recorder';
 import {
   decodeSessionParam,
   parseSession,
@@ -106,9 +117,7 @@ type Screen = 'loading' | 'consent' | 'declined' | 'prepare' | 'camera' | 'uploa
 const SCREENS: readonly Screen[] = ['loading', 'consent', 'declined', 'prepare', 'camera', 'uploading', 'outcome'];
 
 /** A refusal the user can act on, already in their language. */
-class UserFacingError extends Error {
-  override readonly name = 'UserFacingError';
-}
+class UserFacingError extends GatewayError {}
 
 export interface CaptureController {
   readonly locale: Locale;
@@ -178,6 +187,8 @@ export function start(options: StartOptions = {}): CaptureController {
   let consent: ConsentEvidence | undefined;
   let session: CaptureSession | undefined;
   let stream: MediaStream | undefined;
+  /** A still or a recording is being taken from `stream`. */
+  let capturing = false;
   let inFlight: AbortController | undefined;
   let lastTone: Tone | undefined;
 
@@ -407,6 +418,12 @@ export function start(options: StartOptions = {}): CaptureController {
     show('prepare', ui.startCamera);
   });
   ui.capture.addEventListener('click', () => void capture(false));
+  // The capture button waits for the camera's first frame: a still taken before it is blank.
+  for (const event of ['loadeddata', 'resize'] as const) {
+    ui.preview.addEventListener(event, () => {
+      if (stream && !capturing && hasFrame(ui.preview)) ui.capture.disabled = false;
+    });
+  }
   ui.cancelUpload.addEventListener('click', () => inFlight?.abort());
 
   async function startCamera(): Promise<void> {
@@ -438,7 +455,7 @@ export function start(options: StartOptions = {}): CaptureController {
       return;
     }
     ui.preview.srcObject = stream;
-    ui.capture.disabled = false;
+    ui.capture.disabled = !hasFrame(ui.preview);
     void guide(active, stream);
   }
 
@@ -468,9 +485,16 @@ export function start(options: StartOptions = {}): CaptureController {
   function manualCapture(live: 'video' | 'selfie'): void {
     setGuideState('manual');
     ui.capture.hidden = false;
-    ui.capture.disabled = false;
-    ui.capture.focus();
-    announce(live === 'video' ? t('guide.manualVideo') : t('guide.manualPhoto'));
+    const watched = stream;
+    // The button is offered (enabled, focused, announced) once the preview shows a frame.
+    const offer = (): void => {
+      if (stream !== watched || capturing) return;
+      ui.capture.disabled = false;
+      ui.capture.focus();
+      announce(live === 'video' ? t('guide.manualVideo') : t('guide.manualPhoto'));
+    };
+    if (hasFrame(ui.preview)) offer();
+    else ui.preview.addEventListener('loadeddata', offer, { once: true });
   }
 
   async function guide(active: CaptureSession, watched: MediaStream): Promise<void> {
@@ -495,7 +519,7 @@ export function start(options: StartOptions = {}): CaptureController {
     let frames = 0;
     let shown: GuideHint | undefined;
     while (stream === watched) {
-      if (ui.preview.readyState < HTMLMediaElement.HAVE_CURRENT_DATA || ui.preview.videoWidth === 0) {
+      if (!hasFrame(ui.preview)) {
         await new Promise((resolve) => setTimeout(resolve, 100));
         continue;
       }
@@ -536,6 +560,7 @@ export function start(options: StartOptions = {}): CaptureController {
     const active = session;
     if (!stream || !active) return;
     const live = livePart(active);
+    capturing = true;
     ui.capture.disabled = true;
     ui.cancelCamera.disabled = true;
     let file: Blob;
@@ -568,6 +593,7 @@ export function start(options: StartOptions = {}): CaptureController {
     } finally {
       ui.countdown.textContent = '';
       ui.recIndicator.hidden = true;
+      capturing = false;
       ui.capture.disabled = false;
       ui.cancelCamera.disabled = false;
       stopCamera(stream);

@@ -3,6 +3,8 @@
 // webm. A webm from MediaRecorder has no duration in its header; the gateway's media check
 // measures it from the clusters, so the file is uploaded as recorded.
 
+import { GatewayError } from '../../src/core/errors';
+
 const CANDIDATE_TYPES = ['video/mp4;codecs=avc1', 'video/mp4', 'video/webm;codecs=vp9', 'video/webm;codecs=vp8', 'video/webm'];
 
 export function recordingType(): string | undefined {
@@ -78,22 +80,32 @@ export function record(stream: MediaStream, seconds: number, onTick: (secondsLef
   });
 }
 
+/** HTMLMediaElement.HAVE_CURRENT_DATA, spelled out so the check runs without a DOM too. */
+const HAVE_CURRENT_DATA = 2;
+
+/** Whether the preview shows a camera frame yet: before its first one, a still would be blank. */
+export function hasFrame(preview: Pick<HTMLVideoElement, 'readyState' | 'videoWidth' | 'videoHeight'>): boolean {
+  return preview.readyState >= HAVE_CURRENT_DATA && preview.videoWidth > 0 && preview.videoHeight > 0;
+}
+
+/** A still was asked for before the camera delivered a frame. */
+export class NoCameraFrameError extends GatewayError {
+  constructor() {
+    super('the camera has not delivered a frame yet');
+  }
+}
+
 /** One frame of the preview at the camera's full size, as a JPEG (not mirrored, like a recording). */
 export async function takePhoto(preview: HTMLVideoElement): Promise<{ photo: Blob; width: number; height: number }> {
-  // Pressed the moment the camera screen shows: wait for its first frame.
-  if (preview.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 5000);
-      preview.addEventListener('loadeddata', () => (clearTimeout(timer), resolve()), { once: true });
-    });
-  }
+  // A blank picture would only come back as NO_FACE: the page offers the button once a frame is shown.
+  if (!hasFrame(preview)) throw new NoCameraFrameError();
   const width = preview.videoWidth;
   const height = preview.videoHeight;
   const canvas = document.createElement('canvas');
   canvas.width = width;
   canvas.height = height;
   const context = canvas.getContext('2d');
-  if (!context || width === 0 || height === 0) throw new Error('no camera frame');
+  if (!context) throw new Error('no 2d canvas');
   context.drawImage(preview, 0, 0, width, height);
   const photo = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.92));
   if (!photo) throw new Error('the frame could not be encoded');

@@ -4,6 +4,7 @@
 import * as z from 'zod';
 import { consentSchema, partNameSchema, uploadInstructionsSchema } from '../../src/core/api-schemas';
 import { PART_NAMES, type PartName } from '../../src/core/check';
+import { GatewayError } from '../../src/core/errors';
 import type { PictureRule } from './capture-plan';
 
 const pictureRuleSchema = z
@@ -46,9 +47,7 @@ export interface CaptureSession {
 }
 
 /** A session that cannot be used; the user is told the link is not valid, never why. */
-export class SessionError extends Error {
-  override readonly name = 'SessionError';
-}
+export class SessionError extends GatewayError {}
 
 export function parseSession(value: unknown, defaultApiUrl: string): CaptureSession {
   const parsed = captureSessionSchema.safeParse(value);

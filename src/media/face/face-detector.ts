@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Config, Human } from '@vladmandic/human';
 import { assetsBeside, type FaceDetectorAssets } from './assets';
+import { blazeFaceOnlyConfig } from './blazeface-config';
 import { toDetectorCanvas } from './decode';
 
 export { FaceImageError } from './decode';
@@ -57,44 +58,15 @@ const MIN_CANDIDATE_SCORE = 0.2;
 const MAX_FACES = 10;
 
 function humanConfig(assets: FaceDetectorAssets, options: FaceDetectorOptions): Partial<Config> {
-  const off = { enabled: false };
-  return {
+  return blazeFaceOnlyConfig({
     backend: 'wasm',
     wasmPath: assets.wasmDir,
     modelBasePath: `${pathToFileURL(assets.modelDir).href}/`,
-    debug: false,
+    maxDetected: options.maxFaces ?? MAX_FACES,
+    minConfidence: options.minCandidateScore ?? MIN_CANDIDATE_SCORE,
+    // One image at a time, in a function that has nothing else to do meanwhile.
     async: false,
-    warmup: 'none',
-    // Each image is a new picture: no reuse of an earlier result (human's video-frame cache).
-    cacheSensitivity: 0,
-    cacheModels: false,
-    filter: { enabled: false },
-    face: {
-      enabled: true,
-      detector: {
-        enabled: true,
-        rotation: false,
-        maxDetected: options.maxFaces ?? MAX_FACES,
-        minConfidence: options.minCandidateScore ?? MIN_CANDIDATE_SCORE,
-        skipFrames: 0,
-        skipTime: 0,
-        return: false,
-      },
-      mesh: off,
-      attention: off,
-      iris: off,
-      emotion: off,
-      description: off,
-      antispoof: off,
-      liveness: off,
-      gear: off,
-    },
-    body: off,
-    hand: off,
-    object: off,
-    gesture: off,
-    segmentation: off,
-  };
+  });
 }
 
 /**

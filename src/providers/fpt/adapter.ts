@@ -4,6 +4,7 @@
 // parser reads both, so a proxy or account setting that flips the shape changes nothing.
 import * as z from 'zod';
 import type { Decision, MediaFacts } from '../../core/check';
+import { GatewayError } from '../../core/errors';
 import { reason, type Reason, type ReasonCode } from '../../core/reasons';
 import { FILE_EXTENSIONS, MB, MIME_TYPES, type MediaFormat, type ProviderProfile } from '../../media/profiles';
 import type { ProviderAdapter, ProviderHttpRequest, ProviderHttpResponse, ProviderMedia, ProviderVerdict } from '../provider';
@@ -66,12 +67,7 @@ export const fptProfile: ProviderProfile = {
 };
 
 /** The media handed to buildRequest cannot form an FPT request: a gateway bug, not a user error. */
-export class FptRequestError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'FptRequestError';
-  }
-}
+export class FptRequestError extends GatewayError {}
 
 // ---------------------------------------------------------------------------------------------
 // Request
@@ -157,12 +153,7 @@ function buildRequest(media: readonly ProviderMedia[], secret: FptSecret, settin
 // Response
 
 /** The body is not an FPT answer we can read. Internal: always turned into PROVIDER_RESPONSE_INVALID. */
-class FptBodyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'FptBodyError';
-  }
-}
+class FptBodyError extends GatewayError {}
 
 // "N/A" (native) or an absent key (flat) both mean "not applicable".
 function isNotApplicable(value: unknown): boolean {

@@ -3,6 +3,7 @@
 // two media fields are AES-256-GCM encrypted; the outcome is the body's integer `code`, whatever
 // the HTTP status (the vendor does not say which status goes with which code).
 import * as z from 'zod';
+import { GatewayError } from '../../core/errors';
 import { reason, type Reason } from '../../core/reasons';
 import { MB, type PartLimits, type ProviderProfile } from '../../media/profiles';
 import { isRetryableStatus } from '../call-provider';
@@ -91,12 +92,7 @@ export const senseidProfile: ProviderProfile = {
 };
 
 /** The media handed to buildRequest cannot form a SenseID request: a gateway bug, not a user error. */
-export class SenseIdRequestError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SenseIdRequestError';
-  }
-}
+export class SenseIdRequestError extends GatewayError {}
 
 // ---------------------------------------------------------------------------------------------
 // Request
@@ -171,12 +167,7 @@ function buildRequest(media: readonly ProviderMedia[], secret: SenseIdSecret, se
 // Response
 
 /** The body is not a SenseID answer we can read. Internal: always turned into PROVIDER_RESPONSE_INVALID. */
-class SenseIdBodyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SenseIdBodyError';
-  }
-}
+class SenseIdBodyError extends GatewayError {}
 
 // The vendor says int; a proxy that re-serialises may make it a string.
 function readCode(value: unknown): number | undefined {

@@ -4,6 +4,7 @@
 // live in ./response-mapping.ts only.
 import * as z from 'zod';
 import type { CheckResult } from '../../core/check';
+import { GatewayError } from '../../core/errors';
 import { reason } from '../../core/reasons';
 import { MB, type ProviderProfile } from '../../media/profiles';
 import { isRetryableStatus } from '../call-provider';
@@ -71,12 +72,7 @@ export const verihubsProfile: ProviderProfile = {
 };
 
 /** The media handed to buildRequest cannot form a Verihubs request: a gateway bug, not a user error. */
-export class VerihubsRequestError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'VerihubsRequestError';
-  }
-}
+export class VerihubsRequestError extends GatewayError {}
 
 // ---------------------------------------------------------------------------------------------
 // Request

@@ -1,10 +1,10 @@
 // The media judged is the media vetted, and erasure is final: on in-memory fakes of every port, a
-import { silentLog } from '../../../src/core/log';
 // part replaced after arrival is never judged, the provider is sent exactly the bytes inspected,
 // and an attempt that loses to an erasure makes no further request and leaves nothing after it.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { PartName } from '../../../src/core/check';
+import { silentLog } from '../../../src/core/log';
 import { mediaKey, type Judgement, type JudgeRequest } from '../../../src/core/ports';
 import { eraseCheck } from '../../../src/core/use-cases/erase-check';
 import { processUpload } from '../../../src/core/use-cases/process-upload';
@@ -25,6 +25,11 @@ const pass: Judgement = {
   answer: { kind: 'answer', result: { decision: 'PASS', reasons: [], faceMatch: { matched: true } }, providerMs: 5 },
   attempts: 1,
 };
+
+/** The audit entry that tells a stored part was replaced by another upload. */
+function partReplaced(world: ProcessingWorld, checkId: string) {
+  return world.audit.entries.find((entry) => entry.checkId === checkId && entry.type === 'PART_REPLACED');
+}
 
 /** Entries written after the erasure's own CHECK_ERASED. */
 function afterErasure(world: ProcessingWorld, checkId: string): string[] {
@@ -74,8 +79,11 @@ describe('the media judged is the media vetted', () => {
     expect(world.inspector.inspected.map((request) => request.part)).toEqual(['reference']);
     const check = await world.checks.get(checkId);
     expect(check?.result).toMatchObject({ decision: 'RETRY', reasons: [{ code: 'MEDIA_MISSING' }] });
-    const replaced = world.audit.entries.find((entry) => entry.checkId === checkId && entry.type === 'PART_REPLACED');
-    expect(replaced?.detail).toMatchObject({ part: 'video', recordedEtag: etagOf(bytesOf('video')), judged: false });
+    expect(partReplaced(world, checkId)?.detail).toMatchObject({
+      part: 'video',
+      recordedEtag: etagOf(bytesOf('video')),
+      judged: false,
+    });
     expect(world.media.objects.has(mediaKey(checkId, 'video'))).toBe(false);
   });
 
@@ -90,8 +98,7 @@ describe('the media judged is the media vetted', () => {
     expect(outcome).toBe('ignored-late');
     expect(await world.checks.get(checkId)).toEqual(decided);
     expect(world.judge.requests).toHaveLength(1);
-    const replaced = world.audit.entries.find((entry) => entry.checkId === checkId && entry.type === 'PART_REPLACED');
-    expect(replaced?.detail).toMatchObject({
+    expect(partReplaced(world, checkId)?.detail).toMatchObject({
       part: 'video',
       recordedEtag: etagOf(bytesOf('video')),
       newEtag: etagOf(REPLACEMENT),

@@ -11,6 +11,7 @@ import {
   auditTypes,
   awaitingCheck,
   bytesOf,
+  PASS_MATCHED,
   processingWorld,
   START,
   START_SECONDS,
@@ -28,21 +29,6 @@ async function checkOf(world: ProcessingWorld, checkId: string): Promise<Check> 
   if (!check) throw new Error(`check ${checkId} is gone`);
   return check;
 }
-
-const passMatched = {
-  kind: 'called' as const,
-  answer: {
-    kind: 'answer' as const,
-    result: {
-      decision: 'PASS' as const,
-      reasons: [],
-      liveness: { live: true, score: 0.6 },
-      faceMatch: { matched: true, score: 0.9 },
-    },
-    providerMs: 42,
-  },
-  attempts: 1,
-};
 
 describe('processUpload: arrival', () => {
   it('records a part and waits while another declared part is missing', async () => {
@@ -64,7 +50,7 @@ describe('processUpload: arrival', () => {
     const checkId = await awaitingCheck(world);
     store(world, checkId, 'video');
     store(world, checkId, 'reference');
-    world.judge.next = async () => passMatched;
+    world.judge.next = async () => PASS_MATCHED;
 
     const outcomes = await Promise.all([
       processUpload(world.deps, { checkId, part: 'video' }),
@@ -146,9 +132,10 @@ describe('processUpload: the attempt', () => {
   });
 
   it('completes with the provider answer, a PASS in the review band becoming REVIEW', async () => {
-    const world = processingWorld({ provider: { ...ACME, reviewBand: { low: 0.5, high: 0.7 } } });
+    // PASS_MATCHED's liveness score, 0.9, lies inside this band.
+    const world = processingWorld({ provider: { ...ACME, reviewBand: { low: 0.85, high: 0.95 } } });
     const checkId = await awaitingCheck(world);
-    world.judge.next = async () => passMatched;
+    world.judge.next = async () => PASS_MATCHED;
 
     await arrive(world, checkId, 'video');
     const outcome = await arrive(world, checkId, 'reference');
@@ -158,13 +145,13 @@ describe('processUpload: the attempt', () => {
     expect(check.result?.decision).toBe('REVIEW');
     expect(check.result?.reasons.map((r) => r.code)).toEqual(['NEEDS_REVIEW']);
     expect(check.providerMs).toBe(42);
-    expect(check.providerAnswer).toEqual(passMatched.answer);
+    expect(check.providerAnswer).toEqual(PASS_MATCHED.answer);
   });
 
   it("sends exactly the stored bytes and records their digest in the result's media facts", async () => {
     const world = processingWorld();
     const checkId = await awaitingCheck(world);
-    world.judge.next = async () => passMatched;
+    world.judge.next = async () => PASS_MATCHED;
 
     await arrive(world, checkId, 'video');
     await arrive(world, checkId, 'reference');
@@ -185,7 +172,7 @@ describe('processUpload: the attempt', () => {
   it('records the provider answer before the result', async () => {
     const world = processingWorld();
     const checkId = await awaitingCheck(world);
-    world.judge.next = async () => passMatched;
+    world.judge.next = async () => PASS_MATCHED;
 
     await arrive(world, checkId, 'video');
     await arrive(world, checkId, 'reference');
@@ -301,7 +288,7 @@ describe('resumeCheck', () => {
       throw new Error('network fault before the call');
     };
     await expect(arrive(world, checkId, 'video')).rejects.toThrow();
-    world.judge.next = async () => passMatched;
+    world.judge.next = async () => PASS_MATCHED;
 
     world.clock.advanceSeconds(61);
     const outcome = await resumeCheck(world.deps, checkId);
@@ -315,7 +302,7 @@ describe('resumeCheck', () => {
   it('finishes from the recorded answer after a crash, without calling the provider again', async () => {
     const world = processingWorld();
     const checkId = await awaitingCheck(world, ['video']);
-    world.judge.next = async () => passMatched;
+    world.judge.next = async () => PASS_MATCHED;
     const complete = world.checks.complete.bind(world.checks);
     let crashes = 1;
     world.checks.complete = async (...args) => {
@@ -324,7 +311,7 @@ describe('resumeCheck', () => {
     };
 
     await expect(arrive(world, checkId, 'video')).rejects.toThrow('killed');
-    expect((await checkOf(world, checkId)).providerAnswer).toEqual(passMatched.answer);
+    expect((await checkOf(world, checkId)).providerAnswer).toEqual(PASS_MATCHED.answer);
     world.clock.advanceSeconds(61);
     const outcome = await resumeCheck(world.deps, checkId);
 
@@ -362,7 +349,7 @@ describe('resumeCheck', () => {
     const checkId = await awaitingCheck(world, ['video']);
     world.judge.next = async () => {
       await world.checks.erase(checkId, { erasedAt: START.toISOString(), expiresAt: START_SECONDS + 86_400 });
-      return passMatched;
+      return PASS_MATCHED;
     };
 
     expect(await arrive(world, checkId, 'video')).toBe('superseded');
