@@ -95,6 +95,24 @@ export class NoCameraFrameError extends GatewayError {
   }
 }
 
+/**
+ * Whether sampled RGBA pixels are all but one flat colour: the black or grey frames a camera may
+ * deliver while it starts (and a busy device may still be showing) have no one in them.
+ */
+export function isBlankFrame(rgba: ArrayLike<number>, tolerance = 12): boolean {
+  let darkest = 255;
+  let brightest = 0;
+  for (let i = 0; i + 2 < rgba.length; i += 4) {
+    const luma = (299 * (rgba[i] ?? 0) + 587 * (rgba[i + 1] ?? 0) + 114 * (rgba[i + 2] ?? 0)) / 1000;
+    darkest = Math.min(darkest, luma);
+    brightest = Math.max(brightest, luma);
+  }
+  return brightest - darkest < tolerance;
+}
+
+/** How long a still waits for the camera to show more than a flat start-up frame. */
+const BLANK_FRAME_WAIT_MS = 3_000;
+
 /** One frame of the preview at the camera's full size, as a JPEG (not mirrored, like a recording). */
 export async function takePhoto(preview: HTMLVideoElement): Promise<{ photo: Blob; width: number; height: number }> {
   // A blank picture would only come back as NO_FACE: the page offers the button once a frame is shown.
@@ -106,7 +124,19 @@ export async function takePhoto(preview: HTMLVideoElement): Promise<{ photo: Blo
   canvas.height = height;
   const context = canvas.getContext('2d');
   if (!context) throw new Error('no 2d canvas');
-  context.drawImage(preview, 0, 0, width, height);
+  const sample = document.createElement('canvas').getContext('2d', { willReadFrequently: true });
+  const deadline = performance.now() + BLANK_FRAME_WAIT_MS;
+  for (;;) {
+    context.drawImage(preview, 0, 0, width, height);
+    if (!sample) break;
+    sample.canvas.width = 32;
+    sample.canvas.height = 18;
+    sample.drawImage(canvas, 0, 0, 32, 18);
+    if (!isBlankFrame(sample.getImageData(0, 0, 32, 18).data)) break;
+    if (performance.now() > deadline) throw new NoCameraFrameError();
+    // The camera is still showing a flat start-up frame: take the next one.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   const photo = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.92));
   if (!photo) throw new Error('the frame could not be encoded');
   return { photo, width, height };
