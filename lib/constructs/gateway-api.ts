@@ -114,8 +114,9 @@ export class GatewayApi extends Construct {
     const createCheck = routeFunction('CreateCheck', 'create-check', 'POST /v1/checks');
     // CheckRepository.create: one conditional PutItem.
     tables.grantCheckOperations(createCheck, ['create']);
-    // The attempt cap's conditional counter (UpdateItem), and a GetItem to say how long to wait.
-    tables.grantApplicantCounters(createCheck);
+    // The attempt cap's conditional counter (UpdateItem), and a GetItem to say how long to wait;
+    // nothing when the cap is off.
+    if (props.gatewayConfig.maxAttemptsPerApplicant > 0) tables.grantApplicantCounters(createCheck);
     tables.grantAuditLog(createCheck);
     storage.grantUpload(createCheck);
 

@@ -1116,6 +1116,17 @@ describe('LivenessGatewayStack index key, by the features that use it', () => {
   );
 
   it(
+    'gives the create route no counter access when the attempt cap is off',
+    () => {
+      const { stack, template } = synth(newApp(), { maxAttemptsPerApplicant: 0 });
+      const createRole = roleIds(stack).createCheck;
+      expect(dataActionsOfRole(template, createRole)).toEqual(['dynamodb:PutItem', 's3:PutObject']);
+      expect(JSON.stringify(statementsOfRole(template, createRole))).not.toContain(APPLICANT_KEY_PREFIX);
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+
+  it(
     'lets only the create route read the key when only the attempt cap is on',
     () => {
       const { key, names, config } = readersOfKey({ duplicateMediaCheck: false });
