@@ -171,6 +171,11 @@ export interface MediaFingerprints {
    * the check that claimed them first, which is `checkId` itself when it did (or did before).
    */
   claim(sha256: string, checkId: string, expiresAt: number): Promise<string>;
+  /**
+   * Claims these bytes for `checkId` if `from` still holds them: `from` is a check that no longer
+   * exists (erased while its attempt was still claiming, or past retention). Returns the holder afterwards.
+   */
+  takeOver(sha256: string, checkId: string, from: string, expiresAt: number): Promise<string>;
   /** Drops the entries `checkId` claimed (erasure): afterwards those bytes are new again. */
   release(checkId: string, sha256s: readonly string[]): Promise<void>;
 }

@@ -1,5 +1,6 @@
 // Replayed media over the local stack: the same live bytes in a second check end it REVIEW /
 // DUPLICATE_MEDIA without a provider call; erasing the first check forgets the bytes.
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import { createCheck, fixture, uploadOk, waitForEnd } from '../support/api-client';
@@ -83,6 +84,28 @@ describe('replayed media', () => {
 
     expect(again.body).toMatchObject({ status: 'COMPLETED', decision: 'PASS' });
     expect(again.body.duplicateOf).toBeUndefined();
+    expect(providerCalls() - callsBefore).toBe(1);
+  });
+
+  it('takes over an entry whose check is gone (erased mid-attempt, after its release ran): no replay, one provider call', async () => {
+    // Prepare: an entry names a check that no longer exists, as an attempt still claiming while its
+    // check was erased leaves behind.
+    const video = variant(6);
+    const sha256 = createHash('sha256').update(video).digest('hex');
+    const gone = '00000000-0000-4000-8000-00000000dead';
+    const fingerprints = stack.deps.fingerprints;
+    if (!fingerprints) throw new Error('the replayed-media check is on');
+    expect(await fingerprints.claim(sha256, gone, Math.floor(Date.now() / 1000) + 3600)).toBe(gone);
+    const callsBefore = providerCalls();
+
+    // Act
+    const fresh = await runCheck(video, 'applicant-f');
+    const replay = await runCheck(video, 'applicant-g');
+
+    // Assess: the new check is judged and now holds the bytes; a replay of it names it.
+    expect(fresh.body).toMatchObject({ status: 'COMPLETED', decision: 'PASS' });
+    expect(fresh.body.duplicateOf).toBeUndefined();
+    expect(replay.body).toMatchObject({ decision: 'REVIEW', duplicateOf: fresh.checkId });
     expect(providerCalls() - callsBefore).toBe(1);
   });
 

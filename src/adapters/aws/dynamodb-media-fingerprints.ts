@@ -52,6 +52,28 @@ export class DynamoDbMediaFingerprints implements MediaFingerprints {
     }
   }
 
+  async takeOver(sha256: string, checkId: string, from: string, expiresAt: number): Promise<string> {
+    const key = await this.itemKey(sha256);
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { [PK]: key, firstCheckId: checkId, [CHECKS_TTL_ATTRIBUTE]: expiresAt },
+          ConditionExpression: '#first = :from',
+          ExpressionAttributeNames: { '#first': 'firstCheckId' },
+          ExpressionAttributeValues: { ':from': from },
+        }),
+      );
+      return checkId;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    // Someone else took it over first, or the entry went: whoever holds it now is the first.
+    if (await this.putIfAbsent(key, checkId, expiresAt)) return checkId;
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { [PK]: key }, ConsistentRead: true }));
+    return typeof Item?.firstCheckId === 'string' ? Item.firstCheckId : checkId;
+  }
+
   private async putIfAbsent(key: string, checkId: string, expiresAt: number): Promise<boolean> {
     try {
       await this.doc.send(

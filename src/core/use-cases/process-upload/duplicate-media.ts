@@ -19,11 +19,18 @@ export async function finishIfReplayed(
   if (!fingerprints) return undefined;
   const live = judged.filter((item) => LIVE_PARTS.includes(item.part) && item.facts.sha256 !== undefined);
   // Every live part is claimed (not only up to the first replay), so each new capture is on record.
+  const now = Math.floor(deps.clock.now().getTime() / 1000);
   const firsts = await Promise.all(
-    live.map(async (item) => ({
-      part: item.part,
-      first: await fingerprints.claim(item.facts.sha256 ?? '', check.checkId, check.expiresAt),
-    })),
+    live.map(async (item) => {
+      const sha256 = item.facts.sha256 ?? '';
+      const first = await fingerprints.claim(sha256, check.checkId, check.expiresAt);
+      if (first === check.checkId) return { part: item.part, first };
+      // An entry whose check is gone (erased while its attempt was still claiming, so its release
+      // found nothing to drop; or past retention, before the TTL removed the entry) is no replay.
+      const earlier = await deps.checks.get(first);
+      if (earlier && earlier.expiresAt > now) return { part: item.part, first };
+      return { part: item.part, first: await fingerprints.takeOver(sha256, check.checkId, first, check.expiresAt) };
+    }),
   );
   const replayed = firsts.find(({ first }) => first !== check.checkId);
   if (!replayed) return undefined;
