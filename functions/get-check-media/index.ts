@@ -3,6 +3,7 @@
 // objects under checks/ and nothing else.
 import { createDynamoDocumentClient, createS3Client } from '../../src/adapters/aws/clients';
 import { DynamoDbAuditLog } from '../../src/adapters/aws/dynamodb-audit-log';
+import { MetricsAuditLog } from '../../src/adapters/observability/metrics-audit-log';
 import { DynamoDbCheckRepository } from '../../src/adapters/aws/dynamodb-check-repository';
 import { S3MediaStore } from '../../src/adapters/aws/s3-media-store';
 import { S3MediaUrlSigner } from '../../src/adapters/aws/s3-media-url-signer';
@@ -13,15 +14,18 @@ import { makeGetCheckMediaHandler } from './handler';
 
 const config = configFromEnv(process.env);
 const observability = lambdaObservability();
+const log = observedLog(observability);
 const dynamo = observability.tracer.captureAWSv3Client(createDynamoDocumentClient());
 const s3 = observability.tracer.captureAWSv3Client(createS3Client());
 
 export const handler = makeGetCheckMediaHandler({
   checks: new DynamoDbCheckRepository(dynamo, config.checksTable),
-  audit: new DynamoDbAuditLog(dynamo, config.auditTable),
-  media: new S3MediaStore(s3, config.mediaBucket),
+  // The MediaViewed metric comes from the audit entry this route appends.
+  audit: new MetricsAuditLog(new DynamoDbAuditLog(dynamo, config.auditTable), observability.metrics, { log }),
+  // No s3:ListBucket here: a HEAD on a key that is gone answers 403, which means "not stored".
+  media: new S3MediaStore(s3, config.mediaBucket, { headForbiddenMeansMissing: true }),
   urls: new S3MediaUrlSigner(s3, config.mediaBucket),
   clock: systemClock,
-  log: observedLog(observability),
+  log,
   observability,
 });

@@ -3,6 +3,7 @@
 // media), and the outcome publisher (check.reviewed).
 import { createDynamoDocumentClient, createS3Client } from '../../src/adapters/aws/clients';
 import { DynamoDbAuditLog } from '../../src/adapters/aws/dynamodb-audit-log';
+import { MetricsAuditLog } from '../../src/adapters/observability/metrics-audit-log';
 import { DynamoDbCheckRepository } from '../../src/adapters/aws/dynamodb-check-repository';
 import { S3MediaStore } from '../../src/adapters/aws/s3-media-store';
 import { configFromEnv } from '../../src/core/config';
@@ -13,15 +14,17 @@ import { makeReviewCheckHandler } from './handler';
 
 const config = configFromEnv(process.env);
 const observability = lambdaObservability();
+const log = observedLog(observability);
 const dynamo = observability.tracer.captureAWSv3Client(createDynamoDocumentClient());
 
 export const handler = makeReviewCheckHandler({
   config,
   checks: new DynamoDbCheckRepository(dynamo, config.checksTable),
-  audit: new DynamoDbAuditLog(dynamo, config.auditTable),
+  // The ReviewsDecided metric comes from the audit entry this route appends.
+  audit: new MetricsAuditLog(new DynamoDbAuditLog(dynamo, config.auditTable), observability.metrics, { log }),
   media: new S3MediaStore(observability.tracer.captureAWSv3Client(createS3Client()), config.mediaBucket),
   outcomes: awsOutcomePublisher(config),
   clock: systemClock,
-  log: observedLog(observability),
+  log,
   observability,
 });

@@ -158,6 +158,12 @@ describe('human review over the local stack', () => {
     }
     expect((await call('GET', `/v1/checks/${check.checkId}/media/selfie`)).status).toBe(404);
     expect((await call('GET', `/v1/checks/${check.checkId}/media/passport`)).status).toBe(404);
+    // A declared part that never arrived has nothing to show.
+    const waiting = await createCheck(stack.apiUrl, { parts: ['video', 'reference'] });
+    expect(await call('GET', `/v1/checks/${waiting.checkId}/media/video`)).toMatchObject({
+      status: 404,
+      body: { error: { code: 'MEDIA_NOT_FOUND' } },
+    });
     // Still awaiting a person: nothing above changed it.
     expect(await queuedIds('?limit=100')).toContain(check.checkId);
   });

@@ -12,10 +12,20 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { MediaStore, ObjectHead, PinnedRead } from '../../core/ports';
 import { MediaObjectNotFoundError } from './errors';
 
+export interface S3MediaStoreOptions {
+  /**
+   * The role has s3:GetObject but no s3:ListBucket, so S3 answers a HEAD on a missing key 403
+   * rather than 404: read a 403 on HEAD as "no such object". Only for a store whose role is known
+   * to read the keys it asks about (a misconfigured role then reads as missing media, not a 5xx).
+   */
+  readonly headForbiddenMeansMissing?: boolean;
+}
+
 export class S3MediaStore implements MediaStore {
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
+    private readonly options: S3MediaStoreOptions = {},
   ) {}
 
   async head(key: string): Promise<ObjectHead | undefined> {
@@ -28,6 +38,7 @@ export class S3MediaStore implements MediaStore {
       };
     } catch (error) {
       if (isNotFound(error)) return undefined;
+      if (this.options.headForbiddenMeansMissing && isForbidden(error)) return undefined;
       throw error;
     }
   }
@@ -89,6 +100,10 @@ function isNotFound(error: unknown): boolean {
     error instanceof NotFound ||
     (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404)
   );
+}
+
+function isForbidden(error: unknown): boolean {
+  return error instanceof S3ServiceException && error.$metadata.httpStatusCode === 403;
 }
 
 function unquote(etag: string): string {

@@ -60,7 +60,8 @@ export async function getMediaUrl(
 ): Promise<MediaUrlView> {
   const check = await live(deps.checks, deps.clock, checkId);
   if (!check) throw new CheckNotFoundError();
-  if (!check.parts.includes(part) || check.mediaDeletedAt !== undefined) throw new MediaNotFoundError();
+  // Only a part that arrived and is still kept: a declared part never uploaded has nothing to show.
+  if (check.received[part] === undefined || check.mediaDeletedAt !== undefined) throw new MediaNotFoundError();
   const key = mediaKey(checkId, part);
   if ((await deps.media.head(key)) === undefined) throw new MediaNotFoundError();
   const url = await deps.urls.presignGet(key, MEDIA_URL_SECONDS);
