@@ -183,7 +183,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
 
     const duplicateMediaCheck =
-      options.duplicateMediaCheck ?? (env.DUPLICATE_MEDIA_CHECK ?? process.env.DUPLICATE_MEDIA_CHECK) !== 'off';
+      options.duplicateMediaCheck ??
+      onOff('DUPLICATE_MEDIA_CHECK', env.DUPLICATE_MEDIA_CHECK ?? process.env.DUPLICATE_MEDIA_CHECK);
     const indexKeySecretId = 'local/liveness-gateway/index-key';
     secretsManager.setSecret(indexKeySecretId, { key: randomBytes(32).toString('base64') });
     const config = parseGatewayConfig(
@@ -338,6 +339,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await stop();
     throw error;
   }
+}
+
+/** An on/off switch (default on); anything but on/off is refused, so a typo never leaves a check on silently. */
+function onOff(name: string, raw: string | undefined): boolean {
+  const value = raw?.trim().toLowerCase();
+  if (value === undefined || value === '' || value === 'on') return true;
+  if (value === 'off') return false;
+  throw new ConfigurationError(`${name} must be "on" or "off", got "${raw}"`);
 }
 
 /** MAX_ATTEMPTS_PER_APPLICANT and ATTEMPT_WINDOW_HOURS, when set; the configuration schema checks their ranges. */

@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import { reviewRequestSchema } from '../../src/core/api-schemas';
 import { CheckNotFoundError } from '../../src/core/errors';
 import { decideReview } from '../../src/core/use-cases/review-check';
-import { httpErrors, json, jsonBody, pathCheckId, type HttpEvent, type HttpResult } from '../common/http';
+import { httpErrors, json, jsonBody, pathCheckId, requester, type HttpEvent, type HttpResult } from '../common/http';
 import { observeApiInvocation } from '../common/observability';
 import type { GatewayDeps } from '../common/wiring';
 
@@ -17,6 +17,6 @@ export function makeReviewCheckHandler(
     .use(body)
     .handler(async (event) => {
       const checkId = pathCheckId(event, () => new CheckNotFoundError());
-      return json(200, await decideReview({ ...deps, policy }, checkId, body.of(event)));
+      return json(200, await decideReview({ ...deps, policy }, checkId, body.of(event), requester(event)));
     });
 }

@@ -109,7 +109,7 @@ export interface CheckRepository {
    * review queue, media due for deletion at `mediaDueAt`. One caller wins; undefined for the
    * others, and for a check that is gone or was never REVIEW.
    */
-  recordReview(checkId: string, review: Review, mediaDueAt: number, outbox?: Outbox): Promise<Check | undefined>;
+  recordReview(checkId: string, review: Review, mediaDueAt: number | undefined, outbox?: Outbox): Promise<Check | undefined>;
   /**
    * Checks awaiting a person (COMPLETED / REVIEW, unreviewed, media still kept), oldest decision
    * first. A `nextToken` that this repository did not hand out is a ValidationError.

@@ -105,6 +105,10 @@ describe('human review over the local stack', () => {
     const trail = (await stack.deps.audit.list(check.checkId)).map((entry) => entry.type);
     expect(trail).toEqual(expect.arrayContaining(['REVIEW_DECIDED', 'MEDIA_DELETED']));
     expect(trail.indexOf('RESULT_RECORDED')).toBeLessThan(trail.indexOf('REVIEW_DECIDED'));
+    // The note is about the applicant: it stays on the check (erased with it), not in the trail.
+    const decidedEntry = (await stack.deps.audit.list(check.checkId)).find((entry) => entry.type === 'REVIEW_DECIDED');
+    expect(decidedEntry?.detail).toMatchObject({ reviewer: 'alice', noted: true, requestedBy: 'unauthenticated (local stack)' });
+    expect(JSON.stringify(decidedEntry)).not.toContain('good light');
 
     // A second review is refused
     const second = await review(check.checkId, { decision: 'FAIL', reviewer: 'bob' });

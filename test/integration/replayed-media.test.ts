@@ -109,6 +109,12 @@ describe('replayed media', () => {
     expect(providerCalls() - callsBefore).toBe(1);
   });
 
+  it('refuses a DUPLICATE_MEDIA_CHECK that is neither on nor off, rather than leaving the check on', async () => {
+    await expect(startLocalStack({ port: 0, env: { DUPLICATE_MEDIA_CHECK: 'false' }, sweepIntervalMs: 0 })).rejects.toThrow(
+      /DUPLICATE_MEDIA_CHECK must be "on" or "off"/,
+    );
+  });
+
   it('keeps only a keyed hash of each sha256 in the index, never the digest', async () => {
     const video = variant(5);
     const { body } = await runCheck(video, 'applicant-e');

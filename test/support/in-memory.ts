@@ -156,7 +156,12 @@ export class InMemoryCheckRepository implements CheckRepository {
     });
     return check;
   }
-  async recordReview(checkId: string, review: Review, mediaDueAt: number, outbox?: Outbox): Promise<Check | undefined> {
+  async recordReview(
+    checkId: string,
+    review: Review,
+    mediaDueAt: number | undefined,
+    outbox?: Outbox,
+  ): Promise<Check | undefined> {
     const check = this.items.get(checkId);
     if (!check || check.status !== 'COMPLETED' || check.result?.decision !== 'REVIEW' || check.review) return undefined;
     const reviewed: Check = {
@@ -164,7 +169,8 @@ export class InMemoryCheckRepository implements CheckRepository {
       result: { ...check.result, decision: review.decision },
       review,
       updatedAt: review.reviewedAt,
-      sweepAt: mediaDueAt,
+      // As the adapter: without a media deadline (media gone) the sweep index is left as it was.
+      ...(mediaDueAt !== undefined && !outbox ? { sweepAt: mediaDueAt, sweepAfterOutbox: mediaDueAt } : {}),
     };
     return this.put(withOutbox(reviewed, outbox, mediaDueAt));
   }

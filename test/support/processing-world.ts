@@ -2,7 +2,7 @@
 // run in milliseconds: one provider ("acme") taking a video and an optional reference.
 import type { PartName } from '../../src/core/check';
 import { silentLog } from '../../src/core/log';
-import { mediaKey, type EnabledProviderPolicy, type NewCheck } from '../../src/core/ports';
+import { mediaKey, type AuditEntry, type EnabledProviderPolicy, type NewCheck } from '../../src/core/ports';
 import type { ProcessUploadDeps, ProcessingPolicy } from '../../src/core/use-cases/process-upload';
 import {
   FakeLivenessJudge,
@@ -119,3 +119,16 @@ export const PASS_MATCHED = {
   },
   attempts: 1,
 };
+
+/** The function dies the first time it appends an entry of `type` (the append throws, nothing is written). */
+export function dieOnFirstAppend(world: ProcessingWorld, type: AuditEntry['type']): void {
+  const append = world.audit.append.bind(world.audit);
+  let died = false;
+  world.audit.append = async (entry) => {
+    if (entry.type === type && !died) {
+      died = true;
+      throw new Error('function timed out');
+    }
+    return append(entry);
+  };
+}

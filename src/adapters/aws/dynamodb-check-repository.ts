@@ -311,20 +311,32 @@ export class DynamoDbCheckRepository implements CheckRepository {
     return { checks, erasures };
   }
 
-  async recordReview(checkId: string, review: Review, mediaDueAt: number, outbox?: Outbox): Promise<Check | undefined> {
+  async recordReview(
+    checkId: string,
+    review: Review,
+    mediaDueAt: number | undefined,
+    outbox?: Outbox,
+  ): Promise<Check | undefined> {
     // attribute_not_exists(review) makes the second of two racing reviewers lose; the
     // check.reviewed event is committed in this same conditional write.
     const events = outbox ? outboxUpdate(outbox, mediaDueAt) : undefined;
     const sets = ['#review = :review', '#result.#decision = :decision', '#updatedAt = :at'];
-    sets.push(...(events?.sets ?? ['#sweepShard = :sweepShard', '#sweepAt = :mediaDueAt']));
+    const removes = ['#reviewQueue', '#reviewAt'];
+    if (events) {
+      sets.push(...events.sets);
+      removes.push(...events.removes);
+    } else if (mediaDueAt !== undefined) {
+      // A check.completed still unpublished then gives way to the review's media deadline too.
+      sets.push('#sweepShard = :sweepShard', '#sweepAt = :mediaDueAt', '#sweepAfterOutbox = :mediaDueAt');
+    }
     return this.transition(checkId, {
-      update: `SET ${sets.join(', ')} REMOVE #reviewQueue, #reviewAt`,
+      update: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
       condition: '#status = :completed AND #result.#decision = :review_decision AND attribute_not_exists(#review)',
       names: {
         '#review': 'review',
         '#result': 'result',
         '#decision': 'decision',
-        '#sweepShard': CHECKS_SWEEP_INDEX.partitionKey,
+        ...OUTBOX_NAMES,
         ...REVIEW_QUEUE_NAMES,
         ...events?.names,
       },
@@ -334,7 +346,8 @@ export class DynamoDbCheckRepository implements CheckRepository {
         ':at': review.reviewedAt,
         ':completed': 'COMPLETED',
         ':review_decision': 'REVIEW',
-        ...(events ? events.values : { ':sweepShard': CHECKS_SWEEP_INDEX.shard, ':mediaDueAt': mediaDueAt }),
+        ...(events?.values ??
+          (mediaDueAt !== undefined ? { ':sweepShard': CHECKS_SWEEP_INDEX.shard, ':mediaDueAt': mediaDueAt } : {})),
       },
     });
   }

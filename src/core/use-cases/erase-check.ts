@@ -36,6 +36,7 @@ export const KEPT_AFTER_ERASURE: ErasureReceipt['kept'] = {
       'media check: format, codec, size, resolution, duration and SHA-256 per part (no pixels), refusal reasons',
       "provider calls: attempt, status, latency and the provider's answer with returned images redacted",
       'outcome: status, decision and reason codes; media deletion time',
+      "human review: media links handed out (part, who asked, link expiry) and the decision (reviewer's name and decision, who called the route, whether a note was written; the note itself is erased with the check)",
       'this erasure receipt',
     ],
     reason:

@@ -7,6 +7,7 @@ import { CheckNotFoundError, describeError, MediaNotFoundError, ReviewConflictEr
 import type { Log } from '../log';
 import {
   mediaKey,
+  type AuditEntry,
   type AuditLog,
   type CheckRepository,
   type Clock,
@@ -86,12 +87,22 @@ export interface DecideReviewDeps {
  * two reviewers racing exactly one wins and the other gets 409. The decision replaces the
  * result's `decision`; the provider's reasons and scores stay as they were.
  */
-export async function decideReview(deps: DecideReviewDeps, checkId: string, request: ReviewRequest): Promise<CheckResultView> {
+export async function decideReview(
+  deps: DecideReviewDeps,
+  checkId: string,
+  request: ReviewRequest,
+  /** Who called the route (the IAM principal): audited beside the reviewer name the body gives. */
+  requestedBy: string,
+): Promise<CheckResultView> {
   const check = await live(deps.checks, deps.clock, checkId);
   if (!check) throw new CheckNotFoundError();
-  if (check.status !== 'COMPLETED' || check.result?.decision !== 'REVIEW' || check.review !== undefined) {
+  if (check.review !== undefined) {
+    // A call that recorded the review may have died before auditing it: the retry, answered 409,
+    // writes the missing entry from the stored review.
+    await auditReviewIfMissing(deps, checkId, check.review);
     throw new ReviewConflictError();
   }
+  if (check.status !== 'COMPLETED' || check.result?.decision !== 'REVIEW') throw new ReviewConflictError();
   const now = deps.clock.now();
   const review: Review = {
     decision: request.decision,
@@ -100,7 +111,12 @@ export async function decideReview(deps: DecideReviewDeps, checkId: string, requ
     reviewedAt: now.toISOString(),
     previousDecision: 'REVIEW',
   };
-  const mediaDueAt = Math.floor(now.getTime() / 1000) + deps.policy.mediaRetentionSeconds;
+  // Media already gone (the review window ended): nothing more for the sweep to delete. Otherwise
+  // the usual retention applies, never past the record itself.
+  const mediaDueAt =
+    check.mediaDeletedAt === undefined
+      ? Math.min(Math.floor(now.getTime() / 1000) + deps.policy.mediaRetentionSeconds, check.expiresAt)
+      : undefined;
   // The event reports the reviewer's decision; the provider's reasons stay as the provider gave them.
   const decided = check.result ? { ...check.result, decision: review.decision } : undefined;
   const outbox = outboxFor(deps, 'check.reviewed', { ...check, ...(decided ? { result: decided } : {}) }, review.reviewedAt);
@@ -113,17 +129,7 @@ export async function decideReview(deps: DecideReviewDeps, checkId: string, requ
   deps.log.info('Check reviewed', { checkId, decision: review.decision });
   // As after a decision: the event first (it clears the outbox), then the media.
   const published = outbox ? publishOutbox(deps, checkId, outbox.events) : undefined;
-  const audited = deps.audit.append({
-    checkId,
-    type: 'REVIEW_DECIDED',
-    detail: {
-      decision: review.decision,
-      previousDecision: review.previousDecision,
-      reviewer: review.reviewer,
-      ...(review.note !== undefined ? { note: review.note } : {}),
-      reviewedAt: review.reviewedAt,
-    },
-  });
+  const audited = deps.audit.append(reviewAuditEntry(checkId, review, requestedBy));
   await Promise.all([published, audited]);
   if (deps.policy.mediaRetentionSeconds === 0 && reviewed.mediaDeletedAt === undefined) {
     try {
@@ -134,4 +140,31 @@ export async function decideReview(deps: DecideReviewDeps, checkId: string, requ
     }
   }
   return getCheckResult(deps.checks, deps.clock, checkId);
+}
+
+/**
+ * The audit entry of a review. The note is free text about the applicant: it stays on the check
+ * (the result's `review`), which erasure removes, and the append-only trail records only that
+ * there was one.
+ */
+function reviewAuditEntry(checkId: string, review: Review, requestedBy?: string): AuditEntry {
+  return {
+    checkId,
+    type: 'REVIEW_DECIDED',
+    detail: {
+      decision: review.decision,
+      previousDecision: review.previousDecision,
+      reviewer: review.reviewer,
+      noted: review.note !== undefined,
+      reviewedAt: review.reviewedAt,
+      ...(requestedBy !== undefined ? { requestedBy } : {}),
+    },
+  };
+}
+
+async function auditReviewIfMissing(deps: DecideReviewDeps, checkId: string, review: Review): Promise<void> {
+  const trail = await deps.audit.list(checkId);
+  if (trail.some((entry) => entry.type === 'REVIEW_DECIDED')) return;
+  deps.log.warn('The review was recorded but not audited; auditing it now', { checkId });
+  await deps.audit.append(reviewAuditEntry(checkId, review));
 }

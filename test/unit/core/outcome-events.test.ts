@@ -120,7 +120,12 @@ describe('outcome events', () => {
     const reviewDeps = { ...world.deps, policy: { mediaRetentionSeconds: 0 } };
 
     // Act
-    const view = await decideReview(reviewDeps, checkId, { decision: 'PASS', reviewer: 'alice' });
+    const view = await decideReview(
+      reviewDeps,
+      checkId,
+      { decision: 'PASS', reviewer: 'alice' },
+      'arn:aws:iam::123456789012:role/ops',
+    );
 
     // Assess: the review stands, its event waits in the outbox, the sweep delivers it once.
     expect(view).toMatchObject({ decision: 'PASS', review: { decision: 'PASS', previousDecision: 'REVIEW' } });

@@ -9,6 +9,7 @@ import { sweep } from '../../../src/core/use-cases/sweep';
 import {
   auditTypes,
   awaitingCheck,
+  dieOnFirstAppend,
   processingWorld,
   store,
   UPLOAD_EXPIRY_SECONDS,
@@ -118,15 +119,7 @@ describe('eraseCheck', () => {
     // Prepare: the audit trail refuses the receipt once, as if the function died right after the tombstone.
     const world = processingWorld();
     const checkId = await awaitingCheck(world, ['video']);
-    const append = world.audit.append.bind(world.audit);
-    let failOnce = true;
-    world.audit.append = async (entry) => {
-      if (entry.type === 'CHECK_ERASED' && failOnce) {
-        failOnce = false;
-        throw new Error('function timed out');
-      }
-      return append(entry);
-    };
+    dieOnFirstAppend(world, 'CHECK_ERASED');
     await expect(eraseCheck(world.deps, checkId, 'arn:aws:iam::123456789012:role/ops')).rejects.toThrow('function timed out');
 
     // Act: the operator retries.

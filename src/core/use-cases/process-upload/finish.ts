@@ -29,12 +29,19 @@ function mediaKeepSeconds(deps: ProcessUploadDeps, result: CheckResult | undefin
     : deps.policy.mediaRetentionSeconds;
 }
 
-function finishDetails(deps: ProcessUploadDeps, media: readonly MediaFacts[], providerMs?: number, result?: CheckResult) {
+function finishDetails(
+  deps: ProcessUploadDeps,
+  check: Check,
+  media: readonly MediaFacts[],
+  providerMs?: number,
+  result?: CheckResult,
+) {
   const now = deps.clock.now();
   return {
     media,
     at: now.toISOString(),
-    mediaDueAt: epoch(now) + mediaKeepSeconds(deps, result),
+    // Never past the record's own expiry: media whose check is gone could no longer be erased on request.
+    mediaDueAt: Math.min(epoch(now) + mediaKeepSeconds(deps, result), check.expiresAt),
     ...(providerMs !== undefined ? { providerMs } : {}),
   };
 }
@@ -46,7 +53,7 @@ export async function finishCompleted(
   media: readonly MediaFacts[],
   providerMs?: number,
 ): Promise<ProcessOutcome> {
-  const details = finishDetails(deps, media, providerMs, result);
+  const details = finishDetails(deps, check, media, providerMs, result);
   const outbox = outboxFor(deps, 'check.completed', { ...check, result }, details.at);
   await deps.checks.complete(check.checkId, result, { ...details, ...(outbox ? { outbox } : {}) });
   deps.log.info('Check completed', { checkId: check.checkId, decision: result.decision });
@@ -69,7 +76,7 @@ export async function finishFailed(
   media: readonly MediaFacts[],
   providerMs?: number,
 ): Promise<ProcessOutcome> {
-  const details = finishDetails(deps, media, providerMs);
+  const details = finishDetails(deps, check, media, providerMs);
   const outbox = outboxFor(deps, 'check.failed', { ...check, failure }, details.at);
   await deps.checks.fail(check.checkId, failure, { ...details, ...(outbox ? { outbox } : {}) });
   deps.log.warn('Check failed', { checkId: check.checkId, reason: failure.code });
