@@ -13,6 +13,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { APPLICANT_KEY_PREFIX, MEDIA_FINGERPRINT_KEY_PREFIX } from '../src/adapters/aws/table-schema';
 import type { GatewayConfigInput } from '../src/core/config';
 
 /** Key prefix under which every uploaded part lives (`checks/{checkId}/{part}`, see `mediaKey`). */
@@ -180,9 +181,18 @@ export class GatewayFunction extends Construct implements iam.IGrantable {
   bindChecksTable(table: dynamodb.ITable, operations: readonly ChecksTableOperation[]): void {
     if (operations.length === 0) throw new Error('bindChecksTable: name at least one operation');
     const unique = [...new Set(operations)];
-    this.allow(
-      unique.map((operation) => CHECKS_TABLE_ACTIONS[operation]),
-      [table.tableArn],
+    // Check records (and the provider state beside them), never the lookup indexes' items: those
+    // have their own, narrower grants (bindApplicantCounters, bindMediaFingerprints).
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: unique.map((operation) => CHECKS_TABLE_ACTIONS[operation]),
+        resources: [table.tableArn],
+        conditions: {
+          'ForAllValues:StringNotLike': {
+            'dynamodb:LeadingKeys': [`${APPLICANT_KEY_PREFIX}*`, `${MEDIA_FINGERPRINT_KEY_PREFIX}*`],
+          },
+        },
+      }),
     );
     const readOnly = unique.every((operation) => operation === 'get');
     table.encryptionKey?.grant(this.role, ...(readOnly ? KMS_DECRYPT_ACTIONS : KMS_ENCRYPT_DECRYPT_ACTIONS));

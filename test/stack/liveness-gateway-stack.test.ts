@@ -85,6 +85,15 @@ function statements(template: Template): Statement[] {
 
 const mentions = (resource: unknown, id: string): boolean => JSON.stringify(resource).includes(`"${id}"`);
 
+/** A grant held to one lookup index's items (its key prefix), not a grant on check records. */
+const onIndexItems = (statement: Pick<Statement, 'condition'>): boolean =>
+  typeof statement.condition === 'object' && statement.condition !== null && 'ForAllValues:StringLike' in statement.condition;
+
+/** The condition every grant on check records carries: the lookup indexes' items are out of reach. */
+const NOT_INDEX_ITEMS = {
+  'ForAllValues:StringNotLike': { 'dynamodb:LeadingKeys': [`${APPLICANT_KEY_PREFIX}*`, `${MEDIA_FINGERPRINT_KEY_PREFIX}*`] },
+};
+
 function statementsOfRole(template: Template, roleId: string): Statement[] {
   return statements(template).filter((statement) => statement.roles.includes(roleId));
 }
@@ -734,16 +743,29 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
       expect(senders.flatMap((s) => s.roles)).toEqual([ids.roles.sweep]);
     });
 
+    it('holds every grant on check records away from the lookup indexes’ items', () => {
+      const itemActions = /^dynamodb:(GetItem|PutItem|UpdateItem|DeleteItem|BatchWriteItem|BatchGetItem|\*)$/;
+      const onChecks = statements(template).filter(
+        (s) =>
+          s.actions.some((a) => itemActions.test(a)) &&
+          s.resources.some((r) => JSON.stringify(r) === JSON.stringify({ 'Fn::GetAtt': [ids.checksTable, 'Arn'] })),
+      );
+      const recordGrants = onChecks.filter((s) => !onIndexItems(s));
+      expect(recordGrants.length).toBeGreaterThanOrEqual(5);
+      for (const grant of recordGrants) expect(grant.condition).toEqual(NOT_INDEX_ITEMS);
+    });
+
     it('lets create-check read and update only the applicant counters, never a check record', () => {
       const counterStatements = statementsOfRole(template, ids.roles.createCheck).filter((s) =>
         s.actions.some((a) => a === 'dynamodb:UpdateItem' || a === 'dynamodb:GetItem'),
       );
       expect(counterStatements).toHaveLength(1);
-      const policies: Record<string, { Properties?: { PolicyDocument: { Statement: unknown[] } } }> =
+      const policies: Record<string, { Properties?: { PolicyDocument: { Statement: { Condition?: unknown }[] } } }> =
         template.findResources('AWS::IAM::Policy');
       const raw = Object.values(policies)
         .flatMap((policy) => policy.Properties?.PolicyDocument.Statement ?? [])
-        .filter((statement) => JSON.stringify(statement).includes(`${APPLICANT_KEY_PREFIX}*`));
+        .filter((statement) => onIndexItems({ condition: statement.Condition }))
+        .filter((statement) => JSON.stringify(statement.Condition).includes(`${APPLICANT_KEY_PREFIX}*`));
       expect(raw).toEqual([
         expect.objectContaining({
           Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
@@ -757,6 +779,8 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
       expect(dataActionsOfRole(template, ids.roles.createCheck)).toEqual([
         // GetItem and UpdateItem: the applicant counters alone (the test above).
         'dynamodb:GetItem',
+        // The check record (never an index item) and the audit append.
+        'dynamodb:PutItem',
         'dynamodb:PutItem',
         'dynamodb:UpdateItem',
         's3:PutObject',
@@ -831,7 +855,7 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
       expect(config.indexKeySecretId).toBe(`ref:${logicalId(hashKey)}`);
       // Claims (the processor) and releases (the erase route) are limited to the index's entries.
       const onIndex = statements(template)
-        .filter((s) => JSON.stringify(s.condition ?? {}).includes(`${MEDIA_FINGERPRINT_KEY_PREFIX}*`))
+        .filter((s) => onIndexItems(s) && JSON.stringify(s.condition).includes(`${MEDIA_FINGERPRINT_KEY_PREFIX}*`))
         .map((s) => ({ roles: s.roles, actions: s.actions, condition: s.condition }));
       const leadingKeys = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${MEDIA_FINGERPRINT_KEY_PREFIX}*`] } };
       expect(onIndex).toEqual(
@@ -1120,8 +1144,8 @@ describe('LivenessGatewayStack index key, by the features that use it', () => {
     () => {
       const { stack, template } = synth(newApp(), { maxAttemptsPerApplicant: 0 });
       const createRole = roleIds(stack).createCheck;
-      expect(dataActionsOfRole(template, createRole)).toEqual(['dynamodb:PutItem', 's3:PutObject']);
-      expect(JSON.stringify(statementsOfRole(template, createRole))).not.toContain(APPLICANT_KEY_PREFIX);
+      expect(dataActionsOfRole(template, createRole)).toEqual(['dynamodb:PutItem', 'dynamodb:PutItem', 's3:PutObject']);
+      expect(statementsOfRole(template, createRole).filter(onIndexItems)).toEqual([]);
     },
     SYNTH_TIMEOUT_MS,
   );
@@ -1279,7 +1303,7 @@ describe('LivenessGatewayStack with failover (fallbacks, a concurrency cap, brea
 
     // Act
     // The replayed-media index's grant (keys limited to its prefix) is asserted on its own above.
-    const unconditioned = statementsOfRole(template, processorRole).filter((statement) => statement.condition === undefined);
+    const unconditioned = statementsOfRole(template, processorRole).filter((statement) => !onIndexItems(statement));
     const dynamoActions = unconditioned
       .flatMap((statement) => statement.actions)
       .filter((action) => action.startsWith('dynamodb:'))
