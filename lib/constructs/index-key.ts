@@ -47,10 +47,14 @@ export class IndexKey extends Construct {
     return { indexKeySecretId: this.key.secretArn };
   }
 
-  /** Reads the key and claims replayed-media entries (the processor). */
+  /**
+   * Reads the key and claims replayed-media entries (the processor), and drops its own claims
+   * again when its check was erased while it ran.
+   */
   grantClaim(fn: GatewayFunction): void {
     fn.bindProviderSecrets([this.key]);
     fn.bindMediaFingerprints(this.tables.checksTable, MEDIA_FINGERPRINT_KEY_PREFIX, 'claim');
+    fn.bindMediaFingerprints(this.tables.checksTable, MEDIA_FINGERPRINT_KEY_PREFIX, 'release');
   }
 
   /** Reads the key and deletes an erased check's replayed-media entries (the erase route). */

@@ -126,3 +126,34 @@ describe('replayed media', () => {
     expect(JSON.stringify(entries)).not.toContain(sha256);
   });
 });
+
+describe('replayed media, erased while its attempt runs', () => {
+  let slow: LocalStack;
+  beforeAll(async () => {
+    slow = await startLocalStack({ port: 0, env: {}, sweepIntervalMs: 0, duplicateMediaCheck: true, simulatorLatencyMs: 1_500 });
+  });
+  afterAll(async () => {
+    await slow?.stop();
+  });
+
+  it('leaves no index entry of a check erased while the provider was judging it', async () => {
+    // Prepare: the attempt claims the video's entry, then waits on a slow provider.
+    const check = await createCheck(slow.apiUrl, { parts: ['video', 'reference'] });
+    const { video: videoForm, reference: referenceForm } = check.uploads;
+    if (!videoForm || !referenceForm) throw new Error('missing upload forms');
+    await uploadOk(videoForm, variant(7), 'video/mp4');
+    await uploadOk(referenceForm, ID_PHOTO, 'image/jpeg');
+    const claimedBy = async () =>
+      (await scanChecksTable(slow)).filter(
+        (item) => String(item.checkId).startsWith('media#') && item.firstCheckId === check.checkId,
+      );
+    await expect.poll(claimedBy, { timeout: 5_000, interval: 50 }).toHaveLength(1);
+
+    // Act: erased mid-attempt; the attempt then loses its final write.
+    expect((await fetch(`${slow.apiUrl}/v1/checks/${check.checkId}`, { method: 'DELETE' })).status).toBe(200);
+    await slow.idle();
+
+    // Assess
+    expect(await claimedBy()).toEqual([]);
+  });
+});

@@ -646,6 +646,8 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
 
     it('gives the processor GetItem and UpdateItem on checks (no PutItem, no DeleteItem), audit append, media read and delete', () => {
       expect(dataActionsOfRole(template, ids.roles.processUpload)).toEqual([
+        // Only replayed-media index entries: its own claims, dropped when its check was erased under it.
+        'dynamodb:DeleteItem',
         'dynamodb:GetItem',
         // GetItem and PutItem again: the replayed-media index entries alone (dynamodb:LeadingKeys).
         'dynamodb:GetItem',
@@ -731,14 +733,19 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
       const deleters = statements(template).filter((s) =>
         s.actions.some((a) => /^dynamodb:(DeleteItem|BatchWriteItem|\*)$/.test(a)),
       );
-      // The one DeleteItem is the erase route's, held to the replayed-media index's keys.
-      expect(deleters.map((s) => ({ roles: s.roles, actions: s.actions, condition: s.condition }))).toEqual([
-        {
-          roles: [ids.roles.eraseCheck],
-          actions: ['dynamodb:DeleteItem'],
-          condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${MEDIA_FINGERPRINT_KEY_PREFIX}*`] } },
-        },
-      ]);
+      // The only DeleteItems are the erase route's and the processor's, held to the replayed-media index's keys.
+      const mediaKeys = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${MEDIA_FINGERPRINT_KEY_PREFIX}*`] } };
+      expect(deleters.map((s) => ({ roles: s.roles, actions: s.actions, condition: s.condition }))).toEqual(
+        expect.arrayContaining([
+          { roles: [ids.roles.eraseCheck], actions: ['dynamodb:DeleteItem'], condition: mediaKeys },
+          {
+            roles: [ids.roles.processUpload],
+            actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+            condition: mediaKeys,
+          },
+        ]),
+      );
+      expect(deleters).toHaveLength(2);
       const senders = statements(template).filter((s) => s.actions.some((a) => a.startsWith('sqs:Send')));
       expect(senders.flatMap((s) => s.roles)).toEqual([ids.roles.sweep]);
     });
@@ -860,7 +867,12 @@ describe('LivenessGatewayStack with one provider (defaults)', () => {
       const leadingKeys = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${MEDIA_FINGERPRINT_KEY_PREFIX}*`] } };
       expect(onIndex).toEqual(
         expect.arrayContaining([
-          { roles: [ids.roles.processUpload], actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], condition: leadingKeys },
+          // Claims, and the processor's own claims dropped when its check was erased while it ran.
+          {
+            roles: [ids.roles.processUpload],
+            actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+            condition: leadingKeys,
+          },
           { roles: [ids.roles.eraseCheck], actions: ['dynamodb:DeleteItem'], condition: leadingKeys },
         ]),
       );

@@ -13,6 +13,7 @@ import {
   type CheckRepository,
   type Clock,
   type JudgedPart,
+  type MediaFingerprints,
   type PartInspection,
   type PartReader,
 } from '../../ports';
@@ -25,7 +26,14 @@ import { finishCompleted, finishFailed, finishFromAnswer } from './finish';
 export async function runAttempt(deps: ProcessUploadDeps, check: Check): Promise<ProcessOutcome> {
   const checkId = check.checkId;
   const held = new HeldAudit(deps.audit, deps.clock);
-  const attemptDeps: ProcessUploadDeps = { ...deps, audit: held, checks: releasingAfterWrites(deps.checks, held) };
+  // The replayed-media entries this attempt claims, to drop again if its check is erased under it.
+  const claimed = new Set<string>();
+  const attemptDeps: ProcessUploadDeps = {
+    ...deps,
+    audit: held,
+    checks: releasingAfterWrites(deps.checks, held),
+    ...(deps.fingerprints ? { fingerprints: recordingClaims(deps.fingerprints, checkId, claimed) } : {}),
+  };
   try {
     const outcome = await attemptSteps(attemptDeps, check);
     await held.written();
@@ -35,6 +43,7 @@ export async function runAttempt(deps: ProcessUploadDeps, check: Check): Promise
       // Erased, or taken over after our lease ran out: whoever holds it now finishes it, and what
       // this attempt still held for the audit trail is dropped with it.
       deps.log.warn('Check moved on while this attempt ran; stopping', { checkId, droppedAuditEntries: held.drop() });
+      await releaseClaimsOfErased(deps, checkId, claimed);
       return 'superseded';
     }
     // Left PROCESSING on purpose: the message is retried, and the sweep resumes the check once the
@@ -255,4 +264,33 @@ function releasingAfterWrites(checks: CheckRepository, held: HeldAudit): CheckRe
       };
     },
   });
+}
+
+/** The index port, noting which bytes this attempt's check came to hold. */
+function recordingClaims(fingerprints: MediaFingerprints, checkId: string, claimed: Set<string>): MediaFingerprints {
+  const note = (sha256: string) => (first: string) => {
+    if (first === checkId) claimed.add(sha256);
+    return first;
+  };
+  return {
+    claim: (sha256, id, expiresAt) => fingerprints.claim(sha256, id, expiresAt).then(note(sha256)),
+    takeOver: (sha256, id, from, expiresAt) => fingerprints.takeOver(sha256, id, from, expiresAt).then(note(sha256)),
+    release: (id, sha256s) => fingerprints.release(id, sha256s),
+  };
+}
+
+/**
+ * An erasure that came while this attempt was claiming found no digests on the record to release
+ * (they are recorded with the result): the attempt drops its own claims, so the index keeps
+ * nothing of an erased check. A takeover (the check is still there) keeps them for the new owner.
+ */
+async function releaseClaimsOfErased(deps: ProcessUploadDeps, checkId: string, claimed: ReadonlySet<string>): Promise<void> {
+  if (!deps.fingerprints || claimed.size === 0) return;
+  try {
+    if (await deps.checks.get(checkId)) return;
+    await deps.fingerprints.release(checkId, [...claimed]);
+  } catch (error) {
+    // The entries expire with the check's retention, and a later check takes them over.
+    deps.log.warn('Could not drop the replayed-media entries of an erased check', { checkId, error: describeError(error) });
+  }
 }
