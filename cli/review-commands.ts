@@ -2,7 +2,8 @@
 // `liveness media <checkId> <part>`: the human-review routes from the command line, signed with
 // SigV4 like `liveness check` when the API is not on this machine.
 import { PART_NAMES, type PartName } from '../src/core/check';
-import { createSigV4Signer, LivenessClient, regionFromApiUrl } from '../src/client/node';
+import { LivenessClient } from '../src/client/node';
+import { apiUrlOption, signerFor } from './api-target';
 import { UsageError } from './args';
 import type { CliIo } from './main';
 import { parseArgs } from 'node:util';
@@ -12,19 +13,10 @@ export const REVIEW_USAGE = `Usage:
   liveness review <checkId> --decision PASS|FAIL|RETRY --reviewer <name> [--note <text>] [--json]
   liveness media <checkId> <part> [--json]      (prints a presigned URL, valid 5 minutes)
 
-Options: --api <url> (default http://127.0.0.1:3000; a non-loopback URL is signed with SigV4)
+Options: --api <url> (default $LIVENESS_API, else http://127.0.0.1:3000; a non-loopback URL is signed with SigV4)
 `;
 
 const DECISIONS = ['PASS', 'FAIL', 'RETRY'] as const;
-
-function clientFor(api: string, io: CliIo): LivenessClient {
-  const url = new URL(api);
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-  if (loopback) return new LivenessClient({ apiUrl: api });
-  const region = regionFromApiUrl(api) ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
-  if (region === undefined) throw new UsageError(`cannot tell the region of ${api}: set AWS_REGION`);
-  return new LivenessClient({ apiUrl: api, signRequest: createSigV4Signer({ region }) });
-}
 
 /** Runs one of the review commands; the exit code (0 done, 2 usage, 3 API error). */
 export async function reviewMain(argv: readonly string[], io: CliIo): Promise<number> {
@@ -35,7 +27,7 @@ export async function reviewMain(argv: readonly string[], io: CliIo): Promise<nu
       allowPositionals: true,
       strict: true,
       options: {
-        api: { type: 'string', default: 'http://127.0.0.1:3000' },
+        api: { type: 'string' },
         limit: { type: 'string' },
         'next-token': { type: 'string' },
         decision: { type: 'string' },
@@ -56,7 +48,9 @@ export async function reviewMain(argv: readonly string[], io: CliIo): Promise<nu
   }
   const signal = io.signal ? { signal: io.signal } : {};
   try {
-    const client = clientFor(values.api, io);
+    const api = apiUrlOption(values.api, io.env);
+    const signRequest = signerFor(api, io.env);
+    const client = new LivenessClient({ apiUrl: api, ...(signRequest ? { signRequest } : {}) });
     const [command, checkId, part] = positionals;
     if (command === 'reviews' && positionals.length === 1) {
       const limit = values.limit === undefined ? undefined : Number(values.limit);

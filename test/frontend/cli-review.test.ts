@@ -8,13 +8,13 @@ import { createCheck, fixture, uploadOk, waitForEnd } from '../support/api-clien
 
 let stack: LocalStack;
 
-function io(): CliIo & { out: () => string; err: () => string } {
+function io(env: CliIo['env'] = {}): CliIo & { out: () => string; err: () => string } {
   let out = '';
   let err = '';
   return {
     stdout: { write: (text: string) => (out += text) },
     stderr: { write: (text: string) => (err += text) },
-    env: {},
+    env,
     out: () => out,
     err: () => err,
   };
@@ -56,6 +56,16 @@ describe('liveness reviews | media | review', () => {
     const again = io();
     expect(await main(['review', check.checkId, '--decision', 'PASS', '--reviewer', 'bob', ...api], again)).toBe(3);
     expect(again.err()).toMatch(/not awaiting review/);
+  });
+
+  it('talks to the API LIVENESS_API names when no --api is given, like the other commands', async () => {
+    const listed = io({ LIVENESS_API: stack.apiUrl });
+    expect(await main(['reviews', '--json'], listed)).toBe(0);
+    expect(JSON.parse(listed.out())).toEqual({ items: expect.any(Array) });
+
+    const wrong = io({ LIVENESS_API: 'ftp://example.com' });
+    expect(await main(['reviews'], wrong)).toBe(2);
+    expect(wrong.err()).toMatch(/LIVENESS_API must be http\(s\)/);
   });
 
   it('refuses a decision that is not PASS, FAIL or RETRY with exit 2', async () => {
