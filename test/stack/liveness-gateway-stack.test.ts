@@ -129,59 +129,14 @@ function gatewayConfigOf(template: Template, functionId: string) {
 
 type FunctionName = keyof LivenessGatewayStack['functions'];
 
-function roleIds(stack: LivenessGatewayStack): Record<FunctionName, string> {
-  const {
-    createCheck,
-    getCheck,
-    getCheckResult,
-    getCheckAudit,
-    eraseCheck,
-    listReviews,
-    getCheckMedia,
-    reviewCheck,
-    processUpload,
-    sweep,
-  } = stack.functions;
-  return {
-    createCheck: logicalId(createCheck.role),
-    getCheck: logicalId(getCheck.role),
-    getCheckResult: logicalId(getCheckResult.role),
-    getCheckAudit: logicalId(getCheckAudit.role),
-    eraseCheck: logicalId(eraseCheck.role),
-    listReviews: logicalId(listReviews.role),
-    getCheckMedia: logicalId(getCheckMedia.role),
-    reviewCheck: logicalId(reviewCheck.role),
-    processUpload: logicalId(processUpload.role),
-    sweep: logicalId(sweep.role),
-  };
+/** The logical id of each function's role, or of the function itself, by the stack's function name. */
+function idsOf(stack: LivenessGatewayStack, part: 'role' | 'function'): Record<FunctionName, string> {
+  const entries = Object.entries(stack.functions).map(([name, fn]) => [name, logicalId(fn[part])]);
+  return Object.fromEntries(entries) as Record<FunctionName, string>;
 }
 
-function functionIds(stack: LivenessGatewayStack): Record<FunctionName, string> {
-  const {
-    createCheck,
-    getCheck,
-    getCheckResult,
-    getCheckAudit,
-    eraseCheck,
-    listReviews,
-    getCheckMedia,
-    reviewCheck,
-    processUpload,
-    sweep,
-  } = stack.functions;
-  return {
-    createCheck: logicalId(createCheck.function),
-    getCheck: logicalId(getCheck.function),
-    getCheckResult: logicalId(getCheckResult.function),
-    getCheckAudit: logicalId(getCheckAudit.function),
-    eraseCheck: logicalId(eraseCheck.function),
-    listReviews: logicalId(listReviews.function),
-    getCheckMedia: logicalId(getCheckMedia.function),
-    reviewCheck: logicalId(reviewCheck.function),
-    processUpload: logicalId(processUpload.function),
-    sweep: logicalId(sweep.function),
-  };
-}
+const roleIds = (stack: LivenessGatewayStack) => idsOf(stack, 'role');
+const functionIds = (stack: LivenessGatewayStack) => idsOf(stack, 'function');
 
 /** Data-plane actions of a role (DynamoDB, S3, SQS, Secrets Manager), sorted; logs, X-Ray and KMS left out. */
 function dataActionsOfRole(template: Template, roleId: string): string[] {
