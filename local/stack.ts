@@ -341,10 +341,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 }
 
-/** An on/off switch (default on); anything but on/off is refused, so a typo never leaves a check on silently. */
-function onOff(name: string, raw: string | undefined): boolean {
-  const value = raw?.trim().toLowerCase();
-  if (value === undefined || value === '' || value === 'on') return true;
+/** An on/off switch (default on, either case); anything else is refused, so a typo never leaves a check on silently. */
+export function onOff(name: string, raw: string | undefined): boolean {
+  const value = (raw ?? 'on').toLowerCase();
+  if (value === 'on') return true;
   if (value === 'off') return false;
   throw new ConfigurationError(`${name} must be "on" or "off", got "${raw}"`);
 }

@@ -1,5 +1,6 @@
 // `npm start`: the whole pipeline on this machine. See README.md, "Run it locally".
 import { startLocalStackWithPage } from '../web/serve';
+import { onOff } from './stack';
 
 const port = Number(process.env.PORT ?? 3000);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
@@ -23,12 +24,13 @@ const uploadExpirySeconds = seconds('UPLOAD_EXPIRY_SECONDS', 900, 60, 900);
 const sweepIntervalSeconds = seconds('SWEEP_INTERVAL_SECONDS', 60, 1, 3600);
 
 // The face pre-check of image parts is on unless FACE_PRECHECK=off (as the stack prop `facePrecheck`).
-const facePrecheckSetting = (process.env.FACE_PRECHECK ?? 'on').toLowerCase();
-if (facePrecheckSetting !== 'on' && facePrecheckSetting !== 'off') {
-  console.error(`FACE_PRECHECK must be "on" or "off", got "${process.env.FACE_PRECHECK}"`);
+let facePrecheck = true;
+try {
+  facePrecheck = onOff('FACE_PRECHECK', process.env.FACE_PRECHECK);
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
   process.exit(2);
 }
-const facePrecheck = facePrecheckSetting === 'on';
 
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 const logLevel = LOG_LEVELS.find((level) => level === (process.env.LOG_LEVEL ?? 'INFO').toUpperCase()) ?? 'INFO';
